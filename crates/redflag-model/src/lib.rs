@@ -36,6 +36,7 @@ mod fact;
 mod finding;
 mod identifier;
 mod provenance;
+mod registry;
 mod ring;
 mod subject;
 mod wallet;
@@ -54,6 +55,7 @@ pub use identifier::{
     PayoutAccount, PhoneNumber, PhotoHash, PostalAddress, ProfileUrl,
 };
 pub use provenance::Provenance;
+pub use registry::{FactRegistry, FactSpec, FactType};
 pub use ring::{Ring, RingId, RingLink};
 pub use subject::{ClaimedAttributes, PersonName, Subject, SubjectId, SubjectKind, parse_timezone};
 pub use wallet::{Chain, CryptoWallet};
