@@ -24,6 +24,9 @@ impl CountryCode {
         if trimmed.is_empty() {
             return Err(unknown());
         }
+        if let Some(code) = alias(trimmed) {
+            return Ok(code);
+        }
         let country = celes::Country::from_str(trimmed).map_err(|_| unknown())?;
         let bytes = country.alpha2.as_bytes();
         match bytes {
@@ -44,6 +47,36 @@ impl CountryCode {
             .map(|c| c.long_name.to_string())
             .unwrap_or_else(|_| self.as_str().to_string())
     }
+}
+
+const ALIASES: &str = include_str!("../data/country-aliases.tsv");
+
+/// Looks a name up in the alias table (`data/country-aliases.tsv`).
+fn alias(input: &str) -> Option<CountryCode> {
+    let key = alias_key(input);
+    ALIASES
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .find(|(name, _)| *name == key)
+        .and_then(|(_, code)| match code.trim().as_bytes() {
+            [a, b] => Some(CountryCode([*a, *b])),
+            _ => None,
+        })
+}
+
+fn alias_key(input: &str) -> String {
+    input
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_alphanumeric() => Some(c.to_ascii_lowercase()),
+            ' ' | '-' | '.' | ',' | '_' => Some(' '),
+            _ => None,
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for CountryCode {
@@ -88,8 +121,29 @@ mod tests {
         check("United States", Some("US"));
         check("KP", Some("KP"));
         check("Vietnam", Some("VN"));
+        check("Viet Nam", Some("VN"));
+        check("Korea, Democratic People's Republic of", Some("KP"));
+        check("South Korea", Some("KR"));
+        check("U.S.A.", Some("US"));
+        check("Russia", Some("RU"));
         check("Japan", Some("JP"));
         check("  it ", Some("IT"));
+    }
+
+    #[test]
+    fn alias_table_codes_are_valid() {
+        for line in ALIASES.lines().filter(|l| !l.starts_with('#')) {
+            let (name, code) = line.split_once('\t').unwrap();
+            assert_eq!(
+                alias_key(name),
+                name,
+                "alias {name:?} must be written in key form"
+            );
+            assert!(
+                celes::Country::from_alpha2(code).is_ok(),
+                "alias {name:?} has unknown code {code}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,63 @@
+//! Connectors: readers that translate the files defenders already have into redflag's domain model.
+//!
+//! Each connector reads one source format and yields [`Subject`](redflag_model::Subject)s or
+//! [`Event`](redflag_model::Event)s, one [`Record`] at a time, so a file of any size is read in bounded
+//! memory. A record that cannot be read becomes a [`Reject`] naming the file, line, field and reason; it
+//! never stops the other records, and the caller writes rejects to a rejects file with [`RejectWriter`].
+//!
+//! **Design decision:** connectors only translate. They do not look anything up, score, or store: the
+//! same reader serves the CLI, the HTTP API and the background workers, and stays testable on fixtures.
+//!
+//! Connectors so far:
+//! - [`people`]: ATS / HRIS people exports in CSV with a header row, through a [`people::PeopleMapping`]
+//!   from column names to fields (a generic mapping recognises common header names).
+//!
+//! ```
+//! use redflag_connectors::people::{PeopleMapping, PeopleReader};
+//!
+//! let csv = "id,first_name,last_name,email,country\n7,Hana,Sato,hana@example.jp,Japan\n8,Bad,Row,not-an-email,Japan\n";
+//! let reader = PeopleReader::new(csv.as_bytes(), "export.csv", "ats", PeopleMapping::generic()).unwrap();
+//! let (accepted, rejected): (Vec<_>, Vec<_>) = reader.partition(|r| r.is_ok());
+//! assert_eq!(accepted.len(), 1);
+//! assert_eq!(rejected.len(), 1);
+//! ```
+//!
+//! **What this crate must never do:** depend on the store, the server or any engine.
+
+mod reject;
+
+pub mod people;
+
+pub use reject::{Reject, RejectWriter};
+
+/// One record read by a connector: accepted, or rejected with its location and reason.
+pub type Record<T> = Result<T, Reject>;
+
+/// A connector failure that stops a whole file (as opposed to a [`Reject`] of one record).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file's header is unusable.
+    #[error("{path}: {reason}")]
+    Header {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A rejects file could not be written.
+    #[error("cannot write rejects file {path}: {reason}")]
+    RejectsFile {
+        /// The rejects file.
+        path: String,
+        /// The cause.
+        reason: String,
+    },
+}
