@@ -1,0 +1,317 @@
+//! Cross-subject signals: near-duplicate resumes, reused photos, and phones, emails, documents, payout
+//! accounts, shipping addresses and references shared between subjects.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+use redflag_model::{Event, Evidence, Fact, FactValue, Identifier, PhotoHash, Subject};
+
+use crate::config::{IdentityConfig, attributes};
+use crate::linkage::{LinkageKey, event_linkage_keys, linkage_keys_with};
+use crate::photo;
+use crate::resume::{LshIndex, MinHasher, Signature, matched_passages};
+use crate::signals::{FactSink, ev, home_addresses};
+
+/// Words a passage must share to be shown as evidence of a duplicate.
+const PASSAGE_WORDS: usize = 8;
+
+/// Every subject with the cross-subject indexes built once: the resume LSH index, the photo index and the
+/// inverted index of shared keys. Immutable after [`Population::new`].
+pub struct Population<'a> {
+    subjects: &'a [Subject],
+    config: &'a IdentityConfig,
+    /// Join keys per subject (own record plus own events).
+    keys: Vec<Vec<LinkageKey>>,
+    /// Subjects by key.
+    by_key: HashMap<&'a str, HashMap<String, Vec<usize>>>,
+    /// Home addresses per subject, to tell a household from a ring.
+    homes: Vec<HashSet<String>>,
+    /// Resume index: LSH id → subject position.
+    resume_subject: Vec<usize>,
+    resume_index: LshIndex,
+    resume_signatures: Vec<Signature>,
+}
+
+impl<'a> Population<'a> {
+    /// Builds the indexes. `events` may hold every subject's events; each is counted for the subject it is
+    /// attributed to (`Event::subject`), unattributed events are ignored here.
+    pub fn new(subjects: &'a [Subject], events: &'a [Event], config: &'a IdentityConfig) -> Self {
+        let position: HashMap<&str, usize> = subjects.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+        let mut keys: Vec<Vec<LinkageKey>> = subjects
+            .par_iter()
+            .map(|s| linkage_keys_with(s, &config.email_lists))
+            .collect();
+        for e in events {
+            if let Some(i) = e.subject.as_ref().and_then(|s| position.get(s.as_str())) {
+                keys[*i].extend(event_linkage_keys(e));
+            }
+        }
+        for k in &mut keys {
+            k.sort();
+            k.dedup();
+        }
+        let mut by_key: HashMap<&'a str, HashMap<String, Vec<usize>>> = HashMap::new();
+        for (i, ks) in keys.iter().enumerate() {
+            for k in ks {
+                by_key.entry(k.kind).or_default().entry(k.value.clone()).or_default().push(i);
+            }
+        }
+        let homes = subjects
+            .iter()
+            .map(|s| home_addresses(s).into_iter().map(|a| a.normalised).collect())
+            .collect();
+        let hasher = MinHasher::new(config.minhash.clone());
+        let with_resume: Vec<(usize, &String)> = subjects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.attributes.get(attributes::RESUME_TEXT).map(|t| (i, t)))
+            .collect();
+        let resume_signatures: Vec<Signature> = with_resume.par_iter().map(|(_, t)| hasher.signature(t)).collect();
+        let resume_index = LshIndex::build(&hasher, &resume_signatures);
+        Self {
+            subjects,
+            config,
+            keys,
+            by_key,
+            homes,
+            resume_subject: with_resume.iter().map(|(i, _)| *i).collect(),
+            resume_index,
+            resume_signatures,
+        }
+    }
+
+    fn same_household(&self, a: usize, b: usize) -> bool {
+        !self.homes[a].is_disjoint(&self.homes[b])
+    }
+
+    /// Other subjects sharing a key of one of `kinds` with subject `i`: other position → shared values.
+    fn sharing(&self, i: usize, kinds: &[&str]) -> BTreeMap<usize, BTreeSet<String>> {
+        let mut out: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for k in self.keys[i].iter().filter(|k| kinds.contains(&k.kind)) {
+            if let Some(others) = self.by_key.get(k.kind).and_then(|m| m.get(&k.value)) {
+                for &o in others.iter().filter(|&&o| o != i) {
+                    out.entry(o).or_default().insert(format!("{} {}", k.kind, k.value));
+                }
+            }
+        }
+        out
+    }
+
+    fn has_kind(&self, i: usize, kinds: &[&str]) -> bool {
+        self.keys[i].iter().any(|k| kinds.contains(&k.kind))
+    }
+
+    /// All cross-subject facts, for every subject.
+    pub fn facts(&self) -> Vec<Fact> {
+        let resume_pairs = self.resume_pairs();
+        let photo_pairs = self.photo_pairs();
+        (0..self.subjects.len())
+            .into_par_iter()
+            .flat_map_iter(|i| self.subject_facts(i, &resume_pairs, &photo_pairs))
+            .collect()
+    }
+
+    /// Near-duplicate resume pairs by subject position, with their estimated similarity.
+    fn resume_pairs(&self) -> HashMap<usize, Vec<(usize, f64)>> {
+        let (pairs, _skipped) = self.resume_index.pairs();
+        let mut out: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+        for (a, b, s) in pairs {
+            let (sa, sb) = (self.resume_subject[a as usize], self.resume_subject[b as usize]);
+            if sa == sb {
+                continue;
+            }
+            out.entry(sa).or_default().push((sb, s));
+            out.entry(sb).or_default().push((sa, s));
+        }
+        out
+    }
+
+    /// Pairs of subjects with photos within the configured Hamming distance, by subject position.
+    fn photo_pairs(&self) -> HashMap<usize, Vec<(usize, u32)>> {
+        let max = self.config.photo_max_distance;
+        let mut photos64: Vec<(usize, u64)> = Vec::new();
+        let mut others: Vec<(usize, &PhotoHash)> = Vec::new();
+        for (i, s) in self.subjects.iter().enumerate() {
+            for id in &s.identifiers {
+                if let Identifier::PhotoHash(h) = id {
+                    match photo::as_u64(h) {
+                        Some(v) => photos64.push((i, v)),
+                        None => others.push((i, h)),
+                    }
+                }
+            }
+        }
+        let mut found: HashSet<(usize, usize, u32)> = HashSet::new();
+        if max <= 7 {
+            // Multi-index search: four 16-bit chunks, each probed at distance 0 and 1. Two hashes within
+            // 7 bits must agree to within one bit on at least one chunk (otherwise they differ by ≥ 8).
+            let mut tables: Vec<HashMap<u16, Vec<usize>>> = vec![HashMap::new(); 4];
+            for (n, (_, v)) in photos64.iter().enumerate() {
+                for (c, table) in tables.iter_mut().enumerate() {
+                    table.entry((v >> (16 * c)) as u16).or_default().push(n);
+                }
+            }
+            for (n, (i, v)) in photos64.iter().enumerate() {
+                for (c, table) in tables.iter().enumerate() {
+                    let chunk = (v >> (16 * c)) as u16;
+                    for probe in std::iter::once(chunk).chain((0..16).map(|b| chunk ^ (1 << b))) {
+                        for &m in table.get(&probe).into_iter().flatten() {
+                            let (j, w) = photos64[m];
+                            if m > n && j != *i {
+                                let d = (v ^ w).count_ones();
+                                if d <= max {
+                                    found.insert((*i.min(&j), *i.max(&j), d));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            for (n, (i, v)) in photos64.iter().enumerate() {
+                for (j, w) in &photos64[n + 1..] {
+                    let d = (v ^ w).count_ones();
+                    if j != i && d <= max {
+                        found.insert((*i.min(j), *i.max(j), d));
+                    }
+                }
+            }
+        }
+        for (n, (i, a)) in others.iter().enumerate() {
+            for (j, b) in &others[n + 1..] {
+                if let Some(d) = photo::distance(a, b).filter(|d| *d <= max && i != j) {
+                    found.insert((*i.min(j), *i.max(j), d));
+                }
+            }
+        }
+        let mut out: HashMap<usize, Vec<(usize, u32)>> = HashMap::new();
+        for (a, b, d) in found {
+            out.entry(a).or_default().push((b, d));
+            out.entry(b).or_default().push((a, d));
+        }
+        out
+    }
+
+    fn subject_facts(
+        &self,
+        i: usize,
+        resume_pairs: &HashMap<usize, Vec<(usize, f64)>>,
+        photo_pairs: &HashMap<usize, Vec<(usize, u32)>>,
+    ) -> Vec<Fact> {
+        let subject = &self.subjects[i];
+        let src = &subject.provenance;
+        let mut sink = FactSink::new(subject);
+        let id = |j: usize| self.subjects[j].id.to_string();
+        let other_ev = |j: usize, label: &str, what: String| Evidence {
+            label: label.to_string(),
+            value: format!("{} ({})", id(j), what),
+            source: Some(self.subjects[j].provenance.clone()),
+        };
+
+        // Shared values, households set apart.
+        let shared = |sink: &mut FactSink, kinds: &[&str], list: &str, count: Option<&str>, households_count: bool| {
+            if !self.has_kind(i, kinds) {
+                return;
+            }
+            let sharing = self.sharing(i, kinds);
+            let mut members = Vec::new();
+            let mut evidence = Vec::new();
+            for (j, values) in &sharing {
+                let values = values.iter().cloned().collect::<Vec<_>>().join(", ");
+                if !households_count && self.same_household(i, *j) {
+                    evidence.push(other_ev(*j, "same household (shares a home address), not counted", values));
+                } else {
+                    members.push(id(*j));
+                    evidence.push(other_ev(*j, "shared with", values));
+                }
+            }
+            if let Some(count) = count {
+                sink.push(count, FactValue::Int(members.len() as i64), evidence.clone());
+            }
+            if !members.is_empty() {
+                sink.push(list, FactValue::TextList(members), evidence);
+            }
+        };
+        shared(&mut sink, &["phone"], "phone.shared_with", Some("phone.shared_with_count"), false);
+        shared(&mut sink, &["email"], "email.shared_with", None, false);
+        shared(&mut sink, &["payout_account", "wallet"], "payout.shared_with", Some("payout.shared_with_count"), false);
+        shared(&mut sink, &["shipping_address"], "shipping.shared_with", Some("shipping.shared_with_count"), false);
+        shared(&mut sink, &["document"], "document.shared_with", None, true);
+        shared(&mut sink, &["reference_email", "reference_phone"], "reference.shared_with", Some("reference.shared_with_count"), true);
+
+        // A reference who is another subject: this subject's reference keys against others' own keys.
+        let mut as_subject: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for k in self.keys[i].iter().filter(|k| k.kind == "reference_email" || k.kind == "reference_phone") {
+            let own_kind = if k.kind == "reference_email" { "email" } else { "phone" };
+            for &j in self.by_key.get(own_kind).and_then(|m| m.get(&k.value)).into_iter().flatten() {
+                if j != i {
+                    as_subject.entry(j).or_default().push(format!("{own_kind} {}", k.value));
+                }
+            }
+        }
+        if !as_subject.is_empty() {
+            let evidence = as_subject
+                .iter()
+                .map(|(j, v)| other_ev(*j, "reference is this subject", v.join(", ")))
+                .collect();
+            sink.push("reference.is_other_subject", FactValue::TextList(as_subject.keys().map(|j| id(*j)).collect()), evidence);
+        }
+
+        // Resumes.
+        if let Some(text) = subject.attributes.get(attributes::RESUME_TEXT) {
+            let mut dups = resume_pairs.get(&i).cloned().unwrap_or_default();
+            dups.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let max = dups.first().map(|d| d.1).unwrap_or(0.0);
+            let mut evidence = Vec::new();
+            for (j, s) in dups.iter().take(5) {
+                evidence.push(other_ev(*j, "near-duplicate resume", format!("estimated similarity {s:.2}")));
+                if let Some(other) = self.subjects[*j].attributes.get(attributes::RESUME_TEXT) {
+                    for p in matched_passages(text, other, PASSAGE_WORDS, 2) {
+                        let shown: String = p.chars().take(240).collect();
+                        evidence.push(ev(format!("passage shared with {}", id(*j)), shown, src));
+                    }
+                }
+            }
+            if evidence.is_empty() {
+                evidence.push(ev("resume", "no other resume at or above the similarity threshold", src));
+            }
+            sink.push("resume.max_similarity", FactValue::Float(max), evidence.clone());
+            if !dups.is_empty() {
+                sink.push("resume.duplicate_of", FactValue::TextList(dups.iter().map(|d| id(d.0)).collect()), evidence);
+            }
+        }
+
+        // Photos.
+        if let Some(mut near) = photo_pairs.get(&i).cloned() {
+            near.sort_by_key(|&(j, d)| (d, j));
+            let evidence: Vec<Evidence> = near
+                .iter()
+                .map(|(j, d)| other_ev(*j, "same or near photo", format!("Hamming distance {d} of 64")))
+                .collect();
+            sink.push("photo.min_distance", FactValue::Int(near[0].1 as i64), evidence.clone());
+            sink.push("photo.reused_by", FactValue::TextList(near.iter().map(|(j, _)| id(*j)).collect()), evidence);
+        }
+        sink.facts
+    }
+
+    /// Resumes similar to a text (for screening one new applicant against the population): subject ids
+    /// and estimated similarity, best first.
+    pub fn similar_resumes(&self, text: &str) -> Vec<(String, f64)> {
+        let hasher = MinHasher::new(self.config.minhash.clone());
+        self.resume_index
+            .query(&hasher.signature(text))
+            .into_iter()
+            .map(|(id, s)| (self.subjects[self.resume_subject[id as usize]].id.to_string(), s))
+            .collect()
+    }
+
+    /// The number of resumes indexed.
+    pub fn resume_count(&self) -> usize {
+        self.resume_signatures.len()
+    }
+}
+
+/// Cross-subject facts for every subject (see [`Population`]).
+pub fn population_facts(subjects: &[Subject], events: &[Event], config: &IdentityConfig) -> Vec<Fact> {
+    Population::new(subjects, events, config).facts()
+}
