@@ -1,0 +1,812 @@
+//! The in-memory index and the matcher.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::entity::{Entity, EntityKind, ListInfo, ListSnapshot, NameStrength, PartialDate};
+use crate::error::QueryError;
+use crate::normalize::{self, NormName, Unit};
+
+/// Default score a match must reach to be reported.
+pub const DEFAULT_THRESHOLD: f64 = 0.80;
+/// Default number of matches returned.
+pub const DEFAULT_TOP_K: usize = 10;
+
+/// What to look for. Build with [`Query::name`] and the `with_*` methods, or fill the fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// The name as written (any script, any order). May be empty when an identifier is given.
+    #[serde(default)]
+    pub name: String,
+    /// Person, organisation, …, when known.
+    #[serde(default)]
+    pub kind: Option<EntityKind>,
+    /// Date of birth (exact day, month, year or range).
+    #[serde(default)]
+    pub dob: Option<PartialDate>,
+    /// Country of nationality or residence (ISO alpha-2 or English name).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Email addresses.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Phone numbers.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Crypto wallet addresses.
+    #[serde(default)]
+    pub wallets: Vec<String>,
+    /// Websites.
+    #[serde(default)]
+    pub websites: Vec<String>,
+    /// Identity document numbers.
+    #[serde(default)]
+    pub documents: Vec<String>,
+}
+
+impl Query {
+    /// A query for a name.
+    pub fn name(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a date of birth.
+    pub fn with_dob(mut self, dob: PartialDate) -> Self {
+        self.dob = Some(dob);
+        self
+    }
+
+    /// Adds a country.
+    pub fn with_country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Adds a wallet address.
+    pub fn with_wallet(mut self, wallet: impl Into<String>) -> Self {
+        self.wallets.push(wallet.into());
+        self
+    }
+
+    /// Adds an email address.
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.emails.push(email.into());
+        self
+    }
+
+    /// Adds a phone number.
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phones.push(phone.into());
+        self
+    }
+
+    /// Sets the kind.
+    pub fn with_kind(mut self, kind: EntityKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    fn has_identifier(&self) -> bool {
+        [
+            &self.emails,
+            &self.phones,
+            &self.wallets,
+            &self.websites,
+            &self.documents,
+        ]
+        .iter()
+        .any(|v| v.iter().any(|s| !s.trim().is_empty()))
+    }
+}
+
+/// Matching parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenOptions {
+    /// Minimum score of a reported name match, in [0, 1]. Exact identifier matches are always reported.
+    /// Default [`DEFAULT_THRESHOLD`] (0.80): at this value every labelled positive is found and under 1 %
+    /// of the labelled hard negatives are (see `docs/EVALUATION-watchlist.md`).
+    pub threshold: f64,
+    /// Maximum number of matches returned. Default [`DEFAULT_TOP_K`] (10).
+    pub top_k: usize,
+    /// Only these list ids (empty: all lists).
+    pub lists: Vec<String>,
+}
+
+impl Default for ScreenOptions {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            top_k: DEFAULT_TOP_K,
+            lists: Vec::new(),
+        }
+    }
+}
+
+/// One line of a match's explanation: which query field met which list field, and how it scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// `name`, `dob`, `country`, `kind`, `wallet`, `email`, `phone`, `website`, `document`.
+    pub feature: String,
+    /// The query's value.
+    pub query: String,
+    /// The listed value it was compared with.
+    pub listed: String,
+    /// The feature's score or adjustment.
+    pub score: f64,
+    /// In words.
+    pub detail: String,
+}
+
+impl Explanation {
+    fn line(&self) -> String {
+        format!(
+            "{}: {:?} ~ {:?} ({:+.3}) {}",
+            self.feature, self.query, self.listed, self.score, self.detail
+        )
+    }
+}
+
+/// A listed entity that matched a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// List id, e.g. `us-ofac-sdn`.
+    pub list: String,
+    /// List name.
+    pub list_name: String,
+    /// List version.
+    pub list_version: String,
+    /// The entry's id on the list.
+    pub entity_id: String,
+    /// The entry's primary name.
+    pub entity_name: String,
+    /// Person, organisation, …
+    pub entity_kind: EntityKind,
+    /// Programmes.
+    pub programs: Vec<String>,
+    /// The listed name that matched best (primary or alias), if a name matched.
+    pub matched_name: Option<String>,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// The name part of the score, before date, country and kind adjustments.
+    pub name_score: f64,
+    /// Whether an exact identifier matched (then `score` is 1).
+    pub exact_identifier: bool,
+    /// Whether a date of birth was compared and agreed.
+    pub dob_agrees: Option<bool>,
+    /// Whether the entry has a DPRK nexus: a DPRK programme (OFAC `DPRK*`, `NKSPEA`, UN/UK/EU DPRK regimes),
+    /// a North Korea Sanctions Regulations remark, or a North Korean nationality.
+    pub dprk_nexus: bool,
+    /// Field by field.
+    pub explanation: Vec<Explanation>,
+}
+
+impl Match {
+    /// The summary an assessment carries.
+    pub fn summary(&self) -> redflag_model::SanctionsMatchSummary {
+        redflag_model::SanctionsMatchSummary {
+            list: self.list.clone(),
+            list_version: self.list_version.clone(),
+            entry_id: self.entity_id.clone(),
+            entry_name: self.entity_name.clone(),
+            programs: self.programs.clone(),
+            score: self.score,
+            exact_identifier: self.exact_identifier,
+            explanation: self.explanation.iter().map(Explanation::line).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum IdKind {
+    Wallet,
+    Email,
+    Phone,
+    Website,
+    Document,
+}
+
+impl IdKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Wallet => "wallet",
+            IdKind::Email => "email",
+            IdKind::Phone => "phone",
+            IdKind::Website => "website",
+            IdKind::Document => "document",
+        }
+    }
+}
+
+struct IndexedName {
+    entity: u32,
+    name: u16,
+    norm: NormName,
+    weights: Vec<f32>,
+    joined: Vec<String>,
+}
+
+/// An immutable, thread-safe screening index over one or more list snapshots.
+pub struct Index {
+    lists: Vec<ListInfo>,
+    entities: Vec<(u16, Entity)>,
+    names: Vec<IndexedName>,
+    postings: HashMap<String, Vec<u32>>,
+    exact: HashMap<(IdKind, String), Vec<(u32, String)>>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("lists", &self.lists)
+            .field("entities", &self.entities.len())
+            .field("names", &self.names.len())
+            .field("keys", &self.postings.len())
+            .finish()
+    }
+}
+
+fn joined_keys(norm: &NormName) -> Vec<String> {
+    let w = &norm.words;
+    if w.len() < 2 {
+        return Vec::new();
+    }
+    let mut out = vec![format!("j:{}", w.concat())];
+    let mut rotated = w[1..].to_vec();
+    rotated.push(w[0].clone());
+    out.push(format!("j:{}", rotated.concat()));
+    let mut back = vec![w[w.len() - 1].clone()];
+    back.extend_from_slice(&w[..w.len() - 1]);
+    out.push(format!("j:{}", back.concat()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Index {
+    /// Builds the index. Later snapshots of the same list id replace earlier ones.
+    pub fn build(snapshots: Vec<ListSnapshot>) -> Index {
+        let mut by_id: Vec<ListSnapshot> = Vec::new();
+        for s in snapshots {
+            if let Some(pos) = by_id.iter().position(|x| x.info.id == s.info.id) {
+                by_id[pos] = s;
+            } else {
+                by_id.push(s);
+            }
+        }
+        by_id.sort_by(|a, b| a.info.id.cmp(&b.info.id));
+        let mut lists = Vec::new();
+        let mut entities = Vec::new();
+        let mut names = Vec::new();
+        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut exact: HashMap<(IdKind, String), Vec<(u32, String)>> = HashMap::new();
+        for (li, snapshot) in by_id.into_iter().enumerate() {
+            lists.push(snapshot.info);
+            for entity in snapshot.entities {
+                let ei = entities.len() as u32;
+                for (ni, name) in entity.names.iter().enumerate().take(u16::MAX as usize) {
+                    let norm = normalize::normalize(&name.full);
+                    if norm.units.is_empty() {
+                        continue;
+                    }
+                    let id = names.len() as u32;
+                    let joined = joined_keys(&norm);
+                    let mut keys: Vec<&str> = norm
+                        .units
+                        .iter()
+                        .flat_map(|u| u.keys.iter().map(String::as_str))
+                        .chain(joined.iter().map(String::as_str))
+                        .collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    for k in keys {
+                        postings.entry(k.to_string()).or_default().push(id);
+                    }
+                    names.push(IndexedName {
+                        entity: ei,
+                        name: ni as u16,
+                        norm,
+                        weights: Vec::new(),
+                        joined,
+                    });
+                }
+                let mut add = |kind: IdKind, key: Option<String>, raw: &str| {
+                    if let Some(k) = key {
+                        let v = exact.entry((kind, k)).or_default();
+                        if !v.iter().any(|(e, _)| *e == ei) {
+                            v.push((ei, raw.to_string()));
+                        }
+                    }
+                };
+                for w in &entity.wallets {
+                    let key = w
+                        .wallet
+                        .as_ref()
+                        .map(|x| x.address.clone())
+                        .or_else(|| normalize::wallet_key(&w.raw));
+                    add(IdKind::Wallet, key, &w.raw);
+                }
+                for e in &entity.emails {
+                    add(IdKind::Email, normalize::email_key(e), e);
+                }
+                for p in &entity.phones {
+                    add(IdKind::Phone, normalize::phone_key(p), p);
+                }
+                for w in &entity.websites {
+                    add(IdKind::Website, normalize::website_key(w), w);
+                }
+                for d in &entity.documents {
+                    add(
+                        IdKind::Document,
+                        normalize::document_key(&d.number),
+                        &d.number,
+                    );
+                }
+                entities.push((li as u16, entity));
+            }
+        }
+        let total = names.len().max(2) as f64;
+        let weight_of = |u: &Unit, postings: &HashMap<String, Vec<u32>>| -> f32 {
+            let df = u
+                .keys
+                .iter()
+                .map(|k| postings.get(k).map_or(1, Vec::len))
+                .max()
+                .unwrap_or(1) as f64;
+            unit_weight(df, total)
+        };
+        for n in &mut names {
+            n.weights = n
+                .norm
+                .units
+                .iter()
+                .map(|u| weight_of(u, &postings))
+                .collect();
+        }
+        Index {
+            lists,
+            entities,
+            names,
+            postings,
+            exact,
+        }
+    }
+
+    /// The lists in the index, by id.
+    pub fn lists(&self) -> &[ListInfo] {
+        &self.lists
+    }
+
+    /// Number of entities.
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// `list@version` of every list, for version stamps.
+    pub fn versions(&self) -> Vec<String> {
+        self.lists
+            .iter()
+            .map(|l| format!("{}@{}", l.id, l.version))
+            .collect()
+    }
+
+    /// Looks an entity up by list id and entity id.
+    pub fn entity(&self, list: &str, id: &str) -> Option<&Entity> {
+        self.entities
+            .iter()
+            .find(|(li, e)| self.lists[*li as usize].id == list && e.id == id)
+            .map(|(_, e)| e)
+    }
+
+    fn query_weight(&self, u: &Unit) -> f32 {
+        let total = self.names.len().max(2) as f64;
+        let df = u
+            .keys
+            .iter()
+            .map(|k| self.postings.get(k).map_or(1, Vec::len))
+            .max()
+            .unwrap_or(1) as f64;
+        unit_weight(df, total)
+    }
+
+    /// Screens one query. Results are ordered by score (descending), then exact identifier first, then
+    /// list id and entity id, so the same query on the same list versions gives the same output.
+    pub fn screen(&self, query: &Query, options: &ScreenOptions) -> Result<Vec<Match>, QueryError> {
+        let qname = normalize::normalize(&query.name);
+        let has_ids = query.has_identifier();
+        if query.name.trim().is_empty() && !has_ids {
+            return Err(QueryError::Empty);
+        }
+        if qname.units.is_empty() && !has_ids {
+            return Err(QueryError::NoNameTokens(query.name.clone()));
+        }
+        let list_ok = |li: u16| {
+            options.lists.is_empty()
+                || options
+                    .lists
+                    .iter()
+                    .any(|l| *l == self.lists[li as usize].id)
+        };
+        // entity -> (exact explanations)
+        let mut exact_hits: HashMap<u32, Vec<Explanation>> = HashMap::new();
+        let id_inputs: [(IdKind, &Vec<String>, KeyFn); 5] = [
+            (IdKind::Wallet, &query.wallets, normalize::wallet_key),
+            (IdKind::Email, &query.emails, normalize::email_key),
+            (IdKind::Phone, &query.phones, normalize::phone_key),
+            (IdKind::Website, &query.websites, normalize::website_key),
+            (IdKind::Document, &query.documents, normalize::document_key),
+        ];
+        for (kind, values, keyer) in id_inputs {
+            for v in values {
+                let Some(key) = keyer(v) else { continue };
+                if let Some(hits) = self.exact.get(&(kind, key)) {
+                    for (ei, listed) in hits {
+                        exact_hits.entry(*ei).or_default().push(Explanation {
+                            feature: kind.as_str().into(),
+                            query: v.trim().into(),
+                            listed: listed.clone(),
+                            score: 1.0,
+                            detail: format!("exact {} match (decisive)", kind.as_str()),
+                        });
+                    }
+                }
+            }
+        }
+
+        // Name candidates by blocking keys: never a scan.
+        let mut best_name: HashMap<u32, (f64, u32, Vec<Explanation>)> = HashMap::new();
+        if !qname.units.is_empty() {
+            let qweights: Vec<f32> = qname.units.iter().map(|u| self.query_weight(u)).collect();
+            let qjoined = joined_keys(&qname);
+            let mut hits: HashMap<u32, u32> = HashMap::new(); // name id -> bitmask of query units hit
+            for (ui, u) in qname.units.iter().enumerate() {
+                let bit = 1u32 << ui.min(31);
+                for k in &u.keys {
+                    if let Some(p) = self.postings.get(k) {
+                        for &n in p {
+                            *hits.entry(n).or_default() |= bit;
+                        }
+                    }
+                }
+            }
+            let all_bits = if qname.units.len() >= 32 {
+                u32::MAX
+            } else {
+                (1u32 << qname.units.len()) - 1
+            };
+            let mut joined_probe = qjoined.clone();
+            joined_probe.push(format!("j:{}", qname.words.concat()));
+            for k in &joined_probe {
+                if let Some(p) = self.postings.get(k) {
+                    for &n in p {
+                        hits.insert(n, all_bits);
+                    }
+                }
+            }
+            let need = if qname.units.len() >= 3 { 2 } else { 1 };
+            for (nid, mask) in hits {
+                if (mask.count_ones() as usize) < need.min(qname.units.len()) {
+                    continue;
+                }
+                let n = &self.names[nid as usize];
+                let (li, entity) = &self.entities[n.entity as usize];
+                if !list_ok(*li) {
+                    continue;
+                }
+                let listed = &entity.names[n.name as usize];
+                let (mut score, detail) = name_similarity(&qname, &qweights, &qjoined, n);
+                let factor = match listed.strength {
+                    NameStrength::Primary | NameStrength::Strong => 1.0,
+                    NameStrength::Weak => 0.9,
+                };
+                score *= factor;
+                let expl = Explanation {
+                    feature: "name".into(),
+                    query: query.name.trim().into(),
+                    listed: listed.full.clone(),
+                    score,
+                    detail: format!(
+                        "{} ({}){}",
+                        detail,
+                        listed.strength.as_str(),
+                        if factor < 1.0 {
+                            ", weak alias x0.9"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+                let entry = best_name.entry(n.entity).or_insert((-1.0, nid, Vec::new()));
+                if score > entry.0 || (score == entry.0 && nid < entry.1) {
+                    *entry = (score, nid, vec![expl]);
+                }
+            }
+        }
+
+        let mut out: Vec<Match> = Vec::new();
+        let mut seen: Vec<u32> = exact_hits
+            .keys()
+            .copied()
+            .chain(best_name.keys().copied())
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for ei in seen {
+            let (li, entity) = &self.entities[ei as usize];
+            if !list_ok(*li) {
+                continue;
+            }
+            let info = &self.lists[*li as usize];
+            let mut explanation = Vec::new();
+            let mut matched_name = None;
+            let mut name_score = 0.0;
+            if let Some((s, nid, expl)) = best_name.get(&ei) {
+                name_score = *s;
+                let n = &self.names[*nid as usize];
+                matched_name = Some(entity.names[n.name as usize].full.clone());
+                explanation.extend(expl.iter().cloned());
+            }
+            let mut score = name_score;
+            let mut dob_agrees = None;
+            if let Some(dob) = &query.dob
+                && !entity.birth_dates.is_empty()
+            {
+                let (adj, agrees, e) = compare_dob(dob, &entity.birth_dates);
+                dob_agrees = Some(agrees);
+                score = if adj < 0.0 {
+                    score * (1.0 + adj)
+                } else {
+                    score + adj
+                };
+                explanation.push(e);
+            }
+            if let Some(country) = query
+                .country
+                .as_deref()
+                .and_then(crate::entity::country_code_or_text)
+            {
+                let listed: Vec<&String> = entity
+                    .nationalities
+                    .iter()
+                    .chain(&entity.countries)
+                    .collect();
+                if !listed.is_empty() {
+                    let agrees = listed.iter().any(|c| c.eq_ignore_ascii_case(&country));
+                    let adj = if agrees { 0.03 } else { 0.0 };
+                    score += adj;
+                    explanation.push(Explanation {
+                        feature: "country".into(),
+                        query: country.clone(),
+                        listed: listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                        score: adj,
+                        detail: if agrees {
+                            "agrees".into()
+                        } else {
+                            "differs (not held against the match: claimed locations are often false)".into()
+                        },
+                    });
+                }
+            }
+            if let Some(kind) = query.kind
+                && kind != entity.kind
+                && entity.kind != EntityKind::Other
+                && kind != EntityKind::Other
+            {
+                let factor = match (kind, entity.kind) {
+                    (EntityKind::Person, EntityKind::Organization)
+                    | (EntityKind::Organization, EntityKind::Person) => 0.8,
+                    _ => 0.7,
+                };
+                score *= factor;
+                explanation.push(Explanation {
+                    feature: "kind".into(),
+                    query: kind.as_str().into(),
+                    listed: entity.kind.as_str().into(),
+                    score: factor - 1.0,
+                    detail: format!("different entity type, score x{factor}"),
+                });
+            }
+            let exact = exact_hits.get(&ei);
+            if let Some(e) = exact {
+                explanation.splice(0..0, e.iter().cloned());
+                score = 1.0;
+            }
+            let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+            if exact.is_none() && score < options.threshold {
+                continue;
+            }
+            out.push(Match {
+                list: info.id.clone(),
+                list_name: info.name.clone(),
+                list_version: info.version.clone(),
+                entity_id: entity.id.clone(),
+                entity_name: entity.primary_name().to_string(),
+                entity_kind: entity.kind,
+                programs: entity.programs.clone(),
+                matched_name,
+                score,
+                name_score: (name_score * 1000.0).round() / 1000.0,
+                exact_identifier: exact.is_some(),
+                dob_agrees,
+                dprk_nexus: dprk_nexus(entity),
+                explanation,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.exact_identifier.cmp(&a.exact_identifier))
+                .then(b.name_score.total_cmp(&a.name_score))
+                .then(a.list.cmp(&b.list))
+                .then(a.entity_id.cmp(&b.entity_id))
+        });
+        out.truncate(options.top_k);
+        Ok(out)
+    }
+}
+
+fn dprk_nexus(e: &Entity) -> bool {
+    e.programs.iter().any(|p| {
+        let p = p.to_ascii_uppercase();
+        p.starts_with("DPRK")
+            || p == "NKSPEA"
+            || p.contains("NORTH KOREA")
+            || p.contains("DEMOCRATIC PEOPLE")
+    }) || e
+        .remarks
+        .iter()
+        .any(|r| r.contains("North Korea Sanctions Regulations"))
+        || e.nationalities.iter().any(|n| n == "KP")
+}
+
+/// Normalises an identifier to its exact-comparison key.
+type KeyFn = fn(&str) -> Option<String>;
+
+/// A unit's weight from how many listed names contain it: rare units count more.
+fn unit_weight(df: f64, total: f64) -> f32 {
+    let w = (total / df).ln() / total.ln();
+    w.clamp(0.3, 1.0) as f32
+}
+
+/// Similarity of two units in [0, 1].
+fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
+    if a.equivalent(b) {
+        return 1.0;
+    }
+    let (la, lb) = (a.text.len(), b.text.len());
+    if la == 1 || lb == 1 {
+        // an initial
+        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] {
+            0.6
+        } else {
+            0.0
+        };
+    }
+    let longest = la.max(lb);
+    if longest < 4 {
+        return 0.0;
+    }
+    let d = strsim::osa_distance(&a.text, &b.text) as f64;
+    let r = 1.0 - d / longest as f64;
+    if r >= 0.74 { r } else { 0.0 }
+}
+
+/// Name similarity: best one-to-one alignment of units (any order), weighted by rarity, as a Dice
+/// coefficient; or the similarity of the names written without spaces, whichever is higher.
+fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName) -> (f64, String) {
+    let (qu, eu) = (&q.units, &n.norm.units);
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(qu.len() * eu.len());
+    for (i, a) in qu.iter().enumerate() {
+        for (j, b) in eu.iter().enumerate() {
+            let s = unit_similarity(a, b);
+            if s > 0.0 {
+                pairs.push((s, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut qused = vec![false; qu.len()];
+    let mut eused = vec![false; eu.len()];
+    let mut matched = 0.0f64;
+    let mut parts = Vec::new();
+    for (s, i, j) in pairs {
+        if qused[i] || eused[j] {
+            continue;
+        }
+        qused[i] = true;
+        eused[j] = true;
+        matched += s * (qw[i] as f64 + n.weights[j] as f64);
+        parts.push((i, format!("{}={}({:.2})", qu[i].text, eu[j].text, s)));
+    }
+    let total: f64 = qw.iter().map(|w| *w as f64).sum::<f64>()
+        + n.weights.iter().map(|w| *w as f64).sum::<f64>();
+    let mut score = if total > 0.0 { matched / total } else { 0.0 };
+    parts.sort();
+    let mut detail = parts
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unmatched: Vec<&str> = qu
+        .iter()
+        .zip(&qused)
+        .filter(|(_, u)| !**u)
+        .map(|(u, _)| u.text.as_str())
+        .chain(
+            eu.iter()
+                .zip(&eused)
+                .filter(|(_, u)| !**u)
+                .map(|(u, _)| u.text.as_str()),
+        )
+        .collect();
+    if !unmatched.is_empty() {
+        detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
+    }
+    // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or last.
+    let qj = q.words.concat();
+    if qj.len() >= 6 {
+        let mut probes: Vec<&str> = qjoined.iter().map(|s| s.trim_start_matches("j:")).collect();
+        probes.push(&qj);
+        let ej = n.norm.words.concat();
+        let mut targets: Vec<&str> = n
+            .joined
+            .iter()
+            .map(|s| s.trim_start_matches("j:"))
+            .collect();
+        targets.push(&ej);
+        for p in &probes {
+            for t in &targets {
+                if p == t && score < 0.99 {
+                    score = 0.99;
+                    detail = format!("same name written without spaces: {t}");
+                }
+            }
+        }
+    }
+    (score, format!("units {detail}"))
+}
+
+fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanation) {
+    use chrono::Datelike;
+    let listed_text = listed
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut best: Option<(f64, &str)> = None;
+    for d in listed {
+        let (adj, detail) = if q.overlaps(d) {
+            if q.is_exact() && d.is_exact() {
+                (0.10, "same day")
+            } else {
+                (0.05, "consistent (listed or given date is imprecise)")
+            }
+        } else {
+            let gap =
+                (q.earliest.year() - d.latest.year()).max(d.earliest.year() - q.latest.year());
+            if gap <= 1 {
+                (0.0, "close but different")
+            } else {
+                (-0.25, "contradicts (more than a year apart), score x0.75")
+            }
+        };
+        if best.is_none_or(|(b, _)| adj > b) {
+            best = Some((adj, detail));
+        }
+    }
+    let (adj, detail) = best.unwrap_or((0.0, "no listed date"));
+    (
+        adj,
+        adj > 0.0,
+        Explanation {
+            feature: "dob".into(),
+            query: q.to_string(),
+            listed: listed_text,
+            score: adj,
+            detail: detail.into(),
+        },
+    )
+}
