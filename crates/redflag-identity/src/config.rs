@@ -89,12 +89,13 @@ impl ReshipperList {
         let mut out = HashSet::new();
         for (line, cols) in rows(text) {
             let value = cols.join(" ");
-            let address = PostalAddress::new(&value, None).map_err(|_| IdentityError::BadListLine {
-                list: list.into(),
-                line,
-                value: value.clone(),
-                reason: "not an address",
-            })?;
+            let address =
+                PostalAddress::new(&value, None).map_err(|_| IdentityError::BadListLine {
+                    list: list.into(),
+                    line,
+                    value: value.clone(),
+                    reason: "not an address",
+                })?;
             out.insert(address.normalised);
         }
         Ok(Self(out))
@@ -162,7 +163,20 @@ pub fn company_key(name: &str) -> String {
         .filter(|w| {
             !matches!(
                 *w,
-                "inc" | "llc" | "ltd" | "limited" | "corp" | "corporation" | "co" | "company" | "gmbh" | "plc" | "sa" | "ag" | "bv" | "the"
+                "inc"
+                    | "llc"
+                    | "ltd"
+                    | "limited"
+                    | "corp"
+                    | "corporation"
+                    | "co"
+                    | "company"
+                    | "gmbh"
+                    | "plc"
+                    | "sa"
+                    | "ag"
+                    | "bv"
+                    | "the"
             )
         })
         .collect::<Vec<_>>()
@@ -229,7 +243,10 @@ pub mod attributes {
 
 /// Splits a list attribute.
 pub(crate) fn split_list(value: &str) -> impl Iterator<Item = &str> {
-    value.split([',', ';', '\n']).map(str::trim).filter(|s| !s.is_empty())
+    value
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// A map helper so callers can build company domains from pairs.
@@ -257,7 +274,10 @@ mod tests {
     fn vendored_payout_providers_parse_and_classify() {
         let p = PayoutProviders::parse("t", PAYOUT_PROVIDERS).unwrap();
         assert_eq!(p.kind("Payoneer Inc."), Some(ProviderKind::PaymentService));
-        assert_eq!(p.kind("Wise (TransferWise)"), Some(ProviderKind::PaymentService));
+        assert_eq!(
+            p.kind("Wise (TransferWise)"),
+            Some(ProviderKind::PaymentService)
+        );
         assert_eq!(p.kind("Binance"), Some(ProviderKind::Crypto));
         assert_eq!(p.kind("Western Union"), Some(ProviderKind::PaymentService));
         assert_eq!(p.kind("Chase Bank"), None);
@@ -266,9 +286,16 @@ mod tests {
 
     #[test]
     fn lists_load_and_refuse_bad_lines() {
-        let r = ReshipperList::parse("r", "# forwarders\n100 Cargo Way Suite 5, Wilmington DE\n").unwrap();
-        assert!(r.contains(&PostalAddress::new("100 cargo way, ste 5 wilmington de", None).unwrap()));
-        let c = CompanyDomains::parse("c", "acme.com  Acme Corporation\nbrightwave.io Brightwave Labs Inc.\n").unwrap();
+        let r = ReshipperList::parse("r", "# forwarders\n100 Cargo Way Suite 5, Wilmington DE\n")
+            .unwrap();
+        assert!(
+            r.contains(&PostalAddress::new("100 cargo way, ste 5 wilmington de", None).unwrap())
+        );
+        let c = CompanyDomains::parse(
+            "c",
+            "acme.com  Acme Corporation\nbrightwave.io Brightwave Labs Inc.\n",
+        )
+        .unwrap();
         assert_eq!(c.domain_of("ACME Corp."), Some("acme.com"));
         assert_eq!(c.domain_of("Brightwave Labs"), Some("brightwave.io"));
         assert!(CompanyDomains::parse("c", "acme.com\n").is_err());

@@ -81,7 +81,9 @@ pub fn parse_mrz(text: &str) -> Result<Mrz, MrzError> {
         .flat_map(|l| l.chars())
         .find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '<'))
     {
-        return Err(MrzError(format!("character {bad:?} is not in the MRZ alphabet")));
+        return Err(MrzError(format!(
+            "character {bad:?} is not in the MRZ alphabet"
+        )));
     }
     let fields = |s: &str| s.trim_matches('<').replace('<', "");
     match lines.as_slice() {
@@ -181,7 +183,10 @@ mod tests {
             (p.format, p.issuer.as_str(), p.document_number.as_str()),
             (MrzFormat::Td3, "UTO", "L898902C3")
         );
-        assert_eq!((p.birth_date.as_str(), p.expiry_date.as_str()), ("740812", "120415"));
+        assert_eq!(
+            (p.birth_date.as_str(), p.expiry_date.as_str()),
+            ("740812", "120415")
+        );
         let i = parse_mrz(TD1).unwrap();
         assert!(i.is_valid(), "{:?}", i.failed_checks);
         assert_eq!(i.document_number, "D23145890");
@@ -209,9 +214,18 @@ mod tests {
     fn malformed_zones_are_refused() {
         assert!(parse_mrz("").is_err());
         assert!(parse_mrz("P<UTO|short").is_err());
-        assert!(parse_mrz(&TD3.replace('<', "*")).unwrap_err().0.contains("'*'"));
+        assert!(
+            parse_mrz(&TD3.replace('<', "*"))
+                .unwrap_err()
+                .0
+                .contains("'*'")
+        );
         // Lower case and spaces are tolerated (OCR output), separators may be `|`.
-        assert!(parse_mrz(&TD3.to_lowercase().replace('\n', " | ")).unwrap().is_valid());
+        assert!(
+            parse_mrz(&TD3.to_lowercase().replace('\n', " | "))
+                .unwrap()
+                .is_valid()
+        );
     }
 
     #[test]

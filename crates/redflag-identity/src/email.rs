@@ -219,7 +219,11 @@ mod tests {
     fn providers_are_classified() {
         let check = |address: &str, free: bool, disposable: bool| {
             let i = info(address);
-            assert_eq!((i.is_free, i.is_disposable), (free, disposable), "{address}");
+            assert_eq!(
+                (i.is_free, i.is_disposable),
+                (free, disposable),
+                "{address}"
+            );
         };
         check("jane@gmail.com", true, false);
         check("jane@mailinator.com", true, true);
@@ -249,7 +253,10 @@ mod tests {
         assert_eq!(i.domain_ascii, "mail.xn--vv4b11d.kr");
         assert_eq!(i.domain_unicode, "mail.예시.kr");
         assert_eq!(i.tld_country.map(|c| c.to_string()), Some("KR".into()));
-        assert_eq!(info("a@shop.co.uk").tld_country.map(|c| c.to_string()), Some("GB".into()));
+        assert_eq!(
+            info("a@shop.co.uk").tld_country.map(|c| c.to_string()),
+            Some("GB".into())
+        );
         assert_eq!(info("a@startup.io").tld_country, None);
         assert_eq!(info("a@example.com").tld_country, None);
     }

@@ -55,7 +55,8 @@ pub mod resume;
 mod signals;
 
 pub use config::{
-    CompanyDomains, IdentityConfig, PayoutProviders, ProviderKind, ReshipperList, attributes, company_key,
+    CompanyDomains, IdentityConfig, PayoutProviders, ProviderKind, ReshipperList, attributes,
+    company_key,
 };
 pub use document::{Mrz, MrzError, MrzFormat, check_digit, hash_mrz_number, parse_mrz};
 pub use email::{EmailInfo, EmailLists, ascii_domain, unicode_domain};

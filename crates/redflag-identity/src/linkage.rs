@@ -58,13 +58,19 @@ pub fn event_linkage_keys(event: &Event) -> Vec<LinkageKey> {
     match &event.kind {
         EventKind::PayoutChange(p) => {
             if let Some(a) = &p.account {
-                out.push(LinkageKey::new("payout_account", format!("{}:{}", a.provider, a.account)));
+                out.push(LinkageKey::new(
+                    "payout_account",
+                    format!("{}:{}", a.provider, a.account),
+                ));
             }
             if let Some(w) = &p.wallet {
                 out.push(LinkageKey::new("wallet", w.address.clone()));
             }
         }
-        EventKind::Shipment(s) => out.push(LinkageKey::new("shipping_address", s.address.normalised.clone())),
+        EventKind::Shipment(s) => out.push(LinkageKey::new(
+            "shipping_address",
+            s.address.normalised.clone(),
+        )),
         _ => {}
     }
     out
@@ -74,9 +80,23 @@ fn identifier_key(id: &Identifier, lists: &EmailLists, reference: bool) -> Optio
     Some(match id {
         Identifier::Email(e) => {
             let info = lists.describe(e);
-            LinkageKey::new(if reference { "reference_email" } else { "email" }, info.comparison)
+            LinkageKey::new(
+                if reference {
+                    "reference_email"
+                } else {
+                    "email"
+                },
+                info.comparison,
+            )
         }
-        Identifier::Phone(p) => LinkageKey::new(if reference { "reference_phone" } else { "phone" }, p.e164()),
+        Identifier::Phone(p) => LinkageKey::new(
+            if reference {
+                "reference_phone"
+            } else {
+                "phone"
+            },
+            p.e164(),
+        ),
         Identifier::Document(_) => LinkageKey::new("document", id.value()),
         Identifier::PhotoHash(h) => LinkageKey::new("photo_hash", h.as_str()),
         Identifier::PayoutAccount(_) => LinkageKey::new("payout_account", id.value()),

@@ -14,8 +14,29 @@ const SECOND_LEVEL: &str = include_str!("../data/second-level-suffixes.txt");
 
 /// Words impostors add to a company's name to make a plausible domain (`acme-inc.com`, `acmehr.com`).
 const ADDED_WORDS: &[&str] = &[
-    "inc", "llc", "ltd", "corp", "co", "company", "group", "global", "hr", "careers", "career", "jobs",
-    "team", "mail", "usa", "us", "tech", "labs", "io", "hq", "official", "online", "international",
+    "inc",
+    "llc",
+    "ltd",
+    "corp",
+    "co",
+    "company",
+    "group",
+    "global",
+    "hr",
+    "careers",
+    "career",
+    "jobs",
+    "team",
+    "mail",
+    "usa",
+    "us",
+    "tech",
+    "labs",
+    "io",
+    "hq",
+    "official",
+    "online",
+    "international",
 ];
 
 /// How a seen domain imitates a real one.
@@ -58,7 +79,13 @@ pub struct LookAlike {
 
 impl fmt::Display for LookAlike {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} imitates {} ({}", self.seen, self.real, self.kind.as_str())?;
+        write!(
+            f,
+            "{} imitates {} ({}",
+            self.seen,
+            self.real,
+            self.kind.as_str()
+        )?;
         if self.distance > 0 {
             write!(f, ", distance {}", self.distance)?;
         }
@@ -89,7 +116,10 @@ pub fn registrable(ascii: &str) -> Option<(String, String)> {
 fn confusable_skeleton(s: &str) -> String {
     // The skeleton maps look-alikes to one prototype (Cyrillic а → a, "rn" → m, 0 → O); lower-casing
     // afterwards folds the prototypes' case so that `0` and `o` meet.
-    skeleton(s).collect::<String>().to_lowercase().replace(['-', '_'], "")
+    skeleton(s)
+        .collect::<String>()
+        .to_lowercase()
+        .replace(['-', '_'], "")
 }
 
 /// Compares a seen domain with the real domain of the company it claims to be. Returns `None` when they
@@ -155,7 +185,11 @@ mod tests {
     use super::*;
 
     fn check(seen: &str, real: &str, expect: Option<LookAlikeKind>) {
-        assert_eq!(compare(seen, real).map(|l| l.kind), expect, "{seen} vs {real}");
+        assert_eq!(
+            compare(seen, real).map(|l| l.kind),
+            expect,
+            "{seen} vs {real}"
+        );
     }
 
     #[test]
@@ -163,13 +197,33 @@ mod tests {
         check("acme.co", "acme.com", Some(LookAlikeKind::OtherTld));
         check("acme.co.uk", "acme.com", Some(LookAlikeKind::OtherTld));
         check("аcme.com", "acme.com", Some(LookAlikeKind::Homoglyph)); // Cyrillic а
-        check("xn--cme-5cd.com", "acme.com", Some(LookAlikeKind::Homoglyph));
-        check("rnicrosoft.com", "microsoft.com", Some(LookAlikeKind::Homoglyph));
+        check(
+            "xn--cme-5cd.com",
+            "acme.com",
+            Some(LookAlikeKind::Homoglyph),
+        );
+        check(
+            "rnicrosoft.com",
+            "microsoft.com",
+            Some(LookAlikeKind::Homoglyph),
+        );
         check("g00gle.com", "google.com", Some(LookAlikeKind::Homoglyph));
         check("acme-inc.com", "acme.com", Some(LookAlikeKind::AddedWord));
-        check("acmecareers.com", "acme.com", Some(LookAlikeKind::AddedWord));
-        check("brightwave-llc.com", "brightwave.io", Some(LookAlikeKind::AddedWord));
-        check("brigthwave.io", "brightwave.io", Some(LookAlikeKind::EditDistance));
+        check(
+            "acmecareers.com",
+            "acme.com",
+            Some(LookAlikeKind::AddedWord),
+        );
+        check(
+            "brightwave-llc.com",
+            "brightwave.io",
+            Some(LookAlikeKind::AddedWord),
+        );
+        check(
+            "brigthwave.io",
+            "brightwave.io",
+            Some(LookAlikeKind::EditDistance),
+        );
         check("stripe-payments.com", "stripe.com", None);
     }
 
@@ -187,6 +241,9 @@ mod tests {
     #[test]
     fn display_names_the_kind() {
         let l = compare("acme-inc.com", "acme.com").unwrap();
-        assert_eq!(l.to_string(), "acme-inc.com imitates acme.com (added_word, distance 4)");
+        assert_eq!(
+            l.to_string(),
+            "acme-inc.com imitates acme.com (added_word, distance 4)"
+        );
     }
 }

@@ -39,7 +39,11 @@ impl Default for ImageLimits {
 }
 
 /// The perceptual hash of an image file (PNG, JPEG, GIF, WebP).
-pub fn photo_hash(bytes: &[u8], file_name: &str, limits: &ImageLimits) -> Result<PhotoHash, IdentityError> {
+pub fn photo_hash(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &ImageLimits,
+) -> Result<PhotoHash, IdentityError> {
     if bytes.len() as u64 > limits.max_input_bytes {
         return Err(IdentityError::TooLarge {
             file: file_name.to_string(),
@@ -97,6 +101,9 @@ pub(crate) fn as_u64(hash: &PhotoHash) -> Option<u64> {
 fn bytes(hex: &str) -> Option<Vec<u8>> {
     (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect()
 }

@@ -36,7 +36,11 @@ impl<'a> Population<'a> {
     /// Builds the indexes. `events` may hold every subject's events; each is counted for the subject it is
     /// attributed to (`Event::subject`), unattributed events are ignored here.
     pub fn new(subjects: &'a [Subject], events: &'a [Event], config: &'a IdentityConfig) -> Self {
-        let position: HashMap<&str, usize> = subjects.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+        let position: HashMap<&str, usize> = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
         let mut keys: Vec<Vec<LinkageKey>> = subjects
             .par_iter()
             .map(|s| linkage_keys_with(s, &config.email_lists))
@@ -53,12 +57,22 @@ impl<'a> Population<'a> {
         let mut by_key: HashMap<&'a str, HashMap<String, Vec<usize>>> = HashMap::new();
         for (i, ks) in keys.iter().enumerate() {
             for k in ks {
-                by_key.entry(k.kind).or_default().entry(k.value.clone()).or_default().push(i);
+                by_key
+                    .entry(k.kind)
+                    .or_default()
+                    .entry(k.value.clone())
+                    .or_default()
+                    .push(i);
             }
         }
         let homes = subjects
             .iter()
-            .map(|s| home_addresses(s).into_iter().map(|a| a.normalised).collect())
+            .map(|s| {
+                home_addresses(s)
+                    .into_iter()
+                    .map(|a| a.normalised)
+                    .collect()
+            })
             .collect();
         let hasher = MinHasher::new(config.minhash.clone());
         let with_resume: Vec<(usize, &String)> = subjects
@@ -66,7 +80,10 @@ impl<'a> Population<'a> {
             .enumerate()
             .filter_map(|(i, s)| s.attributes.get(attributes::RESUME_TEXT).map(|t| (i, t)))
             .collect();
-        let resume_signatures: Vec<Signature> = with_resume.par_iter().map(|(_, t)| hasher.signature(t)).collect();
+        let resume_signatures: Vec<Signature> = with_resume
+            .par_iter()
+            .map(|(_, t)| hasher.signature(t))
+            .collect();
         let resume_index = LshIndex::build(&hasher, &resume_signatures);
         Self {
             subjects,
@@ -90,7 +107,9 @@ impl<'a> Population<'a> {
         for k in self.keys[i].iter().filter(|k| kinds.contains(&k.kind)) {
             if let Some(others) = self.by_key.get(k.kind).and_then(|m| m.get(&k.value)) {
                 for &o in others.iter().filter(|&&o| o != i) {
-                    out.entry(o).or_default().insert(format!("{} {}", k.kind, k.value));
+                    out.entry(o)
+                        .or_default()
+                        .insert(format!("{} {}", k.kind, k.value));
                 }
             }
         }
@@ -116,7 +135,10 @@ impl<'a> Population<'a> {
         let (pairs, _skipped) = self.resume_index.pairs();
         let mut out: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
         for (a, b, s) in pairs {
-            let (sa, sb) = (self.resume_subject[a as usize], self.resume_subject[b as usize]);
+            let (sa, sb) = (
+                self.resume_subject[a as usize],
+                self.resume_subject[b as usize],
+            );
             if sa == sb {
                 continue;
             }
@@ -209,7 +231,11 @@ impl<'a> Population<'a> {
         };
 
         // Shared values, households set apart.
-        let shared = |sink: &mut FactSink, kinds: &[&str], list: &str, count: Option<&str>, households_count: bool| {
+        let shared = |sink: &mut FactSink,
+                      kinds: &[&str],
+                      list: &str,
+                      count: Option<&str>,
+                      households_count: bool| {
             if !self.has_kind(i, kinds) {
                 return;
             }
@@ -219,33 +245,90 @@ impl<'a> Population<'a> {
             for (j, values) in &sharing {
                 let values = values.iter().cloned().collect::<Vec<_>>().join(", ");
                 if !households_count && self.same_household(i, *j) {
-                    evidence.push(other_ev(*j, "same household (shares a home address), not counted", values));
+                    evidence.push(other_ev(
+                        *j,
+                        "same household (shares a home address), not counted",
+                        values,
+                    ));
                 } else {
                     members.push(id(*j));
                     evidence.push(other_ev(*j, "shared with", values));
                 }
             }
+            if evidence.is_empty() {
+                for k in self.keys[i].iter().filter(|k| kinds.contains(&k.kind)) {
+                    evidence.push(ev(
+                        format!("{} not shared with another subject", k.kind),
+                        &k.value,
+                        src,
+                    ));
+                }
+            }
             if let Some(count) = count {
-                sink.push(count, FactValue::Int(members.len() as i64), evidence.clone());
+                sink.push(
+                    count,
+                    FactValue::Int(members.len() as i64),
+                    evidence.clone(),
+                );
             }
             if !members.is_empty() {
                 sink.push(list, FactValue::TextList(members), evidence);
             }
         };
-        shared(&mut sink, &["phone"], "phone.shared_with", Some("phone.shared_with_count"), false);
+        shared(
+            &mut sink,
+            &["phone"],
+            "phone.shared_with",
+            Some("phone.shared_with_count"),
+            false,
+        );
         shared(&mut sink, &["email"], "email.shared_with", None, false);
-        shared(&mut sink, &["payout_account", "wallet"], "payout.shared_with", Some("payout.shared_with_count"), false);
-        shared(&mut sink, &["shipping_address"], "shipping.shared_with", Some("shipping.shared_with_count"), false);
+        shared(
+            &mut sink,
+            &["payout_account", "wallet"],
+            "payout.shared_with",
+            Some("payout.shared_with_count"),
+            false,
+        );
+        shared(
+            &mut sink,
+            &["shipping_address"],
+            "shipping.shared_with",
+            Some("shipping.shared_with_count"),
+            false,
+        );
         shared(&mut sink, &["document"], "document.shared_with", None, true);
-        shared(&mut sink, &["reference_email", "reference_phone"], "reference.shared_with", Some("reference.shared_with_count"), true);
+        shared(
+            &mut sink,
+            &["reference_email", "reference_phone"],
+            "reference.shared_with",
+            Some("reference.shared_with_count"),
+            true,
+        );
 
         // A reference who is another subject: this subject's reference keys against others' own keys.
         let mut as_subject: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for k in self.keys[i].iter().filter(|k| k.kind == "reference_email" || k.kind == "reference_phone") {
-            let own_kind = if k.kind == "reference_email" { "email" } else { "phone" };
-            for &j in self.by_key.get(own_kind).and_then(|m| m.get(&k.value)).into_iter().flatten() {
+        for k in self.keys[i]
+            .iter()
+            .filter(|k| k.kind == "reference_email" || k.kind == "reference_phone")
+        {
+            let own_kind = if k.kind == "reference_email" {
+                "email"
+            } else {
+                "phone"
+            };
+            for &j in self
+                .by_key
+                .get(own_kind)
+                .and_then(|m| m.get(&k.value))
+                .into_iter()
+                .flatten()
+            {
                 if j != i {
-                    as_subject.entry(j).or_default().push(format!("{own_kind} {}", k.value));
+                    as_subject
+                        .entry(j)
+                        .or_default()
+                        .push(format!("{own_kind} {}", k.value));
                 }
             }
         }
@@ -254,7 +337,11 @@ impl<'a> Population<'a> {
                 .iter()
                 .map(|(j, v)| other_ev(*j, "reference is this subject", v.join(", ")))
                 .collect();
-            sink.push("reference.is_other_subject", FactValue::TextList(as_subject.keys().map(|j| id(*j)).collect()), evidence);
+            sink.push(
+                "reference.is_other_subject",
+                FactValue::TextList(as_subject.keys().map(|j| id(*j)).collect()),
+                evidence,
+            );
         }
 
         // Resumes.
@@ -264,7 +351,11 @@ impl<'a> Population<'a> {
             let max = dups.first().map(|d| d.1).unwrap_or(0.0);
             let mut evidence = Vec::new();
             for (j, s) in dups.iter().take(5) {
-                evidence.push(other_ev(*j, "near-duplicate resume", format!("estimated similarity {s:.2}")));
+                evidence.push(other_ev(
+                    *j,
+                    "near-duplicate resume",
+                    format!("estimated similarity {s:.2}"),
+                ));
                 if let Some(other) = self.subjects[*j].attributes.get(attributes::RESUME_TEXT) {
                     for p in matched_passages(text, other, PASSAGE_WORDS, 2) {
                         let shown: String = p.chars().take(240).collect();
@@ -273,11 +364,23 @@ impl<'a> Population<'a> {
                 }
             }
             if evidence.is_empty() {
-                evidence.push(ev("resume", "no other resume at or above the similarity threshold", src));
+                evidence.push(ev(
+                    "resume",
+                    "no other resume at or above the similarity threshold",
+                    src,
+                ));
             }
-            sink.push("resume.max_similarity", FactValue::Float(max), evidence.clone());
+            sink.push(
+                "resume.max_similarity",
+                FactValue::Float(max),
+                evidence.clone(),
+            );
             if !dups.is_empty() {
-                sink.push("resume.duplicate_of", FactValue::TextList(dups.iter().map(|d| id(d.0)).collect()), evidence);
+                sink.push(
+                    "resume.duplicate_of",
+                    FactValue::TextList(dups.iter().map(|d| id(d.0)).collect()),
+                    evidence,
+                );
             }
         }
 
@@ -286,10 +389,24 @@ impl<'a> Population<'a> {
             near.sort_by_key(|&(j, d)| (d, j));
             let evidence: Vec<Evidence> = near
                 .iter()
-                .map(|(j, d)| other_ev(*j, "same or near photo", format!("Hamming distance {d} of 64")))
+                .map(|(j, d)| {
+                    other_ev(
+                        *j,
+                        "same or near photo",
+                        format!("Hamming distance {d} of 64"),
+                    )
+                })
                 .collect();
-            sink.push("photo.min_distance", FactValue::Int(near[0].1 as i64), evidence.clone());
-            sink.push("photo.reused_by", FactValue::TextList(near.iter().map(|(j, _)| id(*j)).collect()), evidence);
+            sink.push(
+                "photo.min_distance",
+                FactValue::Int(near[0].1 as i64),
+                evidence.clone(),
+            );
+            sink.push(
+                "photo.reused_by",
+                FactValue::TextList(near.iter().map(|(j, _)| id(*j)).collect()),
+                evidence,
+            );
         }
         sink.facts
     }
@@ -301,7 +418,14 @@ impl<'a> Population<'a> {
         self.resume_index
             .query(&hasher.signature(text))
             .into_iter()
-            .map(|(id, s)| (self.subjects[self.resume_subject[id as usize]].id.to_string(), s))
+            .map(|(id, s)| {
+                (
+                    self.subjects[self.resume_subject[id as usize]]
+                        .id
+                        .to_string(),
+                    s,
+                )
+            })
             .collect()
     }
 
@@ -312,6 +436,10 @@ impl<'a> Population<'a> {
 }
 
 /// Cross-subject facts for every subject (see [`Population`]).
-pub fn population_facts(subjects: &[Subject], events: &[Event], config: &IdentityConfig) -> Vec<Fact> {
+pub fn population_facts(
+    subjects: &[Subject],
+    events: &[Event],
+    config: &IdentityConfig,
+) -> Vec<Fact> {
     Population::new(subjects, events, config).facts()
 }

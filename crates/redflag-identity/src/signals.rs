@@ -4,16 +4,16 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use redflag_model::{
-    Evidence, Event, EventKind, Fact, FactValue, Identifier, IdentifierKind, PayoutChange, PayoutMethod,
-    PostalAddress, Provenance, Shipment, Subject,
+    Event, EventKind, Evidence, Fact, FactValue, Identifier, IdentifierKind, PayoutChange,
+    PayoutMethod, PostalAddress, Provenance, Shipment, Subject,
 };
 
 use crate::config::{IdentityConfig, ProviderKind, attributes, split_list};
 use crate::document::parse_mrz;
 use crate::email::ascii_domain;
 use crate::lookalike::{self, LookAlike};
-use crate::resume::sections;
 use crate::phone;
+use crate::resume::sections;
 
 /// Builds facts about one subject with shared evidence helpers.
 pub(crate) struct FactSink<'a> {
@@ -37,7 +37,11 @@ impl<'a> FactSink<'a> {
 }
 
 /// Evidence read from a record.
-pub(crate) fn ev(label: impl Into<String>, value: impl Into<String>, source: &Provenance) -> Evidence {
+pub(crate) fn ev(
+    label: impl Into<String>,
+    value: impl Into<String>,
+    source: &Provenance,
+) -> Evidence {
     Evidence {
         label: label.into(),
         value: value.into(),
@@ -98,7 +102,11 @@ pub(crate) fn shipments<'e>(events: &[&'e Event]) -> Vec<(&'e Event, &'e Shipmen
 
 /// The real domains of the subject's claimed employers: the `employer_domains` attribute, and the
 /// configured domains of employers named in `employers` or parsed from the resume.
-pub(crate) fn employer_domains(subject: &Subject, config: &IdentityConfig, resume_employers: &[String]) -> BTreeSet<String> {
+pub(crate) fn employer_domains(
+    subject: &Subject,
+    config: &IdentityConfig,
+    resume_employers: &[String],
+) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if let Some(v) = subject.attributes.get(attributes::EMPLOYER_DOMAINS) {
         out.extend(split_list(v).filter_map(ascii_domain));
@@ -123,7 +131,9 @@ pub(crate) fn reference_identifiers(subject: &Subject) -> Vec<Identifier> {
         out.extend(split_list(v).filter_map(|e| Identifier::email(e).ok()));
     }
     if let Some(v) = subject.attributes.get(attributes::REFERENCE_PHONES) {
-        out.extend(split_list(v).filter_map(|p| Identifier::phone(p, subject.claimed.country).ok()));
+        out.extend(
+            split_list(v).filter_map(|p| Identifier::phone(p, subject.claimed.country).ok()),
+        );
     }
     out
 }
@@ -150,26 +160,78 @@ pub fn subject_facts(subject: &Subject, events: &[Event], config: &IdentityConfi
         })
         .collect();
     if let Some(first) = emails.first() {
-        sink.push("email.domain", FactValue::Text(first.domain_ascii.clone()), vec![ev("email", &first.address, src)]);
-        let flag = |sink: &mut FactSink, name: &str, pick: &dyn Fn(&crate::email::EmailInfo) -> bool, label: &str| {
-            let hits: Vec<Evidence> = emails.iter().filter(|e| pick(e)).map(|e| ev(label, &e.address, src)).collect();
-            let evidence = if hits.is_empty() { emails.iter().map(|e| ev("email", &e.address, src)).collect() } else { hits.clone() };
+        sink.push(
+            "email.domain",
+            FactValue::Text(first.domain_ascii.clone()),
+            vec![ev("email", &first.address, src)],
+        );
+        let flag = |sink: &mut FactSink,
+                    name: &str,
+                    pick: &dyn Fn(&crate::email::EmailInfo) -> bool,
+                    label: &str| {
+            let hits: Vec<Evidence> = emails
+                .iter()
+                .filter(|e| pick(e))
+                .map(|e| ev(label, &e.address, src))
+                .collect();
+            let evidence = if hits.is_empty() {
+                emails
+                    .iter()
+                    .map(|e| ev("email", &e.address, src))
+                    .collect()
+            } else {
+                hits.clone()
+            };
             sink.push(name, FactValue::Bool(!hits.is_empty()), evidence);
         };
-        flag(&mut sink, "email.is_free", &|e| e.is_free, "free-mail address");
-        flag(&mut sink, "email.is_disposable", &|e| e.is_disposable, "disposable address");
-        flag(&mut sink, "email.is_idn", &|e| e.is_idn, "internationalised domain");
+        flag(
+            &mut sink,
+            "email.is_free",
+            &|e| e.is_free,
+            "free-mail address",
+        );
+        flag(
+            &mut sink,
+            "email.is_disposable",
+            &|e| e.is_disposable,
+            "disposable address",
+        );
+        flag(
+            &mut sink,
+            "email.is_idn",
+            &|e| e.is_idn,
+            "internationalised domain",
+        );
         if let Some(e) = emails.iter().find(|e| e.tld_country.is_some()) {
             let country = e.tld_country.map(|c| c.to_string()).unwrap_or_default();
-            sink.push("email.tld_country", FactValue::Text(country.clone()), vec![ev("email", &e.address, src)]);
+            sink.push(
+                "email.tld_country",
+                FactValue::Text(country.clone()),
+                vec![ev("email", &e.address, src)],
+            );
         }
         if let Some(claimed) = claimed {
-            let mismatched: Vec<_> = emails.iter().filter(|e| e.tld_country.is_some_and(|c| c != claimed)).collect();
+            let mismatched: Vec<_> = emails
+                .iter()
+                .filter(|e| e.tld_country.is_some_and(|c| c != claimed))
+                .collect();
             let mut evidence = vec![ev("claimed country", claimed.to_string(), src)];
             evidence.extend(mismatched.iter().map(|e| {
-                ev("email domain country", format!("{} ({})", e.address, e.tld_country.map(|c| c.to_string()).unwrap_or_default()), src)
+                ev(
+                    "email domain country",
+                    format!(
+                        "{} ({})",
+                        e.address,
+                        e.tld_country.map(|c| c.to_string()).unwrap_or_default()
+                    ),
+                    src,
+                )
             }));
-            sink.push("email.country_mismatch", FactValue::Bool(!mismatched.is_empty()), evidence);
+            sink.push(
+                "email.country_mismatch",
+                FactValue::Bool(!mismatched.is_empty()),
+                evidence,
+            );
         }
     }
 
@@ -184,49 +246,102 @@ pub fn subject_facts(subject: &Subject, events: &[Event], config: &IdentityConfi
         .collect();
     if let Some(first) = phones.first() {
         if let Some(region) = first.region {
-            sink.push("phone.region", FactValue::Text(region.to_string()), vec![ev("phone", &first.e164, src)]);
+            sink.push(
+                "phone.region",
+                FactValue::Text(region.to_string()),
+                vec![ev("phone", &first.e164, src)],
+            );
         }
-        sink.push("phone.line_type", FactValue::Text(first.line_type.as_str().into()), vec![ev("phone", &first.e164, src)]);
+        sink.push(
+            "phone.line_type",
+            FactValue::Text(first.line_type.as_str().into()),
+            vec![ev("phone", &first.e164, src)],
+        );
         let voip: Vec<Evidence> = phones
             .iter()
             .filter(|p| p.line_type == phone::LineType::Voip)
             .map(|p| ev("VoIP number", &p.e164, src))
             .collect();
         let evidence = if voip.is_empty() {
-            phones.iter().map(|p| ev(format!("phone ({})", p.line_type.as_str()), &p.e164, src)).collect()
+            phones
+                .iter()
+                .map(|p| ev(format!("phone ({})", p.line_type.as_str()), &p.e164, src))
+                .collect()
         } else {
             voip.clone()
         };
         sink.push("phone.is_voip", FactValue::Bool(!voip.is_empty()), evidence);
         if let Some(claimed) = claimed {
-            let mismatched: Vec<_> = phones.iter().filter(|p| p.region.is_some_and(|r| r != claimed)).collect();
+            let mismatched: Vec<_> = phones
+                .iter()
+                .filter(|p| p.region.is_some_and(|r| r != claimed))
+                .collect();
             let mut evidence = vec![ev("claimed country", claimed.to_string(), src)];
             evidence.extend(mismatched.iter().map(|p| {
-                ev("phone region", format!("{} ({})", p.e164, p.region.map(|c| c.to_string()).unwrap_or_default()), src)
+                ev(
+                    "phone region",
+                    format!(
+                        "{} ({})",
+                        p.e164,
+                        p.region.map(|c| c.to_string()).unwrap_or_default()
+                    ),
+                    src,
+                )
             }));
-            sink.push("phone.country_mismatch", FactValue::Bool(!mismatched.is_empty()), evidence);
+            sink.push(
+                "phone.country_mismatch",
+                FactValue::Bool(!mismatched.is_empty()),
+                evidence,
+            );
         }
     }
 
     // Documents.
     let documents = subject.identifiers_of(IdentifierKind::Document).count();
-    let mrz = subject.attributes.get(attributes::PASSPORT_MRZ).map(|t| parse_mrz(t));
+    let mrz = subject
+        .attributes
+        .get(attributes::PASSPORT_MRZ)
+        .map(|t| parse_mrz(t));
     let mrz_extra = usize::from(matches!(&mrz, Some(Ok(_))) && config.document_key.is_some());
     if documents + mrz_extra > 0 {
-        sink.push("document.count", FactValue::Int((documents + mrz_extra) as i64), vec![ev("documents", (documents + mrz_extra).to_string(), src)]);
+        sink.push(
+            "document.count",
+            FactValue::Int((documents + mrz_extra) as i64),
+            vec![ev("documents", (documents + mrz_extra).to_string(), src)],
+        );
     }
     match mrz {
         Some(Ok(m)) => {
             let failed: Vec<String> = m.failed_checks.iter().map(|s| s.to_string()).collect();
             let evidence = vec![
                 ev("MRZ issuer", &m.issuer, src),
-                ev("MRZ failed check digits", if failed.is_empty() { "none".into() } else { failed.join(", ") }, src),
+                ev(
+                    "MRZ failed check digits",
+                    if failed.is_empty() {
+                        "none".into()
+                    } else {
+                        failed.join(", ")
+                    },
+                    src,
+                ),
             ];
-            sink.push("document.mrz_valid", FactValue::Bool(failed.is_empty()), evidence.clone());
-            sink.push("document.mrz_failed_checks", FactValue::TextList(failed), evidence);
+            sink.push(
+                "document.mrz_valid",
+                FactValue::Bool(failed.is_empty()),
+                evidence.clone(),
+            );
+            sink.push(
+                "document.mrz_failed_checks",
+                FactValue::TextList(failed),
+                evidence,
+            );
         }
         Some(Err(e)) => {
-            sink.push("document.mrz_valid", FactValue::Bool(false), vec![ev("MRZ unreadable", e.0, src)]);
+            sink.push(
+                "document.mrz_valid",
+                FactValue::Bool(false),
+                vec![ev("MRZ unreadable", e.0, src)],
+            );
         }
         None => {}
     }
@@ -243,21 +358,41 @@ pub fn subject_facts(subject: &Subject, events: &[Event], config: &IdentityConfi
         let parsed = sections::parse(text, present);
         resume_employers = parsed.employers();
         if !resume_employers.is_empty() {
-            sink.push("resume.employers", FactValue::TextList(resume_employers.clone()), vec![ev("resume", "employers parsed from the resume text", src)]);
+            sink.push(
+                "resume.employers",
+                FactValue::TextList(resume_employers.clone()),
+                vec![ev("resume", "employers parsed from the resume text", src)],
+            );
         }
         let claimed_years = parsed.claimed_years;
         let dated = parsed.dated_years();
-        let position_evidence: Vec<Evidence> = parsed.positions.iter().map(|p| ev("dated position", &p.line, src)).collect();
+        let position_evidence: Vec<Evidence> = parsed
+            .positions
+            .iter()
+            .map(|p| ev("dated position", &p.line, src))
+            .collect();
         if let Some(c) = claimed_years {
-            sink.push("resume.claimed_years", FactValue::Int(c as i64), vec![ev("claimed experience", format!("{c} years"), src)]);
+            sink.push(
+                "resume.claimed_years",
+                FactValue::Int(c as i64),
+                vec![ev("claimed experience", format!("{c} years"), src)],
+            );
         }
         if let Some(d) = dated {
-            sink.push("resume.dated_years", FactValue::Int(d as i64), position_evidence.clone());
+            sink.push(
+                "resume.dated_years",
+                FactValue::Int(d as i64),
+                position_evidence.clone(),
+            );
         }
         if let (Some(c), Some(d)) = (claimed_years, dated) {
             let mut evidence = vec![ev("claimed experience", format!("{c} years"), src)];
             evidence.extend(position_evidence);
-            sink.push("resume.experience_gap_years", FactValue::Int(c as i64 - d as i64), evidence);
+            sink.push(
+                "resume.experience_gap_years",
+                FactValue::Int(c as i64 - d as i64),
+                evidence,
+            );
         }
     }
 
@@ -267,11 +402,17 @@ pub fn subject_facts(subject: &Subject, events: &[Event], config: &IdentityConfi
         let compare_all = |addresses: &[String]| -> Vec<LookAlike> {
             let mut out = Vec::new();
             for address in addresses {
-                let Some((_, domain)) = address.rsplit_once('@') else { continue };
+                let Some((_, domain)) = address.rsplit_once('@') else {
+                    continue;
+                };
                 if config.email_lists.is_free(domain) {
                     continue;
                 }
-                if let Some(l) = real.iter().filter_map(|r| lookalike::compare(domain, r)).next() {
+                if let Some(l) = real
+                    .iter()
+                    .filter_map(|r| lookalike::compare(domain, r))
+                    .next()
+                {
                     out.push(l);
                 }
             }
@@ -286,19 +427,37 @@ pub fn subject_facts(subject: &Subject, events: &[Event], config: &IdentityConfi
             .collect();
         if !references.is_empty() {
             let found = compare_all(&references);
-            let mut evidence: Vec<Evidence> = real.iter().map(|r| ev("claimed employer domain", r, src)).collect();
+            let mut evidence: Vec<Evidence> = real
+                .iter()
+                .map(|r| ev("claimed employer domain", r, src))
+                .collect();
             evidence.extend(references.iter().map(|r| ev("reference email", r, src)));
-            sink.push("reference.domain_lookalike", FactValue::Bool(!found.is_empty()), evidence.clone());
+            sink.push(
+                "reference.domain_lookalike",
+                FactValue::Bool(!found.is_empty()),
+                evidence.clone(),
+            );
             if !found.is_empty() {
-                sink.push("reference.lookalike_domains", FactValue::TextList(found.iter().map(|l| l.to_string()).collect()), evidence);
+                sink.push(
+                    "reference.lookalike_domains",
+                    FactValue::TextList(found.iter().map(|l| l.to_string()).collect()),
+                    evidence,
+                );
             }
         }
         let own_emails: Vec<String> = emails.iter().map(|e| e.address.clone()).collect();
         if !own_emails.is_empty() {
             let found = compare_all(&own_emails);
-            let mut evidence: Vec<Evidence> = real.iter().map(|r| ev("claimed employer domain", r, src)).collect();
+            let mut evidence: Vec<Evidence> = real
+                .iter()
+                .map(|r| ev("claimed employer domain", r, src))
+                .collect();
             evidence.extend(found.iter().map(|l| ev("look-alike", l.to_string(), src)));
-            sink.push("email.domain_lookalike", FactValue::Bool(!found.is_empty()), evidence);
+            sink.push(
+                "email.domain_lookalike",
+                FactValue::Bool(!found.is_empty()),
+                evidence,
+            );
         }
     }
     sink.facts
@@ -315,13 +474,19 @@ fn latest_year_in(text: &str) -> i32 {
 
 fn payout_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config: &IdentityConfig) {
     let changes = payouts(own);
-    let Some((last_event, last)) = changes.last() else { return };
+    let Some((last_event, last)) = changes.last() else {
+        return;
+    };
     let describe = |e: &Event, p: &PayoutChange| {
         let target = p
             .wallet
             .as_ref()
             .map(|w| format!("wallet {}", w.address))
-            .or_else(|| p.account.as_ref().map(|a| format!("account {}:{}", a.provider, a.account)))
+            .or_else(|| {
+                p.account
+                    .as_ref()
+                    .map(|a| format!("account {}:{}", a.provider, a.account))
+            })
             .unwrap_or_else(|| "no account".into());
         ev(
             "payout change",
@@ -342,40 +507,98 @@ fn payout_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config: 
             .and_then(|name| config.payout_providers.kind(name))
     };
     let last_ev = vec![describe(last_event, last)];
-    sink.push("payout.method", FactValue::Text(method_name(last.method).into()), last_ev.clone());
+    sink.push(
+        "payout.method",
+        FactValue::Text(method_name(last.method).into()),
+        last_ev.clone(),
+    );
     if let Some(provider) = &last.provider {
-        sink.push("payout.provider", FactValue::Text(provider.to_lowercase()), last_ev.clone());
+        sink.push(
+            "payout.provider",
+            FactValue::Text(provider.to_lowercase()),
+            last_ev.clone(),
+        );
     }
     if let Some(country) = last.country {
-        sink.push("payout.country", FactValue::Text(country.to_string()), last_ev.clone());
+        sink.push(
+            "payout.country",
+            FactValue::Text(country.to_string()),
+            last_ev.clone(),
+        );
     }
     let service: Vec<Evidence> = changes
         .iter()
-        .filter(|(_, p)| p.method == PayoutMethod::PaymentService || kind_of(p) == Some(ProviderKind::PaymentService))
+        .filter(|(_, p)| {
+            p.method == PayoutMethod::PaymentService
+                || kind_of(p) == Some(ProviderKind::PaymentService)
+        })
         .map(|(e, p)| describe(e, p))
         .collect();
-    sink.push("payout.via_payment_service", FactValue::Bool(!service.is_empty()), if service.is_empty() { last_ev.clone() } else { service });
+    sink.push(
+        "payout.via_payment_service",
+        FactValue::Bool(!service.is_empty()),
+        if service.is_empty() {
+            last_ev.clone()
+        } else {
+            service
+        },
+    );
     let crypto: Vec<Evidence> = changes
         .iter()
-        .filter(|(_, p)| p.method == PayoutMethod::Crypto || p.wallet.is_some() || kind_of(p) == Some(ProviderKind::Crypto))
+        .filter(|(_, p)| {
+            p.method == PayoutMethod::Crypto
+                || p.wallet.is_some()
+                || kind_of(p) == Some(ProviderKind::Crypto)
+        })
         .map(|(e, p)| describe(e, p))
         .collect();
-    sink.push("payout.via_crypto", FactValue::Bool(!crypto.is_empty()), if crypto.is_empty() { last_ev.clone() } else { crypto });
+    sink.push(
+        "payout.via_crypto",
+        FactValue::Bool(!crypto.is_empty()),
+        if crypto.is_empty() {
+            last_ev.clone()
+        } else {
+            crypto
+        },
+    );
     if let (Some(claimed), Some(country)) = (subject.claimed.country, last.country) {
         let mut evidence = last_ev.clone();
-        evidence.push(ev("claimed country", claimed.to_string(), &subject.provenance));
-        sink.push("payout.country_mismatch", FactValue::Bool(claimed != country), evidence);
+        evidence.push(ev(
+            "claimed country",
+            claimed.to_string(),
+            &subject.provenance,
+        ));
+        sink.push(
+            "payout.country_mismatch",
+            FactValue::Bool(claimed != country),
+            evidence,
+        );
     }
     let all: Vec<Evidence> = changes.iter().map(|(e, p)| describe(e, p)).collect();
-    sink.push("payout.change_count", FactValue::Int(changes.len() as i64), all);
+    sink.push(
+        "payout.change_count",
+        FactValue::Int(changes.len() as i64),
+        all,
+    );
     if let Some(now) = reference_time(config, own) {
         let since = now - Duration::days(config.payout_window_days);
-        let recent: Vec<Evidence> = changes
+        let mut recent: Vec<Evidence> = changes
             .iter()
             .filter(|(e, _)| e.time > since && e.time <= now)
             .map(|(e, p)| describe(e, p))
             .collect();
-        sink.push("payout.change_count_90d", FactValue::Int(recent.len() as i64), recent);
+        let count = recent.len() as i64;
+        if recent.is_empty() {
+            recent.push(Evidence::new(
+                "window",
+                format!(
+                    "no payout change from {} to {}",
+                    since.format("%Y-%m-%d"),
+                    now.format("%Y-%m-%d")
+                ),
+            ));
+        }
+        sink.push("payout.change_count_90d", FactValue::Int(count), recent);
     }
 }
 
@@ -396,7 +619,11 @@ fn shipping_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config
             &e.provenance,
         )
     };
-    sink.push("shipping.count", FactValue::Int(ships.len() as i64), ships.iter().map(|(e, s)| describe(e, s)).collect());
+    sink.push(
+        "shipping.count",
+        FactValue::Int(ships.len() as i64),
+        ships.iter().map(|(e, s)| describe(e, s)).collect(),
+    );
     let homes = home_addresses(subject);
     if !homes.is_empty() {
         let elsewhere: Vec<Evidence> = ships
@@ -404,10 +631,21 @@ fn shipping_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config
             .filter(|(_, s)| !homes.iter().any(|h| h.normalised == s.address.normalised))
             .map(|(e, s)| describe(e, s))
             .collect();
-        let mut evidence: Vec<Evidence> = homes.iter().map(|h| ev("home address", &h.original, &subject.provenance)).collect();
+        let mut evidence: Vec<Evidence> = homes
+            .iter()
+            .map(|h| ev("home address", &h.original, &subject.provenance))
+            .collect();
         let differs = !elsewhere.is_empty();
-        evidence.extend(if differs { elsewhere } else { ships.iter().map(|(e, s)| describe(e, s)).collect() });
-        sink.push("shipping.differs_from_home", FactValue::Bool(differs), evidence);
+        evidence.extend(if differs {
+            elsewhere
+        } else {
+            ships.iter().map(|(e, s)| describe(e, s)).collect()
+        });
+        sink.push(
+            "shipping.differs_from_home",
+            FactValue::Bool(differs),
+            evidence,
+        );
     }
     if !config.reshippers.is_empty() {
         let hits: Vec<Evidence> = ships
@@ -415,7 +653,17 @@ fn shipping_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config
             .filter(|(_, s)| config.reshippers.contains(&s.address))
             .map(|(e, s)| describe(e, s))
             .collect();
-        sink.push("shipping.to_known_reshipper", FactValue::Bool(!hits.is_empty()), hits);
+        let found = !hits.is_empty();
+        let evidence = if found {
+            hits
+        } else {
+            ships.iter().map(|(e, s)| describe(e, s)).collect()
+        };
+        sink.push(
+            "shipping.to_known_reshipper",
+            FactValue::Bool(found),
+            evidence,
+        );
     }
 }
 

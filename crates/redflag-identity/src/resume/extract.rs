@@ -88,7 +88,11 @@ pub fn extract_text(
     } else if lower.ends_with(".pdf") || lower.ends_with(".docx") {
         return Err(IdentityError::Unreadable {
             file,
-            format: if lower.ends_with(".pdf") { "pdf" } else { "docx" },
+            format: if lower.ends_with(".pdf") {
+                "pdf"
+            } else {
+                "docx"
+            },
             reason: "the content does not start with the format's signature".into(),
         });
     } else if lower.ends_with(".doc") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
@@ -174,7 +178,13 @@ fn decode_text(bytes: &[u8], file: &str) -> Result<String, IdentityError> {
     let utf16 = |be: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
-            .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units)
     };

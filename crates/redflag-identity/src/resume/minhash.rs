@@ -383,7 +383,13 @@ mod tests {
         };
         let original = text(1, 300);
         let edited = original.replacen("w", "q", 20); // a few words changed near the start
-        let docs = [original.clone(), text(2, 300), edited, text(3, 300), String::new()];
+        let docs = [
+            original.clone(),
+            text(2, 300),
+            edited,
+            text(3, 300),
+            String::new(),
+        ];
         let sigs: Vec<Signature> = docs.iter().map(|d| h.signature(d)).collect();
         let index = LshIndex::build(&h, &sigs);
         assert_eq!(index.len(), 5);
@@ -391,7 +397,10 @@ mod tests {
         let ids: Vec<u32> = hits.iter().map(|h| h.0).collect();
         assert_eq!(ids, vec![0, 2]);
         let (pairs, skipped) = index.pairs();
-        assert_eq!(pairs.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(), vec![(0, 2)]);
+        assert_eq!(
+            pairs.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+            vec![(0, 2)]
+        );
         assert_eq!(skipped, 0);
         assert!(index.query(&sigs[4]).is_empty());
     }
@@ -402,7 +411,9 @@ mod tests {
         let b = "Built things. Led the migration of payment services to Kubernetes on AWS, cutting costs by forty percent.";
         assert_eq!(
             matched_passages(a, b, 6, 3),
-            vec!["led the migration of payment services to kubernetes on aws cutting costs by forty percent"]
+            vec![
+                "led the migration of payment services to kubernetes on aws cutting costs by forty percent"
+            ]
         );
         assert!(matched_passages("short text", b, 6, 3).is_empty());
     }

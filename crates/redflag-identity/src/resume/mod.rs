@@ -5,4 +5,6 @@ mod minhash;
 pub mod sections;
 
 pub use extract::{ExtractLimits, ResumeFormat, ResumeText, extract_text};
-pub use minhash::{LshIndex, MinHashConfig, MinHasher, Signature, matched_passages, shingles, words};
+pub use minhash::{
+    LshIndex, MinHashConfig, MinHasher, Signature, matched_passages, shingles, words,
+};

@@ -55,8 +55,11 @@ impl ParsedResume {
         if self.positions.is_empty() {
             return None;
         }
-        let mut spans: Vec<(MonthIndex, MonthIndex)> =
-            self.positions.iter().map(|p| (p.start, p.end.max(p.start))).collect();
+        let mut spans: Vec<(MonthIndex, MonthIndex)> = self
+            .positions
+            .iter()
+            .map(|p| (p.start, p.end.max(p.start)))
+            .collect();
         spans.sort_unstable();
         let mut months = 0;
         let mut current: Option<(MonthIndex, MonthIndex)> = None;
@@ -95,14 +98,44 @@ fn heading(line: &str) -> Option<Section> {
     if l.is_empty() || l.split_whitespace().count() > 4 {
         return None;
     }
-    let has = |words: &[&str]| words.iter().any(|w| l == *w || l.ends_with(&format!(" {w}")));
-    if has(&["experience", "employment", "employment history", "work history", "career"]) {
+    let has = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| l == *w || l.ends_with(&format!(" {w}")))
+    };
+    if has(&[
+        "experience",
+        "employment",
+        "employment history",
+        "work history",
+        "career",
+    ]) {
         Some(Section::Experience)
     } else if has(&["education", "academic background", "qualifications"]) {
         Some(Section::Education)
-    } else if has(&["skills", "technologies", "tech stack", "competencies", "expertise"]) {
+    } else if has(&[
+        "skills",
+        "technologies",
+        "tech stack",
+        "competencies",
+        "expertise",
+    ]) {
         Some(Section::Skills)
-    } else if has(&["summary", "profile", "about", "about me", "references", "projects", "certifications", "languages", "interests", "contact", "objective", "awards", "publications"]) {
+    } else if has(&[
+        "summary",
+        "profile",
+        "about",
+        "about me",
+        "references",
+        "projects",
+        "certifications",
+        "languages",
+        "interests",
+        "contact",
+        "objective",
+        "awards",
+        "publications",
+    ]) {
         Some(Section::Other)
     } else {
         None
@@ -133,35 +166,72 @@ fn contact_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(r"(?i)[\w.+-]+@[\w-]+\.[\w.-]+|linkedin\.com/|github\.com/|https?://")
-        .expect("constant pattern, covered by tests")
+            .expect("constant pattern, covered by tests")
     })
 }
 
 /// A run of at least 9 digits written with phone punctuation, that is not a date range.
 fn has_phone(line: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"\+?\(?\d[\d\s().-]{7,}\d").expect("constant pattern, covered by tests"));
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\+?\(?\d[\d\s().-]{7,}\d").expect("constant pattern, covered by tests")
+    });
     re.find_iter(line).any(|m| {
-        m.as_str().chars().filter(char::is_ascii_digit).count() >= 9 && !date_range_re().is_match(m.as_str())
+        m.as_str().chars().filter(char::is_ascii_digit).count() >= 9
+            && !date_range_re().is_match(m.as_str())
     })
 }
 
 fn month_number(name: &str) -> i32 {
     let n = name.to_ascii_lowercase();
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        .iter()
-        .position(|m| n.starts_with(m))
-        .map(|i| i as i32 + 1)
-        .unwrap_or(1)
+    [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| n.starts_with(m))
+    .map(|i| i as i32 + 1)
+    .unwrap_or(1)
 }
 
 const TITLE_WORDS: &[&str] = &[
-    "engineer", "developer", "programmer", "manager", "lead", "architect", "analyst", "consultant",
-    "designer", "scientist", "intern", "director", "administrator", "specialist", "devops", "sre",
-    "cto", "ceo", "vp", "head", "officer", "tester", "qa", "freelancer", "contractor", "founder",
+    "engineer",
+    "developer",
+    "programmer",
+    "manager",
+    "lead",
+    "architect",
+    "analyst",
+    "consultant",
+    "designer",
+    "scientist",
+    "intern",
+    "director",
+    "administrator",
+    "specialist",
+    "devops",
+    "sre",
+    "cto",
+    "ceo",
+    "vp",
+    "head",
+    "officer",
+    "tester",
+    "qa",
+    "freelancer",
+    "contractor",
+    "founder",
 ];
 
-const SCHOOL_WORDS: &[&str] = &["university", "college", "institute", "school", "academy", "polytechnic", "universidad", "université"];
+const SCHOOL_WORDS: &[&str] = &[
+    "university",
+    "college",
+    "institute",
+    "school",
+    "academy",
+    "polytechnic",
+    "universidad",
+    "université",
+];
 
 /// Parses resume text. `present` is the month index "present"/"current" stands for (the caller's
 /// reference date, so results do not depend on the clock).
@@ -230,15 +300,19 @@ fn strip_dates(line: &str) -> String {
 }
 
 fn clean_part(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '|' | '-' | '–' | '—' | '(' | ')' | ':' | '•' | '*'))
-        .to_string()
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '|' | '-' | '–' | '—' | '(' | ')' | ':' | '•' | '*')
+    })
+    .to_string()
 }
 
 fn position(line: &str, previous: Option<&str>, present: MonthIndex) -> Option<Position> {
     let caps = date_range_re().captures(line)?;
     let month = |name: Option<regex::Match>, num: Option<regex::Match>| {
-        name.map(|m| month_number(m.as_str()))
-            .or_else(|| num.and_then(|m| m.as_str().parse::<i32>().ok()).filter(|m| (1..=12).contains(m)))
+        name.map(|m| month_number(m.as_str())).or_else(|| {
+            num.and_then(|m| m.as_str().parse::<i32>().ok())
+                .filter(|m| (1..=12).contains(m))
+        })
     };
     let start_year: i32 = caps.get(3)?.as_str().parse().ok()?;
     let start = start_year * 12 + month(caps.get(1), caps.get(2)).unwrap_or(1) - 1;
@@ -274,7 +348,9 @@ fn position(line: &str, previous: Option<&str>, present: MonthIndex) -> Option<P
     }
     // "Acme Corp" on one line and "Engineer, 2019 - 2021" on the next.
     if employer.is_none() {
-        employer = previous.map(clean_part).filter(|p| !p.is_empty() && heading(p).is_none());
+        employer = previous
+            .map(clean_part)
+            .filter(|p| !p.is_empty() && heading(p).is_none());
     }
     Some(Position {
         employer,
@@ -314,11 +390,30 @@ mod tests {
     fn sections_are_read() {
         let r = parse(RESUME, PRESENT);
         assert_eq!(r.contact_lines.len(), 1);
-        assert_eq!(r.employers(), vec!["Brightwave Labs", "Northwind Traders", "Contoso Ltd"]);
+        assert_eq!(
+            r.employers(),
+            vec!["Brightwave Labs", "Northwind Traders", "Contoso Ltd"]
+        );
         let titles: Vec<_> = r.positions.iter().filter_map(|p| p.title.clone()).collect();
-        assert_eq!(titles, vec!["Senior Software Engineer", "Software Engineer", "Developer"]);
-        assert_eq!(r.schools, vec!["University of Lisbon, BSc Computer Science"]);
-        assert_eq!(r.skills, vec!["rust", "go", "typescript", "postgresql", "kubernetes", "aws"]);
+        assert_eq!(
+            titles,
+            vec!["Senior Software Engineer", "Software Engineer", "Developer"]
+        );
+        assert_eq!(
+            r.schools,
+            vec!["University of Lisbon, BSc Computer Science"]
+        );
+        assert_eq!(
+            r.skills,
+            vec![
+                "rust",
+                "go",
+                "typescript",
+                "postgresql",
+                "kubernetes",
+                "aws"
+            ]
+        );
         assert_eq!(r.claimed_years, Some(10));
         // Jun 2016 .. Jun 2025 with a gap Jan–Dec? no: 2016-06..2017-12, 2018-01..2021-12 overlapping
         // 2021-03..2025-06: continuous 2016-06..2025-06 = 109 months = 9 years.
@@ -329,7 +424,11 @@ mod tests {
     fn claims_and_dates_in_other_shapes() {
         let check = |text: &str, claimed: Option<u32>, dated: Option<u32>| {
             let r = parse(text, PRESENT);
-            assert_eq!((r.claimed_years, r.dated_years()), (claimed, dated), "{text}");
+            assert_eq!(
+                (r.claimed_years, r.dated_years()),
+                (claimed, dated),
+                "{text}"
+            );
         };
         check("Over 8 years experience building web apps.", Some(8), None);
         check("5 yrs of hands-on experience", Some(5), None);
