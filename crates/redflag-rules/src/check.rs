@@ -605,3 +605,64 @@ pub(crate) fn fairness(
     }
     None
 }
+
+/// Rewrites every selection chain that names a registered fact into a single identifier given by `ident`
+/// (the evaluator's slot name), so evaluation resolves one name instead of splitting and joining segments.
+/// Locals (comprehension variables) are left alone.
+pub(crate) fn rewrite_facts(expr: &mut IdedExpr, ident: &dyn Fn(&str) -> Option<String>) {
+    fn walk(expr: &mut IdedExpr, locals: &mut Vec<String>, ident: &dyn Fn(&str) -> Option<String>) {
+        if let Some(segments) = qualified(&expr.expr)
+            && !locals.iter().any(|l| l == segments[0])
+        {
+            let found = (2..=segments.len()).find_map(|len| {
+                (len == segments.len())
+                    .then(|| ident(&segments[..len].join(".")))
+                    .flatten()
+            });
+            if let Some(name) = found {
+                expr.expr = Expr::Ident(name);
+                return;
+            }
+        }
+        match &mut expr.expr {
+            Expr::Select(s) => walk(&mut s.operand, locals, ident),
+            Expr::Call(c) => {
+                if let Some(t) = c.target.as_mut() {
+                    walk(t, locals, ident);
+                }
+                for a in &mut c.args {
+                    walk(a, locals, ident);
+                }
+            }
+            Expr::List(l) => {
+                for e in &mut l.elements {
+                    walk(e, locals, ident);
+                }
+            }
+            Expr::Map(m) => {
+                for entry in &mut m.entries {
+                    if let cel::common::ast::EntryExpr::MapEntry(e) = &mut entry.expr {
+                        walk(&mut e.key, locals, ident);
+                        walk(&mut e.value, locals, ident);
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                walk(&mut c.iter_range, locals, ident);
+                walk(&mut c.accu_init, locals, ident);
+                let depth = locals.len();
+                locals.push(c.iter_var.clone());
+                if let Some(v2) = &c.iter_var2 {
+                    locals.push(v2.clone());
+                }
+                locals.push(c.accu_var.clone());
+                walk(&mut c.loop_cond, locals, ident);
+                walk(&mut c.loop_step, locals, ident);
+                walk(&mut c.result, locals, ident);
+                locals.truncate(depth);
+            }
+            _ => {}
+        }
+    }
+    walk(expr, &mut Vec::new(), ident);
+}

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compile::{self, TypedTest};
 use crate::error::{RuleError, RuleErrorKind};
-use crate::eval::{Bound, Slots};
+use crate::eval::{Bound, Slots, fires_in, slot_ident};
 use crate::format::{Rule, Status};
 
 mod builtin {
@@ -404,6 +404,8 @@ impl RulePack {
                 slots.intern(name, t);
             }
             rule.read_slots = rule.reads.iter().filter_map(|n| slots.slot(n)).collect();
+            let slots = &slots;
+            crate::check::rewrite_facts(&mut rule.expr, &|name| slots.slot(name).map(slot_ident));
         }
         let mut hasher = Sha256::new();
         for rule in &rules {
@@ -465,12 +467,13 @@ impl RulePack {
     /// missing fact makes a condition not fire; evaluation never fails.
     pub fn evaluate(&self, subject: &SubjectId, facts: &[Fact]) -> Vec<Finding> {
         let bound = Bound::bind(&self.slots, facts);
+        let ctx = bound.context(&self.env);
         let mut findings = Vec::new();
         for rule in &self.rules {
             if !rule.read_slots.iter().any(|&s| bound.has(s)) {
                 continue; // checked at load: no rule fires without any of its facts
             }
-            if bound.fires(&self.env, &rule.expr) {
+            if fires_in(&ctx, &rule.expr) {
                 findings.push(self.finding(subject, rule, &bound, facts));
             }
         }
