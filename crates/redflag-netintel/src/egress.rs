@@ -158,15 +158,23 @@ pub fn shared_egress(
         out.push(SharedEgress {
             key,
             subjects: overlapping.iter().map(|(s, _)| (*s).clone()).collect(),
-            first_seen: overlapping.iter().map(|(_, s)| s.first).min().unwrap_or_default(),
-            last_seen: overlapping.iter().map(|(_, s)| s.last).max().unwrap_or_default(),
+            first_seen: overlapping
+                .iter()
+                .map(|(_, s)| s.first)
+                .min()
+                .unwrap_or_default(),
+            last_seen: overlapping
+                .iter()
+                .map(|(_, s)| s.last)
+                .max()
+                .unwrap_or_default(),
             examples: overlapping
                 .iter()
                 .map(|(id, s)| ((*id).clone(), s.example.clone()))
                 .collect(),
         });
     }
-    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out.sort_by_key(|g| g.key);
     out
 }
 
@@ -187,7 +195,11 @@ pub fn shared_egress_facts(groups: &[SharedEgress], subjects: &[SubjectId]) -> V
                 label: format!("shared {}", g.key.display()),
                 value: format!(
                     "with {} between {} and {}",
-                    others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    others
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     g.first_seen.format("%Y-%m-%d"),
                     g.last_seen.format("%Y-%m-%d")
                 ),

@@ -137,7 +137,11 @@ pub fn event_facts(intel: &NetIntel, subject: &SubjectId, event: &Event) -> Vec<
         let shown = value.display();
         out.push(Fact::new(subject.clone(), name, value).with_evidence(ev(by, shown)));
     };
-    push("net.ip.address", FactValue::Text(info.ip.to_string()), "event");
+    push(
+        "net.ip.address",
+        FactValue::Text(info.ip.to_string()),
+        "event",
+    );
     if let Some(c) = info.country {
         push("net.ip.country", FactValue::Text(c.value.to_string()), c.by);
     }
@@ -158,7 +162,11 @@ pub fn event_facts(intel: &NetIntel, subject: &SubjectId, event: &Event) -> Vec<
         );
     }
     if let Some(a) = info.asn {
-        push("net.ip.asn", FactValue::Int(i64::from(a.value.number)), a.by);
+        push(
+            "net.ip.asn",
+            FactValue::Int(i64::from(a.value.number)),
+            a.by,
+        );
         if let Some(org) = a.value.organization {
             push("net.ip.as_org", FactValue::Text(org.to_string()), a.by);
         }
@@ -166,7 +174,11 @@ pub fn event_facts(intel: &NetIntel, subject: &SubjectId, event: &Event) -> Vec<
     let vpn_by = info.vpn.map_or("sets", |v| v.by);
     push("net.ip.is_vpn", FactValue::Bool(info.is_vpn()), vpn_by);
     if let Some(v) = info.vpn {
-        push("net.ip.vpn_provider", FactValue::Text(v.value.to_string()), v.by);
+        push(
+            "net.ip.vpn_provider",
+            FactValue::Text(v.value.to_string()),
+            v.by,
+        );
     }
     for (name, hit) in [
         ("net.ip.is_hosting", info.hosting),
@@ -185,7 +197,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let m = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[m - 1] + values[m]) / 2.0
     } else {
         values[m]
@@ -198,7 +210,11 @@ fn round3(x: f64) -> f64 {
 
 /// The claimed zone's UTC offset in hours at `t`.
 fn offset_hours(tz: &chrono_tz::Tz, t: DateTime<Utc>) -> f64 {
-    f64::from(tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()) / 3600.0
+    f64::from(
+        tz.offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    ) / 3600.0
 }
 
 /// The subject's declared work shift, from the source record's `shift` or `work_shift` column.
@@ -320,8 +336,10 @@ pub fn subject_facts(
         ));
 
         // Where the person is: countries of sign-ins that do not go through an anonymiser.
-        let located: Vec<&EnrichedSignIn<'_>> =
-            sign_ins.iter().filter(|s| !s.info.is_anonymised()).collect();
+        let located: Vec<&EnrichedSignIn<'_>> = sign_ins
+            .iter()
+            .filter(|s| !s.info.is_anonymised())
+            .collect();
         let countries: BTreeSet<String> = located
             .iter()
             .filter_map(|s| s.info.country.map(|c| c.value.to_string()))
@@ -341,12 +359,13 @@ pub fn subject_facts(
         facts.push(fact("net.distinct_asns", FactValue::Int(asns.len() as i64)));
 
         if let Some(claimed) = subject.claimed.country {
-            let with_country: Vec<&&EnrichedSignIn<'_>> =
-                located.iter().filter(|s| s.info.country.is_some()).collect();
+            let with_country: Vec<&&EnrichedSignIn<'_>> = located
+                .iter()
+                .filter(|s| s.info.country.is_some())
+                .collect();
             if !with_country.is_empty() {
                 let off = |s: &EnrichedSignIn<'_>| {
-                    !s.info.is_anonymised()
-                        && s.info.country.is_some_and(|c| c.value != claimed)
+                    !s.info.is_anonymised() && s.info.country.is_some_and(|c| c.value != claimed)
                 };
                 let mismatched = with_country.iter().filter(|s| off(s)).count();
                 let share = round3(mismatched as f64 / with_country.len() as f64);
@@ -367,7 +386,9 @@ pub fn subject_facts(
                     .iter()
                     .filter_map(|s| s.info.location)
                     .map(|l| {
-                        (travel::haversine_km(&home, &l.value) - home.accuracy_km - l.value.accuracy_km)
+                        (travel::haversine_km(&home, &l.value)
+                            - home.accuracy_km
+                            - l.value.accuracy_km)
                             .max(0.0)
                     })
                     .collect();
@@ -436,16 +457,16 @@ pub fn subject_facts(
         "tz.activity_event_count",
         FactValue::Int(activity.len() as i64),
     ));
+    // Always written (false without a declaration), so rules can require `!tz.declared_night_shift`.
     let shift = declared_shift(subject);
-    if let Some(shift) = &shift {
-        facts.push(
-            fact(
-                "tz.declared_night_shift",
-                FactValue::Bool(shift.contains("night")),
-            )
-            .with_evidence(Evidence::new("declared shift", shift.clone())),
-        );
+    let mut f = fact(
+        "tz.declared_night_shift",
+        FactValue::Bool(shift.as_deref().is_some_and(|s| s.contains("night"))),
+    );
+    if let Some(shift) = shift {
+        f = f.with_evidence(Evidence::new("declared shift", shift));
     }
+    facts.push(f);
     if let Some(inf) = tz::infer(activity.iter().copied(), config.min_tz_events) {
         let histogram = inf
             .histogram
@@ -506,43 +527,228 @@ macro_rules! spec {
 /// Every fact this crate produces.
 pub fn fact_specs() -> Vec<FactSpec> {
     vec![
-        spec!("net.ip.address", String, "Per sign-in: the client address (IPv4-mapped IPv6 as IPv4).", "142.214.202.2"),
-        spec!("net.ip.country", String, "Per sign-in: the address's country (ISO alpha-2), from the first data set that places it.", "US"),
-        spec!("net.ip.region", String, "Per sign-in: first-level subdivision, from an MMDB city database.", "Texas"),
-        spec!("net.ip.city", String, "Per sign-in: city, from an MMDB city database.", "Dallas"),
-        spec!("net.ip.location", String, "Per sign-in: latitude,longitude ± accuracy radius.", "32.7767,-96.7970 ±50 km"),
-        spec!("net.ip.asn", Int, "Per sign-in: the address's autonomous system number.", "7393"),
-        spec!("net.ip.as_org", String, "Per sign-in: the autonomous system's organisation.", "CYBERCON, INC."),
-        spec!("net.ip.is_vpn", Bool, "Per sign-in: the address is in a VPN provider's set (by range or ASN).", "true"),
-        spec!("net.ip.vpn_provider", String, "Per sign-in: the VPN provider whose set holds the address.", "Astrill"),
-        spec!("net.ip.is_hosting", Bool, "Per sign-in: the address is in hosting / data-centre space.", "false"),
-        spec!("net.ip.is_tor", Bool, "Per sign-in: the address is a listed Tor exit.", "false"),
-        spec!("net.ip.is_relay", Bool, "Per sign-in: the address is a privacy-relay egress (iCloud Private Relay).", "false"),
-        spec!("net.ip.is_dprk", Bool, "Per sign-in: the address is in North Korea's allocation (175.45.176.0/22, AS131279).", "false"),
-        spec!("net.sign_in_count", Int, "Sign-ins with an address in the window (failed ones excluded by default).", "42"),
-        spec!("net.vpn_sign_in_count", Int, "Sign-ins from a VPN provider's addresses.", "30"),
-        spec!("net.vpn_share", Float, "Share of sign-ins from VPN addresses.", "0.714"),
-        spec!("net.vpn_providers", StringList, "VPN providers seen.", "Astrill"),
-        spec!("net.astrill_share", Float, "Share of sign-ins from addresses in an Astrill VPN set.", "0.5"),
-        spec!("net.hosting_share", Float, "Share of sign-ins from hosting / data-centre networks.", "0.2"),
-        spec!("net.tor_share", Float, "Share of sign-ins from Tor exits.", "0.0"),
-        spec!("net.relay_share", Float, "Share of sign-ins from privacy relays (iCloud Private Relay).", "0.1"),
-        spec!("net.dprk_sign_in_count", Int, "Sign-ins from North Korea's allocation.", "0"),
-        spec!("net.distinct_countries", Int, "Countries of the sign-ins that do not go through an anonymiser.", "2"),
-        spec!("net.countries", StringList, "Those countries (ISO alpha-2).", "CN, US"),
-        spec!("net.distinct_asns", Int, "Autonomous systems of all sign-ins.", "4"),
-        spec!("net.claimed_country_mismatch_share", Float, "Share of non-anonymised, located sign-ins outside the claimed country of residence.", "0.6"),
-        spec!("net.claimed_distance_km_median", Float, "Median distance (km, after accuracy radii) of non-anonymised sign-ins from the claimed country's area.", "8200"),
-        spec!("net.impossible_travel_count", Int, "Consecutive real locations whose implied speed exceeds the bound (VPN/relay hops skipped).", "1"),
-        spec!("tz.activity_event_count", Int, "Sign-ins and work events counted for the activity-hours inference.", "120"),
-        spec!("tz.inferred_offset_hours", IntList, "UTC offsets (hours) whose working day best explains the activity hours, best first.", "9, 8"),
-        spec!("tz.inference_confidence", Float, "0-1: how clearly the activity follows a working day, scaled by event count.", "0.9"),
-        spec!("tz.claimed_offset_hours", Float, "The claimed time zone's UTC offset (hours) in the window.", "-8"),
-        spec!("tz.claimed_mismatch_hours", Float, "Hours between the claimed offset and the nearest inferred offset, around the clock.", "7"),
-        spec!("tz.declared_night_shift", Bool, "The subject's record declares a night shift (`shift`/`work_shift` column).", "false"),
-        spec!("net.shared_egress_subjects", Int, "Other subjects seen on the same egress address in overlapping windows (anonymisers excluded).", "2"),
-        spec!("net.shared_prefix_subjects", Int, "Other subjects seen in the same /24 (IPv6: /48) in overlapping windows (anonymisers excluded).", "3"),
-        spec!("net.shared_egress_ips", StringList, "The shared egress addresses.", "203.0.113.7"),
+        spec!(
+            "net.ip.address",
+            String,
+            "Per sign-in: the client address (IPv4-mapped IPv6 as IPv4).",
+            "142.214.202.2"
+        ),
+        spec!(
+            "net.ip.country",
+            String,
+            "Per sign-in: the address's country (ISO alpha-2), from the first data set that places it.",
+            "US"
+        ),
+        spec!(
+            "net.ip.region",
+            String,
+            "Per sign-in: first-level subdivision, from an MMDB city database.",
+            "Texas"
+        ),
+        spec!(
+            "net.ip.city",
+            String,
+            "Per sign-in: city, from an MMDB city database.",
+            "Dallas"
+        ),
+        spec!(
+            "net.ip.location",
+            String,
+            "Per sign-in: latitude,longitude ± accuracy radius.",
+            "32.7767,-96.7970 ±50 km"
+        ),
+        spec!(
+            "net.ip.asn",
+            Int,
+            "Per sign-in: the address's autonomous system number.",
+            "7393"
+        ),
+        spec!(
+            "net.ip.as_org",
+            String,
+            "Per sign-in: the autonomous system's organisation.",
+            "CYBERCON, INC."
+        ),
+        spec!(
+            "net.ip.is_vpn",
+            Bool,
+            "Per sign-in: the address is in a VPN provider's set (by range or ASN).",
+            "true"
+        ),
+        spec!(
+            "net.ip.vpn_provider",
+            String,
+            "Per sign-in: the VPN provider whose set holds the address.",
+            "Astrill"
+        ),
+        spec!(
+            "net.ip.is_hosting",
+            Bool,
+            "Per sign-in: the address is in hosting / data-centre space.",
+            "false"
+        ),
+        spec!(
+            "net.ip.is_tor",
+            Bool,
+            "Per sign-in: the address is a listed Tor exit.",
+            "false"
+        ),
+        spec!(
+            "net.ip.is_relay",
+            Bool,
+            "Per sign-in: the address is a privacy-relay egress (iCloud Private Relay).",
+            "false"
+        ),
+        spec!(
+            "net.ip.is_dprk",
+            Bool,
+            "Per sign-in: the address is in North Korea's allocation (175.45.176.0/22, AS131279).",
+            "false"
+        ),
+        spec!(
+            "net.sign_in_count",
+            Int,
+            "Sign-ins with an address in the window (failed ones excluded by default).",
+            "42"
+        ),
+        spec!(
+            "net.vpn_sign_in_count",
+            Int,
+            "Sign-ins from a VPN provider's addresses.",
+            "30"
+        ),
+        spec!(
+            "net.vpn_share",
+            Float,
+            "Share of sign-ins from VPN addresses.",
+            "0.714"
+        ),
+        spec!(
+            "net.vpn_providers",
+            StringList,
+            "VPN providers seen.",
+            "Astrill"
+        ),
+        spec!(
+            "net.astrill_share",
+            Float,
+            "Share of sign-ins from addresses in an Astrill VPN set.",
+            "0.5"
+        ),
+        spec!(
+            "net.hosting_share",
+            Float,
+            "Share of sign-ins from hosting / data-centre networks.",
+            "0.2"
+        ),
+        spec!(
+            "net.tor_share",
+            Float,
+            "Share of sign-ins from Tor exits.",
+            "0.0"
+        ),
+        spec!(
+            "net.relay_share",
+            Float,
+            "Share of sign-ins from privacy relays (iCloud Private Relay).",
+            "0.1"
+        ),
+        spec!(
+            "net.dprk_sign_in_count",
+            Int,
+            "Sign-ins from North Korea's allocation.",
+            "0"
+        ),
+        spec!(
+            "net.distinct_countries",
+            Int,
+            "Countries of the sign-ins that do not go through an anonymiser.",
+            "2"
+        ),
+        spec!(
+            "net.countries",
+            StringList,
+            "Those countries (ISO alpha-2).",
+            "CN, US"
+        ),
+        spec!(
+            "net.distinct_asns",
+            Int,
+            "Autonomous systems of all sign-ins.",
+            "4"
+        ),
+        spec!(
+            "net.claimed_country_mismatch_share",
+            Float,
+            "Share of non-anonymised, located sign-ins outside the claimed country of residence.",
+            "0.6"
+        ),
+        spec!(
+            "net.claimed_distance_km_median",
+            Float,
+            "Median distance (km, after accuracy radii) of non-anonymised sign-ins from the claimed country's area.",
+            "8200"
+        ),
+        spec!(
+            "net.impossible_travel_count",
+            Int,
+            "Consecutive real locations whose implied speed exceeds the bound (VPN/relay hops skipped).",
+            "1"
+        ),
+        spec!(
+            "tz.activity_event_count",
+            Int,
+            "Sign-ins and work events counted for the activity-hours inference.",
+            "120"
+        ),
+        spec!(
+            "tz.inferred_offset_hours",
+            IntList,
+            "UTC offsets (hours) whose working day best explains the activity hours, best first.",
+            "9, 8"
+        ),
+        spec!(
+            "tz.inference_confidence",
+            Float,
+            "0-1: how clearly the activity follows a working day, scaled by event count.",
+            "0.9"
+        ),
+        spec!(
+            "tz.claimed_offset_hours",
+            Float,
+            "The claimed time zone's UTC offset (hours) in the window.",
+            "-8"
+        ),
+        spec!(
+            "tz.claimed_mismatch_hours",
+            Float,
+            "Hours between the claimed offset and the nearest inferred offset, around the clock.",
+            "7"
+        ),
+        spec!(
+            "tz.declared_night_shift",
+            Bool,
+            "The subject's record declares a night shift (`shift`/`work_shift` column containing `night`); false when it declares none.",
+            "false"
+        ),
+        spec!(
+            "net.shared_egress_subjects",
+            Int,
+            "Other subjects seen on the same egress address in overlapping windows (anonymisers excluded).",
+            "2"
+        ),
+        spec!(
+            "net.shared_prefix_subjects",
+            Int,
+            "Other subjects seen in the same /24 (IPv6: /48) in overlapping windows (anonymisers excluded).",
+            "3"
+        ),
+        spec!(
+            "net.shared_egress_ips",
+            StringList,
+            "The shared egress addresses.",
+            "203.0.113.7"
+        ),
     ]
 }
 

@@ -116,12 +116,14 @@ pub struct DatasetStatus {
     pub skipped: usize,
 }
 
+#[derive(Debug)]
 struct CountryTable {
     dataset: Dataset,
     table: RangeTable<CountryCode>,
     stats: LoadStats,
 }
 
+#[derive(Debug)]
 struct AsnTable {
     dataset: Dataset,
     table: RangeTable<AsnValue>,
@@ -149,7 +151,7 @@ impl std::fmt::Debug for NetIntel {
 
 /// Builds a [`NetIntel`] from files and vendored data. Sources answer in the order they were added;
 /// the vendored data, if asked for, answers last, so a user's fresher or commercial file wins.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct NetIntelBuilder {
     mmdbs: Vec<Mmdb>,
     countries: Vec<CountryTable>,
@@ -167,13 +169,31 @@ mod vendored {
     pub const ASN_V6: &[u8] = include_bytes!("../data/asn-ipv6.csv.zst");
     pub const SETS: &[(&str, &str)] = &[
         ("dprk.txt", include_str!("../data/sets/dprk.txt")),
-        ("vpn-astrill.txt", include_str!("../data/sets/vpn-astrill.txt")),
-        ("vpn-mullvad.txt", include_str!("../data/sets/vpn-mullvad.txt")),
-        ("vpn-proton.txt", include_str!("../data/sets/vpn-proton.txt")),
-        ("vpn-nordvpn.txt", include_str!("../data/sets/vpn-nordvpn.txt")),
-        ("vpn-windscribe.txt", include_str!("../data/sets/vpn-windscribe.txt")),
+        (
+            "vpn-astrill.txt",
+            include_str!("../data/sets/vpn-astrill.txt"),
+        ),
+        (
+            "vpn-mullvad.txt",
+            include_str!("../data/sets/vpn-mullvad.txt"),
+        ),
+        (
+            "vpn-proton.txt",
+            include_str!("../data/sets/vpn-proton.txt"),
+        ),
+        (
+            "vpn-nordvpn.txt",
+            include_str!("../data/sets/vpn-nordvpn.txt"),
+        ),
+        (
+            "vpn-windscribe.txt",
+            include_str!("../data/sets/vpn-windscribe.txt"),
+        ),
         ("vpn-ivpn.txt", include_str!("../data/sets/vpn-ivpn.txt")),
-        ("hosting-asns.txt", include_str!("../data/sets/hosting-asns.txt")),
+        (
+            "hosting-asns.txt",
+            include_str!("../data/sets/hosting-asns.txt"),
+        ),
     ];
     pub const IP_LOCATION_DB_VERSION: &str = "2.3.2026061719";
     pub const CENTROIDS: &str = include_str!("../data/country-centroids.csv");
@@ -217,12 +237,17 @@ fn file_dataset(path: &Path, name: Option<&str>) -> Dataset {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .ok()
-        .map(|t| chrono::DateTime::<chrono::Utc>::from(t).date_naive().to_string())
+        .map(|t| {
+            chrono::DateTime::<chrono::Utc>::from(t)
+                .date_naive()
+                .to_string()
+        })
         .unwrap_or_default();
     Dataset {
-        name: name
-            .map(str::to_string)
-            .unwrap_or_else(|| path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned())),
+        name: name.map(str::to_string).unwrap_or_else(|| {
+            path.file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+        }),
         origin: path.display().to_string(),
         source: String::new(),
         licence: String::new(),
@@ -347,7 +372,8 @@ impl NetIntelBuilder {
                 Dataset {
                     name: "ip-location-db/geo-whois-asn-country".into(),
                     origin: "builtin".into(),
-                    source: "sapics/ip-location-db npm @ip-location-db/geo-whois-asn-country".into(),
+                    source: "sapics/ip-location-db npm @ip-location-db/geo-whois-asn-country"
+                        .into(),
                     licence: "CC0-1.0".into(),
                     date: date.into(),
                 },
@@ -359,10 +385,12 @@ impl NetIntelBuilder {
                 Dataset {
                     name: "ip-location-db/asn".into(),
                     origin: "builtin".into(),
-                    source: "sapics/ip-location-db npm @ip-location-db/asn (RouteViews, DB-IP, NRO)"
-                        .into(),
-                    licence: "CC BY 4.0: RouteViews (routeviews.org), DB-IP (db-ip.com), NRO (nro.net)"
-                        .into(),
+                    source:
+                        "sapics/ip-location-db npm @ip-location-db/asn (RouteViews, DB-IP, NRO)"
+                            .into(),
+                    licence:
+                        "CC BY 4.0: RouteViews (routeviews.org), DB-IP (db-ip.com), NRO (nro.net)"
+                            .into(),
                     date: date.into(),
                 },
                 &[&v4, &v6],
@@ -499,11 +527,13 @@ pub fn detect_file(path: &Path, kind: Option<SetKind>) -> Result<FileKind, NetIn
         && fields[1].trim().parse::<IpAddr>().is_ok();
     if is_range {
         let third = fields[2].trim();
-        return Ok(if third.len() == 2 && third.chars().all(|c| c.is_ascii_alphabetic()) {
-            FileKind::CountryRanges
-        } else {
-            FileKind::AsnRanges
-        });
+        return Ok(
+            if third.len() == 2 && third.chars().all(|c| c.is_ascii_alphabetic()) {
+                FileKind::CountryRanges
+            } else {
+                FileKind::AsnRanges
+            },
+        );
     }
     let header_kind = text
         .lines()
@@ -573,10 +603,16 @@ impl NetIntel {
                     .map(|value| Said { value, by });
             }
             if info.region.is_none() {
-                info.region = rec.region.filter(|s| !s.is_empty()).map(|value| Said { value, by });
+                info.region = rec
+                    .region
+                    .filter(|s| !s.is_empty())
+                    .map(|value| Said { value, by });
             }
             if info.city.is_none() {
-                info.city = rec.city.filter(|s| !s.is_empty()).map(|value| Said { value, by });
+                info.city = rec
+                    .city
+                    .filter(|s| !s.is_empty())
+                    .map(|value| Said { value, by });
             }
             if info.location.is_none()
                 && let (Some(latitude), Some(longitude)) = (rec.latitude, rec.longitude)
@@ -617,7 +653,11 @@ impl NetIntel {
                 t.table.get(ip).map(|v| Said {
                     value: Asn {
                         number: v.asn,
-                        organization: t.orgs.get(v.org as usize).map(|s| &**s).filter(|s| !s.is_empty()),
+                        organization: t
+                            .orgs
+                            .get(v.org as usize)
+                            .map(|s| &**s)
+                            .filter(|s| !s.is_empty()),
                     },
                     by: t.dataset.name.as_str(),
                 })

@@ -126,10 +126,7 @@ impl IpSet {
                 value: item.to_string(),
                 reason: reason.to_string(),
             };
-            if let Some(num) = item
-                .strip_prefix("AS")
-                .or_else(|| item.strip_prefix("as"))
-            {
+            if let Some(num) = item.strip_prefix("AS").or_else(|| item.strip_prefix("as")) {
                 let asn = num
                     .parse::<u32>()
                     .map_err(|_| bad("expected AS followed by a number"))?;
@@ -182,8 +179,7 @@ impl IpSet {
     /// Whether an address, or its ASN, is in the set.
     #[inline]
     pub fn contains(&self, ip: IpAddr, asn: Option<u32>) -> bool {
-        self.ranges.get(ip).is_some()
-            || asn.is_some_and(|a| self.asns.binary_search(&a).is_ok())
+        self.ranges.get(ip).is_some() || asn.is_some_and(|a| self.asns.binary_search(&a).is_ok())
     }
 
     /// The numbers of ranges (IPv4, IPv6) and ASNs.
@@ -266,11 +262,7 @@ pub struct LoadStats {
     pub skipped: usize,
 }
 
-fn bounds(
-    origin: &str,
-    line: usize,
-    fields: &[String],
-) -> Result<IpRange, NetIntelError> {
+fn bounds(origin: &str, line: usize, fields: &[String]) -> Result<IpRange, NetIntelError> {
     let field_err = |field: &'static str, value: &str, reason: &str| NetIntelError::Line {
         origin: origin.to_string(),
         line,
@@ -317,7 +309,10 @@ pub(crate) fn parse_country_csv(
                 line: line_no,
                 field: "row",
                 value: line.to_string(),
-                reason: format!("expected start,end,country; found {} field(s)", fields.len()),
+                reason: format!(
+                    "expected start,end,country; found {} field(s)",
+                    fields.len()
+                ),
             });
         }
         if line_no == 1 && parse_bound(fields[0].trim()).is_none() {
@@ -478,8 +473,13 @@ mod tests {
         let err = IpSet::parse("sets/x.txt", "1.2.3.4\n1.2.3.999\n", Some(SetKind::Tor))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("sets/x.txt:2") && err.contains("1.2.3.999"), "{err}");
-        let err = IpSet::parse("y.txt", "1.2.3.4\n", None).unwrap_err().to_string();
+        assert!(
+            err.contains("sets/x.txt:2") && err.contains("1.2.3.999"),
+            "{err}"
+        );
+        let err = IpSet::parse("y.txt", "1.2.3.4\n", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no `# kind:` header"), "{err}");
         let err = IpSet::parse("z.txt", "# kind: spy\n1.2.3.4", None)
             .unwrap_err()
@@ -492,25 +492,47 @@ mod tests {
     #[test]
     fn malformed_range_rows_name_line_and_field() {
         let mut rows = Vec::new();
-        let err = parse_country_csv("c.csv", "1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.0.0,AU\n", &mut rows)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("c.csv:2") && err.contains("end is before start"), "{err}");
+        let err = parse_country_csv(
+            "c.csv",
+            "1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.0.0,AU\n",
+            &mut rows,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("c.csv:2") && err.contains("end is before start"),
+            "{err}"
+        );
         let err = parse_country_csv("c.csv", "1.0.0.0,1.0.0.255,Australia\n", &mut rows)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("country") && err.contains("Australia"), "{err}");
+        assert!(
+            err.contains("country") && err.contains("Australia"),
+            "{err}"
+        );
         let err = parse_country_csv("c.csv", "1.0.0.0;1.0.0.255;AU\n", &mut rows)
             .unwrap_err()
             .to_string();
         assert!(err.contains("c.csv:1"), "{err}");
         let (mut r, mut o, mut i) = (Vec::new(), Vec::new(), HashMap::new());
-        let err = parse_asn_csv("a.csv", "1.0.0.0,1.0.0.255,ASX,Foo\n", &mut r, &mut o, &mut i)
-            .unwrap_err()
-            .to_string();
+        let err = parse_asn_csv(
+            "a.csv",
+            "1.0.0.0,1.0.0.255,ASX,Foo\n",
+            &mut r,
+            &mut o,
+            &mut i,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("a.csv:1") && err.contains("asn"), "{err}");
         let stats =
             parse_country_csv("c.csv", "start,end,cc\n1.0.0.0,1.0.0.255,ZZ\n", &mut rows).unwrap();
-        assert_eq!(stats, LoadStats { rows: 0, skipped: 1 });
+        assert_eq!(
+            stats,
+            LoadStats {
+                rows: 0,
+                skipped: 1
+            }
+        );
     }
 }

@@ -143,7 +143,9 @@ impl<'a> Raw<'a> {
             longitude = loc.longitude;
             accuracy_km = loc.accuracy_radius.map(f64::from);
         }
-        latitude = latitude.or(self.latitude.map(|n| n.0)).or(self.lat.map(|n| n.0));
+        latitude = latitude
+            .or(self.latitude.map(|n| n.0))
+            .or(self.lat.map(|n| n.0));
         longitude = longitude
             .or(self.longitude.map(|n| n.0))
             .or(self.lng.map(|n| n.0));

@@ -176,7 +176,10 @@ mod tests {
     fn coarse_neighbours_are_not_travel() {
         // Country-level guesses for neighbours: distance is within the radii.
         check(
-            &[p(0, (51.1, 10.4), 300.0, false), p(5, (46.6, 2.2), 350.0, false)],
+            &[
+                p(0, (51.1, 10.4), 300.0, false),
+                p(5, (46.6, 2.2), 350.0, false),
+            ],
             0,
         );
     }

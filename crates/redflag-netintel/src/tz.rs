@@ -16,8 +16,8 @@ use serde::Serialize;
 /// Relative activity by local hour for an ordinary working day (lunch dip, some evening work, little at
 /// night). Only the shape matters; it is normalised below.
 const TEMPLATE: [f64; 24] = [
-    0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.2, 0.6, 1.0, 1.0, 1.0, 0.8, 1.0, 1.0, 1.0, 1.0, 0.8,
-    0.5, 0.3, 0.25, 0.2, 0.12, 0.05,
+    0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.2, 0.6, 1.0, 1.0, 1.0, 0.8, 1.0, 1.0, 1.0, 1.0,
+    0.8, 0.5, 0.3, 0.25, 0.2, 0.12, 0.05,
 ];
 
 /// Offsets tried, in whole hours.
@@ -49,7 +49,10 @@ fn log_template() -> [f64; 24] {
 }
 
 /// Infers UTC offsets from event times; `None` with fewer than `min_events` events.
-pub fn infer(times: impl IntoIterator<Item = DateTime<Utc>>, min_events: usize) -> Option<TzInference> {
+pub fn infer(
+    times: impl IntoIterator<Item = DateTime<Utc>>,
+    min_events: usize,
+) -> Option<TzInference> {
     let mut histogram = [0u32; 24];
     for t in times {
         histogram[t.hour() as usize] += 1;
@@ -83,11 +86,7 @@ pub fn infer(times: impl IntoIterator<Item = DateTime<Utc>>, min_events: usize) 
     }
     let uniform: f64 = log_t.iter().sum::<f64>() / 24.0;
     let total: f64 = TEMPLATE.iter().sum();
-    let ideal: f64 = TEMPLATE
-        .iter()
-        .zip(log_t)
-        .map(|(t, l)| t / total * l)
-        .sum();
+    let ideal: f64 = TEMPLATE.iter().zip(log_t).map(|(t, l)| t / total * l).sum();
     let fit = ((best - uniform) / (ideal - uniform)).clamp(0.0, 1.0);
     let size = 1.0 - (-n / 20.0).exp();
     Some(TzInference {
