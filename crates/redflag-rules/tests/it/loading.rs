@@ -361,3 +361,38 @@ fn an_unreadable_directory_is_an_error_not_a_panic() {
     assert!(pack.is_empty());
     assert!(pack.errors()[0].to_string().contains("cannot read"));
 }
+
+#[test]
+fn every_builtin_rule_file_is_well_formed() {
+    // Format only (no registry): other areas' facts are checked by the CLI against the real registry.
+    let mut problems = Vec::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules");
+    for stage in std::fs::read_dir(dir).unwrap() {
+        let stage = stage.unwrap().path();
+        if !stage.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&stage).unwrap() {
+            let path = file.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let stem = path.file_stem().and_then(|s| s.to_str());
+            let shown = format!(
+                "rules/{}/{}",
+                stage.file_name().unwrap().to_string_lossy(),
+                path.file_name().unwrap().to_string_lossy()
+            );
+            match redflag_rules::parse_rule(&text, &shown, stem) {
+                Ok(rule) if rule.stage.as_str() != stage.file_name().unwrap().to_string_lossy() => {
+                    problems.push(format!(
+                        "{shown}: stage `{}` but folder `{}`",
+                        rule.stage.as_str(),
+                        stage.display()
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
