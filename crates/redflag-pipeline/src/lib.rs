@@ -1,0 +1,328 @@
+//! The assessment pipeline: runs the engines in the order DESIGN §2 fixes, over one population.
+//!
+//! ```text
+//! subjects + events ─► enrichers (identity, netintel, watchlist; per subject, then population-wide)
+//!                   ─► facts ─► rules (findings) ─► scorer ─► assessments
+//! ```
+//!
+//! [`Engines`] holds every engine, built once and shared (`Send + Sync`): the network data, the
+//! sanctions index, the identity lists, the rule pack checked against the [`FactRegistry`] of all
+//! engines, and the scorer. [`Engines::assess`] takes subjects and their attributed events and returns
+//! facts and assessments; it reads and writes nothing, so the CLI, the HTTP server and the background
+//! workers all call the same function around their own I/O.
+//!
+//! **Design decision:** this crate is the only place that knows every engine. Engines stay ignorant of
+//! each other (the rules crate never sees netintel, netintel never sees the rules), and the fact
+//! registry that lets rules be checked at load time is assembled here from each engine's
+//! `fact_specs()`.
+//!
+//! ```no_run
+//! let engines = redflag_pipeline::Engines::builtin().unwrap();
+//! let output = engines.assess(&[], &[], chrono::Utc::now());
+//! assert!(output.assessments.is_empty());
+//! ```
+//!
+//! **What this crate must never do:** read or write files, databases or the network.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use redflag_identity::IdentityConfig;
+use redflag_model::{
+    Assessment, Event, Fact, FactRegistry, FactSpec, FactType, FactValue, ModelError,
+    SanctionsMatchSummary, Subject, SubjectId, VersionStamp,
+};
+use redflag_netintel::{EgressConfig, NetConfig, NetIntel};
+use redflag_rules::{RulePack, Scorer, ScoringConfig};
+use redflag_watchlist::{Index, ScreenOptions};
+
+/// A failure to build the engines.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Two engines registered the same fact.
+    #[error("fact registry: {0}")]
+    Registry(#[from] ModelError),
+    /// The vendored network data failed to load.
+    #[error("network intelligence: {0}")]
+    NetIntel(#[from] redflag_netintel::NetIntelError),
+    /// The vendored lists failed to load.
+    #[error("watchlists: {0}")]
+    Watchlist(#[from] redflag_watchlist::WatchlistError),
+}
+
+/// The crate name, as the producer of the `subject.*` facts.
+pub const PRODUCER: &str = "redflag-pipeline";
+
+/// The facts the pipeline itself states about a subject's own claims.
+pub fn fact_specs() -> Vec<FactSpec> {
+    vec![
+        FactSpec {
+            name: "subject.kind",
+            fact_type: FactType::String,
+            producer: PRODUCER,
+            meaning: "applicant, contractor, employee or marketplace_account.",
+            example: "applicant",
+            protected: false,
+        },
+        FactSpec {
+            name: "subject.claimed_country",
+            fact_type: FactType::String,
+            producer: PRODUCER,
+            meaning: "The country of residence the subject claims (ISO alpha-2). Compared only with the subject's own evidence.",
+            example: "US",
+            protected: false,
+        },
+        FactSpec {
+            name: "subject.claimed_nationality",
+            fact_type: FactType::String,
+            producer: PRODUCER,
+            meaning: "The nationality the subject claims. Protected: no rule may fire on it alone.",
+            example: "JP",
+            protected: true,
+        },
+        FactSpec {
+            name: "subject.identifier_count",
+            fact_type: FactType::Int,
+            producer: PRODUCER,
+            meaning: "How many identifiers (emails, phones, accounts, devices, …) the subject's records carry.",
+            example: "4",
+            protected: false,
+        },
+    ]
+}
+
+/// The registry of every fact every engine produces.
+pub fn registry() -> Result<FactRegistry, PipelineError> {
+    let mut registry = FactRegistry::new();
+    registry.register(fact_specs())?;
+    registry.register(redflag_identity::fact_specs())?;
+    registry.register(redflag_netintel::fact_specs())?;
+    registry.register(redflag_watchlist::fact_specs())?;
+    Ok(registry)
+}
+
+/// Settings of every engine the pipeline runs.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineConfig {
+    /// Identity lists and thresholds.
+    pub identity: IdentityConfig,
+    /// Network fact window and travel bounds.
+    pub net: NetConfig,
+    /// Shared-egress detection.
+    pub egress: EgressConfig,
+    /// Sanctions screening threshold and top-k.
+    pub screen: ScreenOptions,
+    /// Scoring prior, decay and level thresholds.
+    pub scoring: ScoringConfig,
+}
+
+/// Every engine, built once.
+pub struct Engines {
+    /// The fact registry the rules were checked against.
+    pub registry: FactRegistry,
+    /// Network intelligence.
+    pub netintel: Arc<NetIntel>,
+    /// The sanctions index.
+    pub watchlist: Arc<Index>,
+    /// The active rule pack.
+    pub rules: RulePack,
+    /// The scorer.
+    pub scorer: Scorer,
+    /// Engine settings.
+    pub config: PipelineConfig,
+}
+
+/// What one run produced.
+#[derive(Debug, Default)]
+pub struct PipelineOutput {
+    /// Every fact about every subject.
+    pub facts: Vec<Fact>,
+    /// One assessment per subject, in subject order.
+    pub assessments: Vec<Assessment>,
+}
+
+impl Engines {
+    /// Engines on the vendored data and the built-in rule pack, with default settings.
+    pub fn builtin() -> Result<Self, PipelineError> {
+        let registry = registry()?;
+        let rules = RulePack::builtin(&registry);
+        Self::with(
+            registry,
+            rules,
+            NetIntel::builtin()?,
+            Arc::new(Index::build(redflag_watchlist::builtin_snapshots()?)),
+            PipelineConfig::default(),
+        )
+    }
+
+    /// Engines from parts the caller built (user rule directories, fresher data sets).
+    pub fn with(
+        registry: FactRegistry,
+        rules: RulePack,
+        netintel: Arc<NetIntel>,
+        watchlist: Arc<Index>,
+        config: PipelineConfig,
+    ) -> Result<Self, PipelineError> {
+        if !rules.errors().is_empty() {
+            tracing::warn!(
+                count = rules.errors().len(),
+                "some rules were not loaded (run `redflag rules lint` for the list)"
+            );
+        }
+        for error in rules.errors() {
+            tracing::debug!(%error, "rule not loaded");
+        }
+        let scorer = Scorer::new(config.scoring.clone());
+        Ok(Self {
+            registry,
+            netintel,
+            watchlist,
+            rules,
+            scorer,
+            config,
+        })
+    }
+
+    /// The versions an assessment made now records.
+    pub fn versions(&self) -> VersionStamp {
+        VersionStamp {
+            rule_pack: self.rules.version().to_string(),
+            lists: self.watchlist.versions(),
+            engine: concat!("redflag ", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+
+    /// Assesses a population. `events` are the subjects' attributed events (any order); events of
+    /// subjects not in `subjects` are ignored.
+    pub fn assess(
+        &self,
+        subjects: &[Subject],
+        events: &[Event],
+        at: DateTime<Utc>,
+    ) -> PipelineOutput {
+        let by_subject = group_events(subjects, events);
+        let identity_config = IdentityConfig {
+            as_of: Some(at),
+            ..self.config.identity.clone()
+        };
+
+        // Per subject, in parallel: the subject's own claims, identity, network and sanctions.
+        let per_subject: Vec<(Vec<Fact>, Vec<SanctionsMatchSummary>)> = subjects
+            .par_iter()
+            .zip(by_subject.par_iter())
+            .map(|(subject, own_events)| {
+                let mut facts = own_facts(subject);
+                facts.extend(redflag_identity::subject_facts(
+                    subject,
+                    own_events,
+                    &identity_config,
+                ));
+                facts.extend(redflag_netintel::subject_facts(
+                    &self.netintel,
+                    subject,
+                    own_events,
+                    &self.config.net,
+                ));
+                let (sanction_facts, matches) = redflag_watchlist::screen_subject(
+                    &self.watchlist,
+                    subject,
+                    &self.config.screen,
+                );
+                facts.extend(sanction_facts);
+                (facts, matches)
+            })
+            .collect();
+
+        // Population-wide: shared identifiers, reused resumes and photos, shared egress.
+        let attributed: Vec<Event> = by_subject.iter().flatten().cloned().collect();
+        let mut population: BTreeMap<SubjectId, Vec<Fact>> = BTreeMap::new();
+        for fact in redflag_identity::population_facts(subjects, &attributed, &identity_config) {
+            population
+                .entry(fact.subject.clone())
+                .or_default()
+                .push(fact);
+        }
+        let egress =
+            redflag_netintel::shared_egress(&self.netintel, &attributed, &self.config.egress);
+        let ids: Vec<SubjectId> = subjects.iter().map(|s| s.id.clone()).collect();
+        for fact in redflag_netintel::shared_egress_facts(&egress, &ids) {
+            population
+                .entry(fact.subject.clone())
+                .or_default()
+                .push(fact);
+        }
+
+        let versions = self.versions();
+        let mut output = PipelineOutput::default();
+        let results: Vec<(Vec<Fact>, Assessment)> = subjects
+            .par_iter()
+            .zip(per_subject)
+            .map(|(subject, (mut facts, matches))| {
+                if let Some(more) = population.get(&subject.id) {
+                    facts.extend(more.iter().cloned());
+                }
+                let findings = self.rules.evaluate(&subject.id, &facts);
+                let assessment =
+                    self.scorer
+                        .assess(&subject.id, findings, matches, None, versions.clone(), at);
+                (facts, assessment)
+            })
+            .collect();
+        for (facts, assessment) in results {
+            output.facts.extend(facts);
+            output.assessments.push(assessment);
+        }
+        output
+    }
+}
+
+/// The subject's events, one list per subject in `subjects` order.
+fn group_events(subjects: &[Subject], events: &[Event]) -> Vec<Vec<Event>> {
+    let position: BTreeMap<&SubjectId, usize> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (&s.id, i))
+        .collect();
+    let mut grouped = vec![Vec::new(); subjects.len()];
+    for event in events {
+        if let Some(&i) = event.subject.as_ref().and_then(|s| position.get(s)) {
+            grouped[i].push(event.clone());
+        }
+    }
+    for list in &mut grouped {
+        list.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+    }
+    grouped
+}
+
+fn own_facts(subject: &Subject) -> Vec<Fact> {
+    let mut facts = vec![
+        Fact::new(
+            subject.id.clone(),
+            "subject.kind",
+            FactValue::Text(subject.kind.as_str().to_string()),
+        ),
+        Fact::new(
+            subject.id.clone(),
+            "subject.identifier_count",
+            FactValue::Int(subject.identifiers.len() as i64),
+        ),
+    ];
+    if let Some(country) = subject.claimed.country {
+        facts.push(Fact::new(
+            subject.id.clone(),
+            "subject.claimed_country",
+            FactValue::Text(country.to_string()),
+        ));
+    }
+    if let Some(nationality) = subject.claimed.nationality {
+        facts.push(Fact::new(
+            subject.id.clone(),
+            "subject.claimed_nationality",
+            FactValue::Text(nationality.to_string()),
+        ));
+    }
+    facts
+}

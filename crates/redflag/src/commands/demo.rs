@@ -1,0 +1,108 @@
+//! `redflag demo`: a synthetic population through every engine into the embedded database.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use redflag_model::RiskLevel;
+use redflag_pipeline::Engines;
+use redflag_synth::WorldConfig;
+
+use crate::Cli;
+use crate::output::{Format, print_assessments};
+
+/// Arguments of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address the console and API listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Do not serve: generate, assess, print the summary and exit.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Number of subjects to generate.
+    #[arg(long)]
+    pub subjects: Option<usize>,
+    /// Seed of the generator (the same seed gives the same world).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let world_dir: PathBuf = cli.data_dir.join("demo-world");
+    let mut config = WorldConfig {
+        seed: args.seed,
+        ..WorldConfig::default()
+    };
+    if let Some(n) = args.subjects {
+        config.subjects = n;
+    }
+    eprintln!(
+        "generating a synthetic world of {} subjects (seed {}) in {}",
+        config.subjects,
+        config.seed,
+        world_dir.display()
+    );
+    let world = redflag_synth::generate(&config);
+    let written = world
+        .write_to(&world_dir)
+        .context("writing the synthetic world")?;
+
+    if cli.database_url.is_none() {
+        // A demo starts from an empty database so that reruns show the same world.
+        let db = cli.data_dir.join("redflag.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let path = PathBuf::from(format!("{}{suffix}", db.display()));
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot reset {}", path.display()))?;
+            }
+        }
+    }
+    let store = super::open_store(cli).await?;
+    let rejects_dir = cli.data_dir.join("rejects");
+    let people =
+        super::ingest::ingest_people(&store, &written.path("people.csv"), "demo", &rejects_dir)
+            .await?;
+    eprintln!(
+        "ingested {} people ({} rejected)",
+        people.accepted, people.rejected
+    );
+
+    let engines = tokio::task::block_in_place(Engines::builtin)?;
+    let summary = super::assess::assess_store(&store, &engines).await?;
+    super::assess::print_summary(&summary);
+
+    let top = store.assessments(RiskLevel::High, 15).await?;
+    let subjects = store.subjects().await?;
+    let name_of = |id: &str| {
+        subjects
+            .iter()
+            .find(|s| s.id.as_str() == id)
+            .map(|s| s.name.full.clone())
+            .unwrap_or_default()
+    };
+    let mut out = std::io::stdout().lock();
+    println!("\nHighest risks:");
+    print_assessments(&mut out, &top, &name_of, Format::Table)?;
+    drop(out);
+    println!(
+        "\nDemo finished in {:.1} s. Database: {}  World files: {}  Ground truth: {}",
+        started.elapsed().as_secs_f64(),
+        cli.data_dir.join("redflag.db").display(),
+        world_dir.display(),
+        written.path("ground_truth.json").display()
+    );
+    println!(
+        "Explore: redflag report --data-dir {}  |  redflag report --subject ID",
+        cli.data_dir.display()
+    );
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    super::serve::serve(store, args.listen).await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,111 @@
+//! The `redflag` command line: one binary with a subcommand per task.
+//!
+//! Conventions every subcommand follows: `--data-dir` (default `./redflag-data`, or `REDFLAG_DATA_DIR`)
+//! holds the embedded database; `--format table|json|csv` on every command that prints results; exit
+//! code 0 on success, 1 when a check found something (`screen --fail-on-match`), 2 on usage or input
+//! errors (including rejected input rows); errors are one line on stderr, with the cause chain under `-v`.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Find covert DPRK IT workers among applicants, contractors, employees and marketplace accounts,
+/// with evidence a human can defend.
+#[derive(Debug, Parser)]
+#[command(name = "redflag", version, about, long_about = None)]
+pub struct Cli {
+    /// Directory of the embedded database and list snapshots.
+    #[arg(
+        long,
+        global = true,
+        env = "REDFLAG_DATA_DIR",
+        default_value = "redflag-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://…` or `postgres://…`); overrides --data-dir for the database.
+    #[arg(long, global = true, env = "REDFLAG_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// More logging (-v info, -vv debug) and error cause chains.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a realistic synthetic population, run every engine on it and show the results.
+    Demo(commands::demo::Args),
+    /// Read input files of one kind into the store.
+    Ingest(commands::ingest::Args),
+    /// Run every engine over the stored subjects and events and store the assessments.
+    Assess(commands::assess::Args),
+    /// Show stored assessments.
+    Report(commands::report::Args),
+    /// Serve the HTTP API.
+    Serve(commands::serve::Args),
+    /// Network-intelligence data: import files, show status, look addresses up.
+    Netintel(commands::netintel::Args),
+    /// The rule pack: list, show, test, lint, coverage.
+    Rules(commands::rules::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(ref args) => commands::demo::run(&cli, args).await,
+            Command::Ingest(ref args) => commands::ingest::run(&cli, args).await,
+            Command::Assess(ref args) => commands::assess::run(&cli, args).await,
+            Command::Report(ref args) => commands::report::run(&cli, args).await,
+            Command::Serve(ref args) => commands::serve::run(&cli, args).await,
+            Command::Netintel(ref args) => commands::netintel::run(&cli, args).await,
+            Command::Rules(ref args) => commands::rules::run(&cli, args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if cli.verbose > 0 {
+                eprintln!("error: {error:#}");
+            } else {
+                eprintln!("error: {error}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REDFLAG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
