@@ -1,5 +1,7 @@
 //! Integration tests of redflag-identity: realistic positives and hard negatives for every signal.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -794,8 +796,10 @@ fn shipping_signals() {
         event("4", 4, shipment("18 Willow Dr, Reno NV")),
         event("5", 4, shipment("18 Willow Dr, Reno NV")),
     ];
-    let mut config = IdentityConfig::default();
-    config.reshippers = ReshipperList::parse("reshippers.txt", farm).unwrap();
+    let config = IdentityConfig {
+        reshippers: ReshipperList::parse("reshippers.txt", farm).unwrap(),
+        ..Default::default()
+    };
     let facts = all_facts(&subjects, &events, &config);
     let v = |s: &str, n: &str| value(&facts, s, n).cloned();
     assert_eq!(
@@ -835,8 +839,8 @@ fn portrait(seed: u32, w: u32, h: u32) -> image::RgbImage {
         let d = ((fx - cx).powi(2) + (fy - cy).powi(2) * 0.6).sqrt();
         let face = if d < 0.25 { 200.0 } else { 60.0 + 120.0 * fy };
         let stripes = 30.0
-            * ((fx * (3.0 + seed as f32)) * 6.28).sin()
-            * ((fy * (2.0 + seed as f32 * 0.7)) * 6.28).cos();
+            * ((fx * (3.0 + seed as f32)) * std::f32::consts::TAU).sin()
+            * ((fy * (2.0 + seed as f32 * 0.7)) * std::f32::consts::TAU).cos();
         let v = (face + stripes).clamp(0.0, 255.0) as u8;
         image::Rgb([v, v.saturating_sub(20), v / 2 + 40])
     })

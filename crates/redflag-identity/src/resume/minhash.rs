@@ -271,7 +271,7 @@ impl LshIndex {
             .map(|(a, b)| (a, b, estimate(self.signature(a), self.signature(b))))
             .filter(|(_, _, s)| *s >= self.config.threshold)
             .collect();
-        out.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        out.sort_by_key(|x| (x.0, x.1));
         (out, skipped)
     }
 }
