@@ -152,8 +152,17 @@ pub(crate) fn compile(
             }
         });
     }
+    // An unknown fact is reported once, where it is first met (condition, evidence, explanation, tests).
+    let mut reported: BTreeSet<String> = analysis
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::UnknownFact { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     for fact in &rule.evidence {
-        if registry.get(fact).is_none() {
+        if registry.get(fact).is_none() && reported.insert(fact.clone()) {
             errors.push(at(
                 locate::find_after(text, "evidence", fact),
                 RuleErrorKind::UnknownFact {
@@ -175,7 +184,7 @@ pub(crate) fn compile(
     }
     if let Some(template) = &rule.explanation {
         for placeholder in placeholders(template) {
-            if registry.get(placeholder).is_none() {
+            if registry.get(placeholder).is_none() && reported.insert(placeholder.to_string()) {
                 errors.push(at(
                     locate::find_after(text, "explanation", placeholder),
                     RuleErrorKind::UnknownFact {
@@ -202,6 +211,7 @@ pub(crate) fn compile(
         };
         for (name, value) in &test.facts {
             match registry.get(name) {
+                None if reported.contains(name) => {}
                 None => errors.push(test_err(format!(
                     "unknown fact `{name}`{}",
                     suggestion(name, registry)

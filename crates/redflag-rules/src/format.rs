@@ -138,6 +138,12 @@ impl Rule {
         self.references.iter().map(Citation::from).collect()
     }
 
+    /// The rule as YAML, in the file format (for `redflag rules show`).
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self)
+            .unwrap_or_else(|e| format!("# cannot print rule {}: {e}\n", self.id))
+    }
+
     /// Every indicator id the rule's references name, sorted, without duplicates.
     pub fn indicators(&self) -> Vec<String> {
         let mut ids: Vec<String> = self

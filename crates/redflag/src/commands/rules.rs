@@ -163,10 +163,13 @@ pub async fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             for failure in report.tests.failures() {
                 writeln!(out, "{failure}")?;
             }
+            let broken: std::collections::BTreeSet<&str> =
+                report.errors.iter().map(|e| e.location.file.as_str()).collect();
             writeln!(
                 out,
-                "{} rules loaded, {} broken files, {} failing tests",
+                "{} rules loaded, {} broken files ({} problems), {} failing tests",
                 pack.len(),
+                broken.len(),
                 report.errors.len(),
                 report.tests.failures().count()
             )?;
