@@ -202,8 +202,8 @@ pub struct IdentityConfig {
     pub payout_window_days: i64,
     /// MinHash/LSH parameters for resumes.
     pub minhash: MinHashConfig,
-    /// Largest Hamming distance (of 64 bits) at which two photos are the same photo (default 6, at most
-    /// 7 for the indexed search; larger values fall back to comparing every pair).
+    /// Largest Hamming distance (of 64 bits) at which two photos are the same photo (default 8; up to 11
+    /// uses the indexed search, larger values fall back to comparing every pair).
     pub photo_max_distance: u32,
 }
 

@@ -262,7 +262,7 @@ const SPECS: &[FactSpec] = &[
     spec(
         "photo.reused_by",
         StringList,
-        "Other subjects with the same or a near photo (perceptual-hash Hamming distance at most the threshold, default 6 of 64).",
+        "Other subjects with the same or a near photo (perceptual-hash Hamming distance at most the threshold, default 8 of 64).",
         "[\"ats:118\"]",
     ),
     spec(

@@ -164,9 +164,9 @@ impl<'a> Population<'a> {
             }
         }
         let mut found: HashSet<(usize, usize, u32)> = HashSet::new();
-        if max <= 7 {
-            // Multi-index search: four 16-bit chunks, each probed at distance 0 and 1. Two hashes within
-            // 7 bits must agree to within one bit on at least one chunk (otherwise they differ by ≥ 8).
+        if max <= 11 {
+            // Multi-index search: four 16-bit chunks, each probed at distance 0, 1 and 2. Two hashes within
+            // 11 bits agree to within two bits on at least one chunk (otherwise they differ by ≥ 12).
             let mut tables: Vec<HashMap<u16, Vec<usize>>> = vec![HashMap::new(); 4];
             for (n, (_, v)) in photos64.iter().enumerate() {
                 for (c, table) in tables.iter_mut().enumerate() {
@@ -176,7 +176,10 @@ impl<'a> Population<'a> {
             for (n, (i, v)) in photos64.iter().enumerate() {
                 for (c, table) in tables.iter().enumerate() {
                     let chunk = (v >> (16 * c)) as u16;
-                    for probe in std::iter::once(chunk).chain((0..16).map(|b| chunk ^ (1 << b))) {
+                    let one = (0..16u16).map(move |b| chunk ^ (1 << b));
+                    let two = (0..16u16)
+                        .flat_map(move |b| ((b + 1)..16).map(move |c| chunk ^ (1 << b) ^ (1 << c)));
+                    for probe in std::iter::once(chunk).chain(one).chain(two) {
                         for &m in table.get(&probe).into_iter().flatten() {
                             let (j, w) = photos64[m];
                             if m > n && j != *i {

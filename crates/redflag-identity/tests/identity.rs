@@ -895,9 +895,9 @@ fn reused_photos_are_found_within_the_documented_distance() {
         Some(&list(&["2", "3"]))
     );
     assert_eq!(value(&facts, "4", "photo.reused_by"), None);
-    // The brute-force path (thresholds above 7) finds the same pairs.
+    // The brute-force path (thresholds above 11) finds the same pairs.
     let wide = IdentityConfig {
-        photo_max_distance: 10,
+        photo_max_distance: 12,
         ..Default::default()
     };
     let facts = all_facts(&subjects, &[], &wide);
