@@ -12,12 +12,19 @@ struct Builtin {
     bytes: &'static [u8],
 }
 
-const BUILTINS: &[Builtin] = &[Builtin {
-    name: "us-ofac-sdn-2025-11-19.jsonl.zst",
-    bytes: include_bytes!("../../../data/sanctions/us-ofac-sdn-2025-11-19.jsonl.zst"),
-}];
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "us-ofac-sdn-2025-11-19.jsonl.zst",
+        bytes: include_bytes!("../../../data/sanctions/us-ofac-sdn-2025-11-19.jsonl.zst"),
+    },
+    Builtin {
+        name: "un-sc-consolidated-2026-02-27.jsonl.zst",
+        bytes: include_bytes!("../../../data/sanctions/un-sc-consolidated-2026-02-27.jsonl.zst"),
+    },
+];
 
-/// The vendored lists: OFAC SDN of 2025-11-19 (and any other vendored list), parsed.
+/// The vendored lists, parsed: OFAC SDN of 2025-11-19 and the UN Security Council Consolidated List of
+/// 2026-02-27.
 pub fn builtin_snapshots() -> Result<Vec<ListSnapshot>, WatchlistError> {
     BUILTINS
         .iter()

@@ -428,6 +428,11 @@ fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
 /// or keeps the text when it is not a country name.
 pub fn country_code_or_text(input: &str) -> Option<String> {
     let s = input.trim();
+    // "Afghanistan (since 2009)" -> "Afghanistan"
+    let s = match s.split_once('(') {
+        Some((head, _)) if !head.trim().is_empty() => head.trim(),
+        _ => s,
+    };
     if s.is_empty() {
         return None;
     }
@@ -451,7 +456,9 @@ pub fn country_code_or_text(input: &str) -> Option<String> {
     if !fixed.is_empty() {
         return Some(fixed.to_string());
     }
-    match redflag_model::CountryCode::parse(s) {
+    match redflag_model::CountryCode::parse(s)
+        .or_else(|_| redflag_model::CountryCode::parse(&s.replace([' ', '-'], "")))
+    {
         Ok(code) => Some(code.as_str().to_string()),
         Err(_) => Some(s.to_string()),
     }

@@ -195,6 +195,9 @@ impl Match {
             programs: self.programs.clone(),
             score: self.score,
             exact_identifier: self.exact_identifier,
+            corroborated: self.exact_identifier
+                || self.dob_agrees == Some(true)
+                || self.explanation.iter().any(|e| e.feature == "country" && e.score > 0.0),
             explanation: self.explanation.iter().map(Explanation::line).collect(),
         }
     }

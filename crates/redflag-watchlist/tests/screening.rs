@@ -32,13 +32,15 @@ fn check_clear(name: &str) {
 }
 
 #[test]
-fn builtin_is_the_ofac_sdn_of_2025_11_19() {
+fn builtin_lists_are_ofac_sdn_and_un() {
     let lists = index().lists();
-    assert_eq!(lists.len(), 1);
-    assert_eq!(lists[0].id, "us-ofac-sdn");
-    assert_eq!(lists[0].version, "2025-11-19");
-    assert_eq!(lists[0].entity_count, 18367);
-    assert_eq!(index().entity_count(), 18367);
+    assert_eq!(lists.len(), 2);
+    assert_eq!(lists[0].id, "un-sc-consolidated");
+    assert_eq!(lists[1].id, "us-ofac-sdn");
+    assert_eq!(lists[1].version, "2025-11-19");
+    assert_eq!(lists[1].entity_count, 18367);
+    assert_eq!(index().entity_count(), 18367 + 1003);
+    assert_eq!(index().versions(), vec!["un-sc-consolidated@2026-02-27", "us-ofac-sdn@2025-11-19"]);
 }
 
 #[test]
@@ -88,7 +90,7 @@ fn wallet_matches_exactly_in_any_case() {
         "0x4f47Bc496083c727C5fbe3ce9cdf2b0f6496270C", // wrong checksum case: still the same address
     ] {
         let hits = top(&Query::default().with_wallet(w));
-        assert_eq!(hits.len(), 1, "{w}");
+        assert_eq!(hits.len(), 1, "{w}: {hits:?}");
         assert_eq!(hits[0].entity_id, "42498");
         assert!(hits[0].exact_identifier);
         assert_eq!(hits[0].score, 1.0);

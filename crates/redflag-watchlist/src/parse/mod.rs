@@ -1,8 +1,23 @@
 //! Readers for the official list formats. Every reader streams its input and yields a whole
 //! [`ListSnapshot`] or an error naming the file, line/column and element: never a partial list.
 
+mod eu;
+mod ftm;
 mod ofac_advanced;
+mod ofac_csv;
+mod ofsi;
+mod remarks;
+mod uk;
+mod un;
 pub(crate) mod xml;
+
+pub(crate) use remarks::extract_contacts;
+
+/// Trimmed text, or `None` when empty.
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -21,6 +36,19 @@ pub enum ListFormat {
     Auto,
     /// OFAC SDN or Consolidated list, "Advanced" XML (`sdn_advanced.xml`, `cons_advanced.xml`).
     OfacAdvancedXml,
+    /// OFAC legacy CSV set (`sdn.csv` with `add.csv`, `alt.csv`, `sdn_comments.csv` beside it, or the
+    /// Consolidated `cons_prim.csv` set). Give the main file or the directory.
+    OfacCsv,
+    /// UN Security Council Consolidated List XML.
+    UnXml,
+    /// UK OFSI Consolidated List CSV (`ConList.csv`).
+    OfsiCsv,
+    /// UK Sanctions List XML of the FCDO.
+    UkXml,
+    /// EU Financial Sanctions Files consolidated XML.
+    EuXml,
+    /// OpenSanctions FollowTheMoney entities, JSON lines.
+    FtmJson,
     /// redflag's own compact snapshot (JSON lines, usually zstd-compressed), as vendored and as stored by
     /// the list repository.
     Compact,
@@ -28,13 +56,29 @@ pub enum ListFormat {
 
 impl ListFormat {
     /// Every accepted name, for help texts.
-    pub const NAMES: &'static [&'static str] = &["auto", "ofac-advanced-xml", "compact"];
+    pub const NAMES: &'static [&'static str] = &[
+        "auto",
+        "ofac-advanced-xml",
+        "ofac-csv",
+        "un-xml",
+        "ofsi-csv",
+        "uk-xml",
+        "eu-xml",
+        "ftm-json",
+        "compact",
+    ];
 
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {
             ListFormat::Auto => "auto",
             ListFormat::OfacAdvancedXml => "ofac-advanced-xml",
+            ListFormat::OfacCsv => "ofac-csv",
+            ListFormat::UnXml => "un-xml",
+            ListFormat::OfsiCsv => "ofsi-csv",
+            ListFormat::UkXml => "uk-xml",
+            ListFormat::EuXml => "eu-xml",
+            ListFormat::FtmJson => "ftm-json",
             ListFormat::Compact => "compact",
         }
     }
@@ -54,6 +98,12 @@ impl FromStr for ListFormat {
             "auto" => ListFormat::Auto,
             "ofac-advanced-xml" | "ofac-advanced" | "sdn-advanced" => ListFormat::OfacAdvancedXml,
             "compact" | "redflag" => ListFormat::Compact,
+            "ofac-csv" | "sdn-csv" => ListFormat::OfacCsv,
+            "un-xml" | "un" => ListFormat::UnXml,
+            "ofsi-csv" | "ofsi" | "conlist" => ListFormat::OfsiCsv,
+            "uk-xml" | "fcdo" | "uk" => ListFormat::UkXml,
+            "eu-xml" | "eu" | "fsf" => ListFormat::EuXml,
+            "ftm-json" | "ftm" | "opensanctions" => ListFormat::FtmJson,
             _ => {
                 return Err(format!(
                     "unknown list format {s:?}; expected one of {}",
@@ -66,6 +116,12 @@ impl FromStr for ListFormat {
 
 /// Reads and parses a list file (plain, bzip2- or zstd-compressed).
 pub fn load_path(path: &Path, format: ListFormat) -> Result<ListSnapshot, WatchlistError> {
+    if path.is_dir()
+        || (format == ListFormat::OfacCsv)
+        || (format == ListFormat::Auto && ofac_csv_main(path))
+    {
+        return load_ofac_csv_set(path);
+    }
     let file = std::fs::File::open(path).map_err(|source| WatchlistError::Io {
         path: path.to_path_buf(),
         source,
@@ -135,6 +191,73 @@ pub fn load_reader<R: BufRead>(
                 entities: parsed.entities,
             }
         }
+        ListFormat::UnXml => {
+            let parsed = un::parse(&mut reader, name)?;
+            snapshot_of(
+                "un-sc-consolidated",
+                "UN Security Council Consolidated List",
+                "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+                format,
+                parsed.published,
+                parsed.entities,
+            )
+        }
+        ListFormat::EuXml => {
+            let parsed = eu::parse(&mut reader, name)?;
+            snapshot_of(
+                "eu-fsf",
+                "EU Financial Sanctions Files (consolidated list)",
+                "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw",
+                format,
+                parsed.published,
+                parsed.entities,
+            )
+        }
+        ListFormat::UkXml => {
+            let parsed = uk::parse(&mut reader, name)?;
+            snapshot_of(
+                "gb-fcdo-sanctions",
+                "UK Sanctions List (FCDO)",
+                "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
+                format,
+                parsed.published,
+                parsed.entities,
+            )
+        }
+        ListFormat::FtmJson => {
+            let parsed = ftm::parse(&mut reader, name)?;
+            snapshot_of(
+                "opensanctions",
+                "OpenSanctions (FollowTheMoney entities)",
+                "https://data.opensanctions.org/datasets/latest/default/entities.ftm.json",
+                format,
+                parsed.latest_change,
+                parsed.entities,
+            )
+        }
+        ListFormat::OfsiCsv => {
+            let text = read_text(&mut reader, name)?;
+            let parsed = ofsi::parse(name, &text)?;
+            snapshot_of(
+                "gb-ofsi-conlist",
+                "UK OFSI Consolidated List of Financial Sanctions Targets",
+                "https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv",
+                format,
+                parsed.published,
+                parsed.entities,
+            )
+        }
+        ListFormat::OfacCsv => {
+            let text = read_text(&mut reader, name)?;
+            let consolidated = name.contains("cons_");
+            let set = ofac_csv::OfacCsvSet {
+                main: (name, text),
+                add: None,
+                alt: None,
+                comments: None,
+            };
+            ofac_csv_snapshot(consolidated, ofac_csv::parse(&set)?)
+        }
         ListFormat::Compact => return crate::compact::read(&mut reader, name),
         ListFormat::Auto => unreachable_auto(name)?,
     };
@@ -143,6 +266,143 @@ pub fn load_reader<R: BufRead>(
     let digest = hex::encode(reader.get_mut().finish());
     finish(&mut snapshot, digest, name)?;
     Ok(snapshot)
+}
+
+fn snapshot_of(
+    id: &str,
+    title: &str,
+    url: &str,
+    format: ListFormat,
+    published: Option<chrono::NaiveDate>,
+    entities: Vec<crate::entity::Entity>,
+) -> ListSnapshot {
+    ListSnapshot {
+        info: ListInfo {
+            id: id.into(),
+            name: title.into(),
+            version: String::new(),
+            published,
+            source_url: url.into(),
+            format: format.as_str().into(),
+            entity_count: 0,
+            sha256: String::new(),
+        },
+        entities,
+    }
+}
+
+fn ofac_csv_snapshot(consolidated: bool, entities: Vec<crate::entity::Entity>) -> ListSnapshot {
+    if consolidated {
+        snapshot_of(
+            "us-ofac-consolidated",
+            "OFAC Consolidated (non-SDN) Sanctions List",
+            "https://www.treasury.gov/ofac/downloads/consolidated/cons_prim.csv",
+            ListFormat::OfacCsv,
+            None,
+            entities,
+        )
+    } else {
+        snapshot_of(
+            "us-ofac-sdn",
+            "OFAC Specially Designated Nationals (SDN) List",
+            "https://www.treasury.gov/ofac/downloads/sdn.csv",
+            ListFormat::OfacCsv,
+            None,
+            entities,
+        )
+    }
+}
+
+/// Whether a path names the main file of an OFAC legacy CSV set.
+fn ofac_csv_main(path: &Path) -> bool {
+    matches!(
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("sdn.csv" | "cons_prim.csv")
+    )
+}
+
+/// Reads an OFAC legacy CSV set from its directory or main file, with whichever companions exist.
+fn load_ofac_csv_set(path: &Path) -> Result<ListSnapshot, WatchlistError> {
+    let (dir, main) = if path.is_dir() {
+        let main = ["sdn.csv", "cons_prim.csv"]
+            .iter()
+            .map(|n| path.join(n))
+            .find(|p| p.exists())
+            .ok_or_else(|| WatchlistError::UnknownFormat {
+                path: path.display().to_string(),
+                reason: "a directory without sdn.csv or cons_prim.csv".into(),
+            })?;
+        (path.to_path_buf(), main)
+    } else {
+        (
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            path.to_path_buf(),
+        )
+    };
+    let consolidated = main
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("cons_"));
+    let names = if consolidated {
+        ["cons_add.csv", "cons_alt.csv", "cons_comments.csv"]
+    } else {
+        ["add.csv", "alt.csv", "sdn_comments.csv"]
+    };
+    let read = |p: &Path| -> Result<(String, String, Vec<u8>), WatchlistError> {
+        let bytes = std::fs::read(p).map_err(|source| WatchlistError::Io {
+            path: p.to_path_buf(),
+            source,
+        })?;
+        Ok((p.display().to_string(), decode_text(&bytes), bytes))
+    };
+    let (main_name, main_text, main_bytes) = read(&main)?;
+    let mut hasher = Sha256::new();
+    hasher.update(&main_bytes);
+    let mut companions: Vec<Option<(String, String)>> = Vec::new();
+    for n in names {
+        let p = dir.join(n);
+        if p.exists() {
+            let (name, text, bytes) = read(&p)?;
+            hasher.update(&bytes);
+            companions.push(Some((name, text)));
+        } else {
+            companions.push(None);
+        }
+    }
+    fn as_ref(c: &Option<(String, String)>) -> Option<(&str, String)> {
+        c.as_ref().map(|(n, t)| (n.as_str(), t.clone()))
+    }
+    let set = ofac_csv::OfacCsvSet {
+        main: (&main_name, main_text),
+        add: as_ref(&companions[0]),
+        alt: as_ref(&companions[1]),
+        comments: as_ref(&companions[2]),
+    };
+    let mut snapshot = ofac_csv_snapshot(consolidated, ofac_csv::parse(&set)?);
+    finish(&mut snapshot, hex::encode(hasher.finalize()), &main_name)?;
+    Ok(snapshot)
+}
+
+/// Decodes text: UTF-8 when valid, else Windows-1252 (OFAC and OFSI CSVs).
+fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn read_text<R: Read>(reader: &mut R, name: &str) -> Result<String, WatchlistError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| WatchlistError::Io {
+            path: name.into(),
+            source,
+        })?;
+    Ok(decode_text(&bytes))
 }
 
 fn unreachable_auto(name: &str) -> Result<ListSnapshot, WatchlistError> {
@@ -180,14 +440,37 @@ fn sniff<R: BufRead>(reader: &mut R, name: &str) -> Result<ListFormat, Watchlist
     if trimmed.starts_with('{') && trimmed.contains("\"redflag_list_snapshot\"") {
         return Ok(ListFormat::Compact);
     }
+    if trimmed.starts_with('{') && trimmed.contains("\"schema\"") {
+        return Ok(ListFormat::FtmJson);
+    }
     if trimmed.starts_with('<') {
         if trimmed.contains("<Sanctions") && trimmed.contains("ADVANCED_XML") {
             return Ok(ListFormat::OfacAdvancedXml);
+        }
+        match first_tag(trimmed).as_str() {
+            "<CONSOLIDATED_LIST>" => return Ok(ListFormat::UnXml),
+            "<export>" => return Ok(ListFormat::EuXml),
+            "<Designations>" => return Ok(ListFormat::UkXml),
+            _ => {}
         }
         return Err(WatchlistError::UnknownFormat {
             path: name.into(),
             reason: format!("XML with an unrecognised root ({})", first_tag(trimmed)),
         });
+    }
+    let first_line = trimmed.lines().next().unwrap_or("");
+    if first_line.starts_with("Last Updated")
+        || (first_line.contains("Name 6") && first_line.contains("Group ID"))
+    {
+        return Ok(ListFormat::OfsiCsv);
+    }
+    let mut fields = first_line.split(',');
+    if fields
+        .next()
+        .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+        && fields.next().is_some_and(|f| f.starts_with('"'))
+    {
+        return Ok(ListFormat::OfacCsv);
     }
     let shown: String = trimmed.chars().take(40).collect();
     Err(WatchlistError::UnknownFormat {

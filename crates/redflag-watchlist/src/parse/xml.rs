@@ -120,7 +120,10 @@ impl<R: BufRead> XmlWalker<R> {
             let event = match self.reader.read_event_into(&mut self.buf) {
                 Ok(e) => e,
                 Err(e) => {
-                    let msg = format!("XML syntax error: {e}");
+                    let mut msg = format!("XML syntax error: {e}");
+                    if msg.contains("end of input") {
+                        msg.push_str(" (file truncated?)");
+                    }
                     return Err(make_error(&self.reader, &self.stack, &self.file, msg));
                 }
             };
