@@ -1,0 +1,125 @@
+//! What a world looks like: size, window, seed, how many rings and hard negatives.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Whose population is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PopulationKind {
+    /// A company: applicants, employees and contractors; employees and contractors get an IdP account,
+    /// a laptop and payroll.
+    #[default]
+    Company,
+    /// A freelance marketplace: every subject is a marketplace account with sign-ins and payouts, no
+    /// laptops.
+    Marketplace,
+}
+
+/// The parameters of a generated world. Two worlds with equal configs are byte-for-byte equal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldConfig {
+    /// The seed every random draw derives from.
+    pub seed: u64,
+    /// Number of subjects (rows of `people.csv`).
+    pub subjects: usize,
+    /// Days of events (sign-ins, endpoint inventories, payroll changes, shipments).
+    pub days: u32,
+    /// The last day of the event window (exclusive); fixed by default so output does not depend on the
+    /// clock.
+    pub end_date: NaiveDate,
+    /// Company or marketplace.
+    pub population: PopulationKind,
+    /// The company's own email domain (work emails and IdP logins).
+    pub company_domain: String,
+    /// The source-system name the ground truth prefixes subject ids with (`synth:P0000042`); use the same
+    /// name when reading `people.csv`.
+    pub system: String,
+    /// Operator rings per 10,000 subjects (at least one ring in any world of 200 subjects or more).
+    pub rings_per_10k: f64,
+    /// Share of subjects made into hard negatives (innocents built to look suspicious on one axis).
+    pub hard_negative_share: f64,
+    /// Whether to write event files (sign-ins, osquery, payroll, shipping) and resumes, or only the people
+    /// file and the ground truth.
+    pub events: bool,
+}
+
+impl Default for WorldConfig {
+    /// About 10,000 subjects and 90 days: the default demo world.
+    fn default() -> Self {
+        Self {
+            seed: 20_260_601,
+            subjects: 10_000,
+            days: 90,
+            end_date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
+            population: PopulationKind::Company,
+            company_domain: "northwind-labs.com".into(),
+            system: "synth".into(),
+            rings_per_10k: 12.0,
+            hard_negative_share: 0.08,
+            events: true,
+        }
+    }
+}
+
+impl WorldConfig {
+    /// A small world (1,000 subjects, 30 days) for tests, CI and quick looks.
+    pub fn small() -> Self {
+        Self {
+            subjects: 1_000,
+            days: 30,
+            rings_per_10k: 30.0,
+            ..Self::default()
+        }
+    }
+
+    /// The default world with another seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The number of rings this config plants.
+    pub fn ring_count(&self) -> usize {
+        if self.subjects < 200 {
+            return 0;
+        }
+        let rings = (self.subjects as f64 * self.rings_per_10k / 10_000.0).round() as usize;
+        // Personas must stay a small minority whatever the rate says.
+        rings.clamp(1, self.subjects / 40)
+    }
+
+    /// The first day of the window.
+    pub fn start_date(&self) -> NaiveDate {
+        self.end_date - chrono::Duration::days(i64::from(self.days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_counts_scale_and_stay_bounded() {
+        let check = |subjects: usize, rate: f64, expect: usize| {
+            let config = WorldConfig {
+                subjects,
+                rings_per_10k: rate,
+                ..WorldConfig::default()
+            };
+            assert_eq!(config.ring_count(), expect, "{subjects} at {rate}");
+        };
+        check(10_000, 12.0, 12);
+        check(1_000_000, 12.0, 1_200);
+        check(1_000, 30.0, 3);
+        check(100, 30.0, 0);
+        check(300, 0.0, 1);
+        check(1_000, 10_000.0, 25);
+    }
+
+    #[test]
+    fn window_is_days_before_the_end() {
+        let c = WorldConfig::default();
+        assert_eq!(c.start_date().to_string(), "2026-03-03");
+    }
+}

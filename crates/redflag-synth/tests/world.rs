@@ -1,0 +1,201 @@
+//! Integration tests: determinism, readability by the real people connector, ground-truth consistency
+//! and fairness of the planted population.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use redflag_connectors::people::{PeopleMapping, PeopleReader};
+use redflag_synth::{GroundTruth, WorldConfig, generate};
+
+fn small(seed: u64) -> WorldConfig {
+    WorldConfig::small().with_seed(seed)
+}
+
+fn read_dir_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_differs() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    generate(&small(1)).write_to(a.path()).unwrap();
+    generate(&small(1)).write_to(b.path()).unwrap();
+    generate(&small(2)).write_to(c.path()).unwrap();
+    let (fa, fb, fc) = (
+        read_dir_bytes(a.path()),
+        read_dir_bytes(b.path()),
+        read_dir_bytes(c.path()),
+    );
+    assert!(fa.len() >= 3, "{:?}", fa.keys());
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (name, bytes) in &fa {
+        assert!(
+            bytes == &fb[name],
+            "{name} differs between two runs with one seed"
+        );
+    }
+    assert_ne!(fa["people.csv"], fc["people.csv"]);
+    assert_ne!(fa["ground_truth.json"], fc["ground_truth.json"]);
+}
+
+#[test]
+fn subjects_do_not_depend_on_generation_order() {
+    let world = generate(&small(3));
+    let forward: Vec<_> = world.people().collect();
+    for i in (0..world.len()).rev().step_by(97) {
+        assert_eq!(world.person(i), forward[i]);
+    }
+}
+
+#[test]
+fn people_csv_passes_the_people_connector_with_zero_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = WorldConfig {
+        subjects: 3_000,
+        events: false,
+        ..small(4)
+    };
+    let written = generate(&config).write_to(dir.path()).unwrap();
+    let file = std::fs::File::open(written.path("people.csv")).unwrap();
+    let reader = PeopleReader::new(file, "people.csv", "synth", PeopleMapping::generic()).unwrap();
+    let mut accepted = 0;
+    let mut rejects = Vec::new();
+    let mut identifiers = 0;
+    for record in reader {
+        match record {
+            Ok(subject) => {
+                accepted += 1;
+                identifiers += subject.identifiers.len();
+                assert!(subject.claimed.country.is_some());
+                assert!(subject.claimed.timezone.is_some());
+            }
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    assert!(
+        rejects.is_empty(),
+        "{} rejects, first: {:?}",
+        rejects.len(),
+        rejects.first()
+    );
+    assert_eq!(accepted, config.subjects);
+    // Email(s), phone, payout account and address at least.
+    assert!(identifiers >= accepted * 4, "{identifiers}");
+}
+
+fn truth_of(dir: &Path) -> GroundTruth {
+    serde_json::from_slice(&std::fs::read(dir.join("ground_truth.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn ground_truth_is_consistent_with_the_people_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = WorldConfig {
+        events: false,
+        ..small(5)
+    };
+    let written = generate(&config).write_to(dir.path()).unwrap();
+    let truth = truth_of(dir.path());
+    let mut csv = csv::Reader::from_path(written.path("people.csv")).unwrap();
+    let ids: BTreeSet<String> = csv.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(ids.len(), config.subjects, "ids are unique");
+    assert_eq!(truth.rings.len(), config.ring_count());
+    let mut members = BTreeSet::new();
+    for ring in &truth.rings {
+        assert!((2..=8).contains(&ring.members.len()), "{}", ring.id);
+        assert!(!ring.signals.is_empty());
+        for m in &ring.members {
+            assert!(ids.contains(m), "ring member {m} is not in people.csv");
+            assert!(members.insert(m.clone()), "{m} is in two rings");
+        }
+    }
+    let operators: BTreeSet<String> = truth.operators.iter().map(|o| o.id.clone()).collect();
+    assert_eq!(operators, members);
+    for o in &truth.operators {
+        assert_eq!(o.subject_id, format!("synth:{}", o.id));
+        for s in &o.signals {
+            assert!(!s.indicators.is_empty() && !s.observable_in.is_empty());
+        }
+    }
+    for n in &truth.hard_negatives {
+        assert!(ids.contains(&n.id));
+        assert!(
+            !operators.contains(&n.id),
+            "{} is both operator and hard negative",
+            n.id
+        );
+    }
+    // The per-subject label file agrees.
+    let mut labels = csv::Reader::from_path(written.path("ground_truth_subjects.csv")).unwrap();
+    let mut labelled_operators = BTreeSet::new();
+    for row in labels.records() {
+        let row = row.unwrap();
+        if &row[1] == "operator" {
+            labelled_operators.insert(row[0].to_string());
+        }
+    }
+    assert_eq!(labelled_operators, operators);
+    assert_eq!(written.operators, operators.len());
+    assert_eq!(written.hard_negatives, truth.hard_negatives.len());
+}
+
+#[test]
+fn name_origin_does_not_single_out_operators() {
+    // The default world's population, without writing it.
+    let world = generate(&WorldConfig::default());
+    let mut by_origin: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut operator_origins = BTreeSet::new();
+    for p in world.people() {
+        let e = by_origin.entry(p.name_origin).or_default();
+        e.0 += 1;
+        if p.is_operator() {
+            e.1 += 1;
+            operator_origins.insert(p.name_origin);
+        }
+    }
+    for (origin, (total, operators)) in &by_origin {
+        if *total >= 100 {
+            let share = *operators as f64 / *total as f64;
+            assert!(
+                share < 0.05,
+                "{origin}: {operators} of {total} are operators"
+            );
+        }
+    }
+    for origin in [
+        "korean",
+        "chinese",
+        "japanese",
+        "vietnamese",
+        "italian",
+        "us",
+    ] {
+        let (total, _) = by_origin[origin];
+        assert!(total >= 150, "too few {origin}-named subjects: {total}");
+    }
+    assert!(
+        operator_origins.len() >= 4,
+        "operators' names come from {operator_origins:?}"
+    );
+}
