@@ -26,8 +26,18 @@
 
 mod reject;
 
+pub mod entra;
+pub mod framing;
+pub mod github;
+pub mod google;
+pub mod okta;
+pub mod osquery;
 pub mod people;
+pub mod reader;
+pub mod time;
 
+pub use framing::{Checkpoint, FrameState};
+pub use reader::{JsonEventReader, ReadCounts, SourceFormat};
 pub use reject::{Reject, RejectWriter};
 
 /// One record read by a connector: accepted, or rejected with its location and reason.

@@ -1,5 +1,7 @@
 //! People CSV connector on realistic exports, including malformed rows.
 
+#![allow(clippy::unwrap_used)]
+
 use redflag_connectors::RejectWriter;
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
 use redflag_model::IdentifierKind;

@@ -1,0 +1,758 @@
+//! Streaming record framing for JSON exports: NDJSON, a top-level JSON array, concatenated JSON values,
+//! and API pages that wrap their records in an array under a key (`value`, `items`, `records`, `data`).
+//!
+//! The framer never parses a record; it finds where each record starts and ends (counting string,
+//! escape and nesting state) and hands out the record's bytes with its byte offset and line, so that any
+//! parser can read it and a caller can checkpoint after it. Memory is bounded by the read buffer plus the
+//! longest accepted record.
+
+use std::io::Read;
+
+use memchr::{memchr, memchr3};
+use serde::{Deserialize, Serialize};
+
+/// Keys under which API pages carry their records (Graph `value`, Google Reports `items`, Azure Monitor
+/// `records`, a generic `data`).
+pub const WRAPPER_KEYS: &[&[u8]] = &[b"value", b"items", b"records", b"data"];
+
+/// The default longest record accepted (4 MiB): longer ones are rejected and skipped.
+pub const DEFAULT_MAX_RECORD: usize = 4 << 20;
+
+const BUFFER: usize = 256 << 10;
+
+/// Where the framer stands between two records; part of a [`Checkpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameState {
+    /// At the top level of the file (start of file, or between concatenated values).
+    Top,
+    /// Reading one record per line (NDJSON).
+    Lines,
+    /// Inside an array of records; `wrapper` when the array sits under a key of a wrapping object.
+    Elements {
+        /// The array is the value of a wrapper key (Graph `value`, Reports `items`, …).
+        wrapper: bool,
+    },
+}
+
+/// A resumable position: re-open the file, seek to `offset`, and call the reader's `resume` with this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Byte offset of the next unread byte.
+    pub offset: u64,
+    /// 1-based line number at `offset`.
+    pub line: u64,
+    /// The framer's state at `offset`.
+    pub state: FrameState,
+}
+
+impl Checkpoint {
+    /// The start of a file.
+    pub const START: Checkpoint = Checkpoint {
+        offset: 0,
+        line: 1,
+        state: FrameState::Top,
+    };
+}
+
+/// One framed record: its bytes, the byte offset of its first byte and the line it starts on.
+#[derive(Debug)]
+pub struct RawRecord<'a> {
+    /// The record's bytes (one JSON value, or one line).
+    pub bytes: &'a [u8],
+    /// Byte offset of the record's first byte in the file.
+    pub offset: u64,
+    /// 1-based line of the record's first byte.
+    pub line: u64,
+}
+
+/// A framing problem with one stretch of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// Byte offset where the bad stretch starts.
+    pub offset: u64,
+    /// Its line.
+    pub line: u64,
+    /// What is wrong.
+    pub reason: String,
+    /// Whether reading cannot go on (I/O error, wrong encoding).
+    pub fatal: bool,
+}
+
+#[derive(Default)]
+struct ValueScan {
+    depth: u32,
+    in_str: bool,
+    esc: bool,
+    started: bool,
+    scalar: bool,
+    // wrapper-key detection at depth 1 of a top-level object
+    key: Vec<u8>,
+    key_done: bool,
+    colon: bool,
+}
+
+enum Scan {
+    Complete,
+    Wrapper,
+    Eof,
+}
+
+/// Frames JSON records out of a byte stream.
+pub struct JsonFramer<R: Read> {
+    input: R,
+    buf: Vec<u8>,
+    lo: usize,
+    hi: usize,
+    eof: bool,
+    pos: u64,
+    line: u64,
+    state: FrameState,
+    at_file_start: bool,
+    rec: Vec<u8>,
+    rec_offset: u64,
+    rec_line: u64,
+    overflow: bool,
+    max_record: usize,
+    done: bool,
+    records: u64,
+}
+
+impl<R: Read> JsonFramer<R> {
+    /// A framer over a whole file from its start.
+    pub fn new(input: R) -> Self {
+        Self::resume(input, Checkpoint::START)
+    }
+
+    /// A framer over `input` positioned at `checkpoint.offset`.
+    pub fn resume(input: R, checkpoint: Checkpoint) -> Self {
+        Self {
+            input,
+            buf: vec![0; BUFFER],
+            lo: 0,
+            hi: 0,
+            eof: false,
+            pos: checkpoint.offset,
+            line: checkpoint.line.max(1),
+            state: checkpoint.state,
+            at_file_start: checkpoint.offset == 0,
+            rec: Vec::new(),
+            rec_offset: 0,
+            rec_line: 0,
+            overflow: false,
+            max_record: DEFAULT_MAX_RECORD,
+            done: false,
+            records: 0,
+        }
+    }
+
+    /// Sets the longest record accepted, in bytes.
+    pub fn with_max_record(mut self, bytes: usize) -> Self {
+        self.max_record = bytes.max(16);
+        self
+    }
+
+    /// The position after the last record handed out.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            offset: self.pos,
+            line: self.line,
+            state: self.state,
+        }
+    }
+
+    /// The framing found so far.
+    pub fn state(&self) -> FrameState {
+        self.state
+    }
+
+    fn refill(&mut self) -> std::io::Result<()> {
+        if self.lo < self.hi || self.eof {
+            return Ok(());
+        }
+        self.lo = 0;
+        self.hi = 0;
+        loop {
+            match self.input.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.hi = n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn advance(&mut self, n: usize, keep: bool) {
+        let slice = &self.buf[self.lo..self.lo + n];
+        self.line += memchr::memchr_iter(b'\n', slice).count() as u64;
+        if keep && !self.overflow {
+            if self.rec.len() + n > self.max_record {
+                self.overflow = true;
+            } else {
+                self.rec.extend_from_slice(slice);
+            }
+        }
+        self.lo += n;
+        self.pos += n as u64;
+    }
+
+    fn err(&self, reason: String, fatal: bool) -> FrameError {
+        FrameError {
+            offset: self.rec_offset,
+            line: self.rec_line,
+            reason,
+            fatal,
+        }
+    }
+
+    /// Skips white space (and, inside arrays, commas); returns the next byte without consuming it.
+    fn skip_separators(&mut self, commas: bool) -> std::io::Result<Option<u8>> {
+        loop {
+            self.refill()?;
+            if self.lo == self.hi {
+                return Ok(None);
+            }
+            let chunk = &self.buf[self.lo..self.hi];
+            let n = chunk
+                .iter()
+                .position(|&b| !(b.is_ascii_whitespace() || (commas && b == b',')));
+            match n {
+                Some(k) => {
+                    let b = chunk[k];
+                    self.advance(k, false);
+                    return Ok(Some(b));
+                }
+                None => {
+                    let len = chunk.len();
+                    self.advance(len, false);
+                }
+            }
+        }
+    }
+
+    fn begin_record(&mut self) {
+        self.rec.clear();
+        self.overflow = false;
+        self.rec_offset = self.pos;
+        self.rec_line = self.line;
+    }
+
+    /// Checks the byte-order mark and obvious UTF-16 at the start of the file.
+    fn check_encoding(&mut self) -> std::io::Result<Result<(), String>> {
+        self.at_file_start = false;
+        self.refill()?;
+        let head = &self.buf[self.lo..self.hi];
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.advance(3, false);
+            return Ok(Ok(()));
+        }
+        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+            return Ok(Err(
+                "the file is UTF-16 encoded; export or convert it to UTF-8".into(),
+            ));
+        }
+        if head.len() >= 4 && head[..4].iter().filter(|&&b| b == 0).count() >= 2 {
+            return Ok(Err(
+                "the file has NUL bytes where JSON text is expected (UTF-16 or UTF-32 without a byte-order mark?); convert it to UTF-8"
+                    .into(),
+            ));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Scans one JSON value starting at the current byte into the record buffer.
+    fn scan_value(&mut self, detect_wrapper: bool) -> std::io::Result<Scan> {
+        let mut s = ValueScan::default();
+        loop {
+            self.refill()?;
+            if self.lo == self.hi {
+                return Ok(if s.scalar && s.started {
+                    Scan::Complete
+                } else {
+                    Scan::Eof
+                });
+            }
+            let chunk = &self.buf[self.lo..self.hi];
+            let mut i = 0;
+            let mut outcome = None;
+            while i < chunk.len() {
+                if s.esc {
+                    s.esc = false;
+                    i += 1;
+                    continue;
+                }
+                if s.in_str {
+                    match memchr3(b'"', b'\\', b'\n', &chunk[i..]) {
+                        None => {
+                            if detect_wrapper && s.depth == 1 && !s.key_done {
+                                push_key(&mut s.key, &chunk[i..]);
+                            }
+                            i = chunk.len();
+                        }
+                        Some(k) => {
+                            if detect_wrapper && s.depth == 1 && !s.key_done {
+                                push_key(&mut s.key, &chunk[i..i + k]);
+                            }
+                            i += k;
+                            match chunk[i] {
+                                b'"' => {
+                                    s.in_str = false;
+                                    if s.depth == 1 {
+                                        s.key_done = true;
+                                    }
+                                    if s.depth == 0 {
+                                        outcome = Some(Scan::Complete);
+                                        i += 1;
+                                        break;
+                                    }
+                                }
+                                b'\\' => s.esc = true,
+                                _ => {}
+                            }
+                            i += 1;
+                        }
+                    }
+                    continue;
+                }
+                let b = chunk[i];
+                if s.scalar {
+                    if b.is_ascii_whitespace() || b == b',' || b == b']' || b == b'}' {
+                        outcome = Some(Scan::Complete);
+                        break;
+                    }
+                    i += 1;
+                    continue;
+                }
+                match b {
+                    b'"' => {
+                        s.in_str = true;
+                        s.started = true;
+                        if s.depth == 1 {
+                            s.key.clear();
+                            s.key_done = false;
+                            s.colon = false;
+                        }
+                    }
+                    b'{' | b'[' => {
+                        if detect_wrapper
+                            && b == b'['
+                            && s.depth == 1
+                            && s.colon
+                            && WRAPPER_KEYS.contains(&s.key.as_slice())
+                        {
+                            i += 1;
+                            outcome = Some(Scan::Wrapper);
+                            break;
+                        }
+                        s.depth += 1;
+                        s.started = true;
+                        s.colon = false;
+                        s.key_done = false;
+                    }
+                    b'}' | b']' => {
+                        s.depth = s.depth.saturating_sub(1);
+                        s.colon = false;
+                        if s.depth == 0 {
+                            i += 1;
+                            outcome = Some(Scan::Complete);
+                            break;
+                        }
+                    }
+                    b':' => {
+                        if s.depth == 1 && s.key_done {
+                            s.colon = true;
+                        }
+                        s.key_done = false;
+                    }
+                    b if b.is_ascii_whitespace() => {}
+                    _ => {
+                        if !s.started {
+                            s.scalar = true;
+                            s.started = true;
+                        }
+                        s.colon = false;
+                        s.key_done = false;
+                    }
+                }
+                i += 1;
+            }
+            self.advance(i, true);
+            if let Some(outcome) = outcome {
+                return Ok(outcome);
+            }
+        }
+    }
+
+    /// Reads one line (without its end) into the record buffer; false at end of input.
+    fn scan_line(&mut self) -> std::io::Result<bool> {
+        let mut any = false;
+        loop {
+            self.refill()?;
+            if self.lo == self.hi {
+                return Ok(any);
+            }
+            any = true;
+            let chunk = &self.buf[self.lo..self.hi];
+            match memchr(b'\n', chunk) {
+                Some(k) => {
+                    self.advance(k, true);
+                    self.advance(1, false);
+                    if self.rec.last() == Some(&b'\r') {
+                        self.rec.pop();
+                    }
+                    return Ok(true);
+                }
+                None => {
+                    let len = chunk.len();
+                    self.advance(len, true);
+                }
+            }
+        }
+    }
+
+    /// Skips the rest of a wrapping object after its records array has ended.
+    fn skip_wrapper_tail(&mut self) -> std::io::Result<()> {
+        // The wrapper object is at depth 1 here; scan until it closes, discarding bytes.
+        let mut depth = 1u32;
+        let mut in_str = false;
+        let mut esc = false;
+        loop {
+            self.refill()?;
+            if self.lo == self.hi {
+                return Ok(());
+            }
+            let chunk = &self.buf[self.lo..self.hi];
+            let mut i = 0;
+            let mut closed = false;
+            while i < chunk.len() {
+                let b = chunk[i];
+                i += 1;
+                if esc {
+                    esc = false;
+                } else if in_str {
+                    match b {
+                        b'\\' => esc = true,
+                        b'"' => in_str = false,
+                        _ => {}
+                    }
+                } else {
+                    match b {
+                        b'"' => in_str = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                closed = true;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            self.advance(i, false);
+            if closed {
+                return Ok(());
+            }
+        }
+    }
+
+    fn finish_record(&mut self) -> Option<Result<RawRecord<'_>, FrameError>> {
+        self.records += 1;
+        if self.overflow {
+            return Some(Err(self.err(
+                format!(
+                    "record longer than the limit of {} bytes; skipped",
+                    self.max_record
+                ),
+                false,
+            )));
+        }
+        Some(Ok(RawRecord {
+            bytes: &self.rec,
+            offset: self.rec_offset,
+            line: self.rec_line,
+        }))
+    }
+
+    /// The next record, a framing error for one stretch of input, or `None` at the end.
+    pub fn next_record(&mut self) -> Option<Result<RawRecord<'_>, FrameError>> {
+        match self.step() {
+            Ok(Some(Step::Record)) => self.finish_record(),
+            Ok(Some(Step::Error(e))) => Some(Err(e)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(FrameError {
+                    offset: self.pos,
+                    line: self.line,
+                    reason: format!("read error: {e}"),
+                    fatal: true,
+                }))
+            }
+        }
+    }
+
+    fn step(&mut self) -> std::io::Result<Option<Step>> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.at_file_start
+            && let Err(reason) = self.check_encoding()? {
+                self.done = true;
+                self.rec_offset = 0;
+                self.rec_line = 1;
+                return Ok(Some(Step::Error(self.err(reason, true))));
+            }
+        loop {
+            match self.state {
+                FrameState::Lines => {
+                    self.begin_record();
+                    if !self.scan_line()? {
+                        self.done = true;
+                        return Ok(None);
+                    }
+                    if self.rec.iter().all(u8::is_ascii_whitespace) && !self.overflow {
+                        continue;
+                    }
+                    return Ok(Some(Step::Record));
+                }
+                FrameState::Top => {
+                    let Some(b) = self.skip_separators(false)? else {
+                        self.done = true;
+                        return Ok(None);
+                    };
+                    self.begin_record();
+                    match b {
+                        b'[' => {
+                            self.advance(1, false);
+                            self.state = FrameState::Elements { wrapper: false };
+                        }
+                        b'{' => {
+                            let first = self.records == 0;
+                            let start_line = self.line;
+                            match self.scan_value(true)? {
+                                Scan::Wrapper => {
+                                    self.rec.clear();
+                                    self.state = FrameState::Elements { wrapper: true };
+                                }
+                                Scan::Complete => {
+                                    // A first record on one line followed by a line end: NDJSON.
+                                    if first
+                                        && self.line == start_line
+                                        && self.rest_of_line_blank()?
+                                    {
+                                        self.state = FrameState::Lines;
+                                    }
+                                    return Ok(Some(Step::Record));
+                                }
+                                Scan::Eof => {
+                                    self.done = true;
+                                    return Ok(Some(Step::Error(self.err(
+                                        "truncated JSON: the file ends inside a record".into(),
+                                        false,
+                                    ))));
+                                }
+                            }
+                        }
+                        _ => {
+                            // Not JSON here: reject the line and go on with the next.
+                            self.scan_line()?;
+                            let shown =
+                                String::from_utf8_lossy(&self.rec[..self.rec.len().min(60)])
+                                    .into_owned();
+                            return Ok(Some(Step::Error(
+                                self.err(format!("not a JSON object or array: {shown:?}"), false),
+                            )));
+                        }
+                    }
+                }
+                FrameState::Elements { wrapper } => {
+                    let Some(b) = self.skip_separators(true)? else {
+                        self.done = true;
+                        self.rec_offset = self.pos;
+                        self.rec_line = self.line;
+                        return Ok(Some(Step::Error(self.err(
+                            "truncated JSON: the file ends inside an array of records".into(),
+                            false,
+                        ))));
+                    };
+                    if b == b']' {
+                        self.advance(1, false);
+                        if wrapper {
+                            self.skip_wrapper_tail()?;
+                        }
+                        self.state = FrameState::Top;
+                        continue;
+                    }
+                    self.begin_record();
+                    match self.scan_value(false)? {
+                        Scan::Complete | Scan::Wrapper => return Ok(Some(Step::Record)),
+                        Scan::Eof => {
+                            self.done = true;
+                            return Ok(Some(Step::Error(self.err(
+                                "truncated JSON: the file ends inside a record".into(),
+                                false,
+                            ))));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether only white space remains before the next line end (consumes it).
+    fn rest_of_line_blank(&mut self) -> std::io::Result<bool> {
+        loop {
+            self.refill()?;
+            if self.lo == self.hi {
+                return Ok(true);
+            }
+            let b = self.buf[self.lo];
+            if b == b'\n' {
+                self.advance(1, false);
+                return Ok(true);
+            }
+            if b == b' ' || b == b'\t' || b == b'\r' {
+                self.advance(1, false);
+                continue;
+            }
+            return Ok(false);
+        }
+    }
+}
+
+enum Step {
+    Record,
+    Error(FrameError),
+}
+
+fn push_key(key: &mut Vec<u8>, bytes: &[u8]) {
+    if key.len() + bytes.len() <= 16 {
+        key.extend_from_slice(bytes);
+    } else {
+        key.clear();
+        key.extend_from_slice(b"\xff-too-long");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn frame(input: &str) -> Vec<Result<(String, u64, u64), String>> {
+        let mut f = JsonFramer::new(input.as_bytes());
+        let mut out = Vec::new();
+        while let Some(r) = f.next_record() {
+            out.push(
+                r.map(|r| {
+                    (
+                        String::from_utf8_lossy(r.bytes).into_owned(),
+                        r.offset,
+                        r.line,
+                    )
+                })
+                .map_err(|e| format!("{}: {}", e.line, e.reason)),
+            );
+        }
+        out
+    }
+
+    fn texts(input: &str) -> Vec<String> {
+        frame(input)
+            .into_iter()
+            .map(|r| match r {
+                Ok((t, _, _)) => t,
+                Err(e) => format!("ERR {e}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ndjson_array_wrapper_and_concatenated() {
+        assert_eq!(
+            texts("{\"a\":1}\n{\"b\":\"}\"}\n\n{\"c\":[1]}\n"),
+            ["{\"a\":1}", "{\"b\":\"}\"}", "{\"c\":[1]}"]
+        );
+        assert_eq!(
+            texts("[ {\"a\":1},\n {\"b\":2} ]"),
+            ["{\"a\":1}", "{\"b\":2}"]
+        );
+        assert_eq!(
+            texts(
+                "{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\"},{\"id\":\"2\"}],\"@odata.nextLink\":\"y\"}\n{\"items\":[{\"id\":3}]}"
+            ),
+            ["{\"id\":\"1\"}", "{\"id\":\"2\"}", "{\"id\":3}"]
+        );
+        assert_eq!(
+            texts("{\n \"a\": 1\n}\n{\n \"b\": 2\n}"),
+            ["{\n \"a\": 1\n}", "{\n \"b\": 2\n}"]
+        );
+        // a nested "value" array inside a record is not a wrapper
+        assert_eq!(
+            texts("{\"x\":{\"value\":[1]}}\n"),
+            ["{\"x\":{\"value\":[1]}}"]
+        );
+        // escaped quotes and a key that only looks like a wrapper key
+        assert_eq!(texts("[{\"s\":\"a\\\"]\"}]"), ["{\"s\":\"a\\\"]\"}"]);
+    }
+
+    #[test]
+    fn offsets_lines_and_resume() {
+        let input = "[\n{\"a\":1},\n{\"b\":2},\n{\"c\":3}\n]\n";
+        let got = frame(input);
+        assert_eq!(got[1], Ok(("{\"b\":2}".into(), 11, 3)));
+        let mut f = JsonFramer::new(input.as_bytes());
+        f.next_record();
+        let cp = f.checkpoint();
+        let mut resumed = JsonFramer::resume(&input.as_bytes()[cp.offset as usize..], cp);
+        let r = resumed.next_record().unwrap().unwrap();
+        assert_eq!((r.bytes, r.offset, r.line), (&b"{\"b\":2}"[..], 11, 3));
+    }
+
+    #[test]
+    fn truncation_overlong_and_encoding() {
+        assert_eq!(
+            texts("[{\"a\":1},{\"b\":"),
+            [
+                "{\"a\":1}",
+                "ERR 1: truncated JSON: the file ends inside a record"
+            ]
+        );
+        assert_eq!(
+            texts("[{\"a\":1}"),
+            [
+                "{\"a\":1}",
+                "ERR 1: truncated JSON: the file ends inside an array of records"
+            ]
+        );
+        let mut f = JsonFramer::new(
+            "{\"a\":1}\n{\"b\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"c\":3}\n".as_bytes(),
+        )
+        .with_max_record(20);
+        let mut out = Vec::new();
+        while let Some(r) = f.next_record() {
+            out.push(r.map(|r| r.line).map_err(|e| (e.line, e.reason)));
+        }
+        assert_eq!(out[0], Ok(1));
+        assert!(matches!(&out[1], Err((2, reason)) if reason.contains("longer than the limit")));
+        assert_eq!(out[2], Ok(3));
+        let utf16 = [0xFFu8, 0xFE, b'[', 0];
+        let mut f = JsonFramer::new(&utf16[..]);
+        let e = f.next_record().unwrap().unwrap_err();
+        assert!(e.fatal && e.reason.contains("UTF-16"));
+        assert!(f.next_record().is_none());
+        assert_eq!(texts("\u{feff}[{\"a\":1}]"), ["{\"a\":1}"]);
+        assert_eq!(
+            texts("hello\n{\"a\":1}\n")[0],
+            "ERR 1: not a JSON object or array: \"hello\""
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! osquery scheduled-query results as the filesystem logger (or any log shipper) writes them, one JSON
+//! object per line: differential results in event format (`columns` + `action`) or batch format
+//! (`diffResults.added` / `.removed`), and snapshot results (`snapshot` + `action: "snapshot"`).
+//!
+//! Every row becomes one [`EventKind::Endpoint`] observation carrying the host's identifiers
+//! (`hostIdentifier`, and the `hostname` / `hardware_serial` decorations when configured). The table is
+//! taken from the query name (`pack_inventory_usb_devices` → `usb_devices`) or recognised from the
+//! columns. Schema: osquery documentation, "Logging / osquery results".
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::io::Read;
+
+use redflag_model::{
+    DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier,
+};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::framing::Checkpoint;
+use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
+use crate::time::{from_unix, parse_zoned};
+
+/// The connector name in provenance.
+pub const CONNECTOR: &str = "osquery";
+
+/// The inventory tables the endpoint engine reads.
+pub const TABLES: &[&str] = &[
+    "programs",
+    "processes",
+    "usb_devices",
+    "listening_ports",
+    "apps",
+    "deb_packages",
+    "rpm_packages",
+    "chrome_extensions",
+];
+
+/// A column value: osquery writes strings, or numbers with `--logger_numerics`.
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number, boolean or null column value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(String::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `unixTime` is a number in current osquery and a string in old versions.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum UnixTime<'a> {
+    Number(i64),
+    #[serde(borrow)]
+    Text(Cow<'a, str>),
+}
+
+type Row = BTreeMap<String, Scalar>;
+
+#[derive(Deserialize)]
+struct ResultLine<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, rename = "hostIdentifier")]
+    host: Cow<'a, str>,
+    #[serde(borrow, default, rename = "unixTime")]
+    unix_time: Option<UnixTime<'a>>,
+    #[serde(borrow, default, rename = "calendarTime")]
+    calendar_time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    action: Option<Cow<'a, str>>,
+    #[serde(default)]
+    columns: Option<Row>,
+    #[serde(default, rename = "diffResults")]
+    diff: Option<DiffResults>,
+    #[serde(default)]
+    snapshot: Option<Vec<Row>>,
+    #[serde(default)]
+    decorations: Option<Row>,
+}
+
+#[derive(Deserialize)]
+struct DiffResults {
+    #[serde(default)]
+    added: Vec<Row>,
+    #[serde(default)]
+    removed: Vec<Row>,
+}
+
+/// The table a query reads, from its name or else its columns.
+pub fn table_of(query_name: &str, columns: &BTreeMap<String, String>) -> String {
+    let lower = query_name.to_ascii_lowercase();
+    for table in TABLES {
+        if lower.ends_with(table) {
+            return (*table).to_string();
+        }
+    }
+    let has = |k: &str| columns.contains_key(k);
+    if has("vendor_id") && has("model_id") {
+        "usb_devices".into()
+    } else if has("port") && has("protocol") && has("pid") {
+        "listening_ports".into()
+    } else if has("cmdline") && has("pid") {
+        "processes".into()
+    } else if has("install_location") || (has("publisher") && has("version")) {
+        "programs".into()
+    } else {
+        lower
+    }
+}
+
+fn time_of(line: &ResultLine<'_>) -> Result<(chrono::DateTime<chrono::Utc>, i32), RecordError> {
+    match &line.unix_time {
+        Some(UnixTime::Number(n)) => from_unix(*n).map_err(|r| RecordError::field("unixTime", r)),
+        Some(UnixTime::Text(t)) => t
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| RecordError::field("unixTime", format!("{t:?} is not a Unix time")))
+            .and_then(|n| from_unix(n).map_err(|r| RecordError::field("unixTime", r))),
+        None => match line.calendar_time.as_deref() {
+            // calendarTime is `Tue Sep 30 17:37:30 2014 UTC`: always UTC.
+            Some(text) => chrono::NaiveDateTime::parse_from_str(
+                text.trim_end_matches(" UTC"),
+                "%a %b %e %H:%M:%S %Y",
+            )
+            .map(|t| (t.and_utc(), 0))
+            .or_else(|_| parse_zoned(text))
+            .map_err(|_| {
+                RecordError::field(
+                    "calendarTime",
+                    format!("{text:?} is not an osquery calendar time"),
+                )
+            }),
+            None => Err(RecordError::field(
+                "unixTime",
+                "missing (and no calendarTime)",
+            )),
+        },
+    }
+}
+
+/// The osquery results format for [`JsonEventReader`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsqueryFormat;
+
+impl JsonFormat for OsqueryFormat {
+    fn connector(&self) -> &'static str {
+        CONNECTOR
+    }
+
+    fn accepts(&self, format: SourceFormat) -> bool {
+        format == SourceFormat::Osquery
+    }
+
+    fn parse(
+        &self,
+        bytes: &[u8],
+        at: RecordAt<'_>,
+        out: &mut VecDeque<Event>,
+    ) -> Result<usize, RecordError> {
+        let line: ResultLine<'_> =
+            serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?;
+        let (time, offset) = time_of(&line)?;
+        let host = line.host.trim();
+        let mut identifiers = vec![Identifier::Device(
+            DeviceId::new(DeviceKind::OsqueryHost, host)
+                .map_err(|e| RecordError::field("hostIdentifier", e.to_string()))?,
+        )];
+        if let Some(decorations) = &line.decorations {
+            for (key, kind) in [
+                ("hostname", DeviceKind::Hostname),
+                ("hardware_serial", DeviceKind::Serial),
+                ("serial", DeviceKind::Serial),
+            ] {
+                if let Some(value) = decorations
+                    .get(key)
+                    .map(|s| s.0.trim())
+                    .filter(|v| !v.is_empty())
+                    && let Ok(d) = DeviceId::new(kind, value) {
+                        identifiers.push(Identifier::Device(d));
+                    }
+            }
+        }
+        let mut rows: Vec<(&str, Row)> = Vec::new();
+        let ResultLine {
+            columns,
+            diff,
+            snapshot,
+            action,
+            ..
+        } = line;
+        if let Some(columns) = columns {
+            rows.push((action.as_deref().unwrap_or("added"), columns));
+        }
+        if let Some(diff) = diff {
+            rows.extend(diff.added.into_iter().map(|r| ("added", r)));
+            rows.extend(diff.removed.into_iter().map(|r| ("removed", r)));
+        }
+        if let Some(snapshot) = snapshot {
+            rows.extend(snapshot.into_iter().map(|r| ("snapshot", r)));
+        }
+        let unix = time.timestamp().to_string();
+        let mut pushed = 0;
+        for (action, row) in rows {
+            if !matches!(action, "added" | "removed" | "snapshot") {
+                return Err(RecordError::field(
+                    "action",
+                    format!("{action:?} is not added, removed or snapshot"),
+                ));
+            }
+            let columns: BTreeMap<String, String> =
+                row.into_iter().map(|(k, v)| (k, v.0)).collect();
+            let mut key = String::with_capacity(128);
+            for (k, v) in &columns {
+                key.push_str(k);
+                key.push('\u{1f}');
+                key.push_str(v);
+                key.push('\u{1e}');
+            }
+            let table = table_of(&line.name, &columns);
+            out.push_back(Event {
+                id: EventId::derive(CONNECTOR, &[host, &line.name, &unix, action, &key]),
+                time,
+                utc_offset_seconds: offset,
+                kind: EventKind::Endpoint(EndpointObservation {
+                    host: host.to_string(),
+                    table,
+                    action: action.to_string(),
+                    columns,
+                }),
+                identifiers: identifiers.clone(),
+                subject: None,
+                provenance: at.provenance(CONNECTOR),
+            });
+            pushed += 1;
+        }
+        Ok(pushed)
+    }
+}
+
+/// A reader of osquery result logs.
+pub type OsqueryReader<R> = JsonEventReader<R, OsqueryFormat>;
+
+/// Opens an osquery reader over a whole file.
+pub fn reader<R: Read>(input: R, source: &str) -> OsqueryReader<R> {
+    JsonEventReader::new(input, source, OsqueryFormat)
+}
+
+/// Resumes an osquery reader at a checkpoint (`input` positioned at `checkpoint.offset`).
+pub fn resume<R: Read>(input: R, source: &str, checkpoint: Checkpoint) -> OsqueryReader<R> {
+    JsonEventReader::resume(input, source, OsqueryFormat, checkpoint)
+}

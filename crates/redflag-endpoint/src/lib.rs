@@ -1,0 +1,1 @@
+//! Endpoint and work-activity facts (being written).
