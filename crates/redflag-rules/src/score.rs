@@ -33,7 +33,9 @@ pub struct ScoringConfig {
     pub thresholds: LevelThresholds,
     /// Log-odds of a sanctions match on an exact identifier (wallet, email, phone, document): decisive.
     pub sanctions_exact_weight: f64,
-    /// Log-odds of a name-only sanctions match, multiplied by its match score in [0, 1].
+    /// Log-odds of a corroborated name match (name plus an agreeing date of birth or country),
+    /// multiplied by its match score in [0, 1]. An uncorroborated name-only match adds nothing: it is
+    /// listed on the assessment for a compliance review, but a common name is never a risk on its own.
     pub sanctions_name_weight: f64,
     /// Share of another ring member's strongest finding weight given to each member by
     /// [`Scorer::propagate_rings`].
@@ -118,8 +120,10 @@ impl Scorer {
             let w = if m.exact_identifier {
                 decisive = true;
                 self.config.sanctions_exact_weight
-            } else {
+            } else if m.corroborated {
                 self.config.sanctions_name_weight * m.score.clamp(0.0, 1.0)
+            } else {
+                continue;
             };
             by_stage.entry(Stage::Sanctions).or_default().push(w);
         }

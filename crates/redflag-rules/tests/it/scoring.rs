@@ -120,7 +120,7 @@ fn one_decisive_finding_dominates() {
 
 #[test]
 fn sanctions_matches_score_and_exact_identifiers_are_decisive() {
-    let m = |exact: bool, score: f64| SanctionsMatchSummary {
+    let m = |exact: bool, score: f64, corroborated: bool| SanctionsMatchSummary {
         list: "us-ofac-sdn".into(),
         list_version: "2025-11-19".into(),
         entry_id: "42498".into(),
@@ -128,15 +128,20 @@ fn sanctions_matches_score_and_exact_identifiers_are_decisive() {
         programs: vec!["NPWMD".into()],
         score,
         exact_identifier: exact,
+        corroborated,
         explanation: vec![],
     };
-    let exact = assess(vec![], vec![m(true, 1.0)]);
+    let exact = assess(vec![], vec![m(true, 1.0, true)]);
     assert_eq!(exact.level, RiskLevel::Critical);
     assert!(exact.score > 0.9);
-    let fuzzy = assess(vec![], vec![m(false, 0.9)]);
+    let fuzzy = assess(vec![], vec![m(false, 0.9, true)]);
     assert!(fuzzy.level < RiskLevel::Critical);
     assert!(fuzzy.log_odds > assess(vec![], vec![]).log_odds);
     assert_eq!(fuzzy.sanctions.len(), 1);
+    // A name alone, with nothing agreeing, is listed for review but is no risk.
+    let name_only = assess(vec![], vec![m(false, 1.0, false)]);
+    assert_eq!(name_only.log_odds, assess(vec![], vec![]).log_odds);
+    assert_eq!(name_only.sanctions.len(), 1);
 }
 
 #[test]
