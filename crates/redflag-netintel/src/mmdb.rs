@@ -84,6 +84,11 @@ impl Mmdb {
         })
     }
 
+    /// The number of nodes of the search tree (a size for `status`).
+    pub fn nodes(&self) -> usize {
+        self.reader.metadata().node_count as usize
+    }
+
     /// The record for an address; `None` when the file has none or the record does not decode.
     #[inline]
     pub fn lookup(&self, ip: IpAddr) -> Option<MmdbRecord<'_>> {

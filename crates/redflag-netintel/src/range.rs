@@ -46,6 +46,9 @@ impl RangeKey for u128 {
 
 const BUCKETS: usize = 1 << 16;
 
+/// Tables with fewer ranges than this get no bucket index.
+const SMALL: usize = 4096;
+
 /// Ranges over one key type.
 #[derive(Debug, Clone)]
 pub struct Ranges<K, V> {
@@ -84,6 +87,16 @@ impl<K: RangeKey, V> Ranges<K, V> {
             values.push(value);
             last_end = Some(end);
         }
+        // Small tables (the named sets) are searched whole: their few starts stay in cache, whereas a
+        // 256 KiB index per table would cost a cache miss per set on every lookup.
+        if starts.len() < SMALL {
+            return Self {
+                starts,
+                ends,
+                values,
+                index: Vec::new(),
+            };
+        }
         let mut index = vec![0u32; BUCKETS + 1];
         let mut i = 0usize;
         for (b, slot) in index.iter_mut().enumerate() {
@@ -103,9 +116,12 @@ impl<K: RangeKey, V> Ranges<K, V> {
     /// The value of the range holding `key`.
     #[inline]
     pub fn get(&self, key: K) -> Option<&V> {
-        let b = key.bucket();
-        let lo = self.index[b] as usize;
-        let hi = self.index[b + 1] as usize;
+        let (lo, hi) = if self.index.is_empty() {
+            (0, self.starts.len())
+        } else {
+            let b = key.bucket();
+            (self.index[b] as usize, self.index[b + 1] as usize)
+        };
         let p = lo + self.starts[lo..hi].partition_point(|s| *s <= key);
         // p is the first range starting after key; the candidate is the one before it, which may start
         // in an earlier bucket.
