@@ -13,7 +13,9 @@ use redflag_connectors::{entra, okta, osquery};
 
 const N: u64 = 20_000;
 
-fn drain<I: Iterator<Item = Result<redflag_model::Event, redflag_connectors::Reject>>>(it: I) -> usize {
+fn drain<I: Iterator<Item = Result<redflag_model::Event, redflag_connectors::Reject>>>(
+    it: I,
+) -> usize {
     it.filter(|r| r.is_ok()).count()
 }
 

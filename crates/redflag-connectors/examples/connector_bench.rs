@@ -47,7 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn count<I: Iterator<Item = Result<redflag_model::Event, redflag_connectors::Reject>>>(it: I) -> (u64, u64) {
+fn count<I: Iterator<Item = Result<redflag_model::Event, redflag_connectors::Reject>>>(
+    it: I,
+) -> (u64, u64) {
     let mut ok = 0;
     let mut bad = 0;
     for r in it {

@@ -130,9 +130,10 @@ fn event(
         .as_ref()
         .and_then(|d| d.device_id.as_deref())
         .filter(|d| !d.is_empty())
-        && let Ok(d) = DeviceId::new(DeviceKind::Mdm, device) {
-            identifiers.push(Identifier::Device(d));
-        }
+        && let Ok(d) = DeviceId::new(DeviceKind::Mdm, device)
+    {
+        identifiers.push(Identifier::Device(d));
+    }
     let ip = match s.ip.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => match Identifier::ip(text) {
             Ok(Identifier::Ip { address }) => Some(address),

@@ -504,12 +504,13 @@ impl<R: Read> JsonFramer<R> {
             return Ok(None);
         }
         if self.at_file_start
-            && let Err(reason) = self.check_encoding()? {
-                self.done = true;
-                self.rec_offset = 0;
-                self.rec_line = 1;
-                return Ok(Some(Step::Error(self.err(reason, true))));
-            }
+            && let Err(reason) = self.check_encoding()?
+        {
+            self.done = true;
+            self.rec_offset = 0;
+            self.rec_line = 1;
+            return Ok(Some(Step::Error(self.err(reason, true))));
+        }
         loop {
             match self.state {
                 FrameState::Lines => {

@@ -127,9 +127,10 @@ impl JsonFormat for GithubFormat {
                 ids.push(profile(&login.login, "author.login")?);
             }
             if let Some(email) = a.email.as_deref().filter(|e| !e.is_empty())
-                && let Ok(email) = Identifier::email(email) {
-                    ids.push(email);
-                }
+                && let Ok(email) = Identifier::email(email)
+            {
+                ids.push(email);
+            }
             let ident = format!(
                 "{} <{}>",
                 a.name.as_deref().unwrap_or(""),

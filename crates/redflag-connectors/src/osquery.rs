@@ -201,9 +201,10 @@ impl JsonFormat for OsqueryFormat {
                     .get(key)
                     .map(|s| s.0.trim())
                     .filter(|v| !v.is_empty())
-                    && let Ok(d) = DeviceId::new(kind, value) {
-                        identifiers.push(Identifier::Device(d));
-                    }
+                    && let Ok(d) = DeviceId::new(kind, value)
+                {
+                    identifiers.push(Identifier::Device(d));
+                }
             }
         }
         let mut rows: Vec<(&str, Row)> = Vec::new();

@@ -214,10 +214,11 @@ impl<R: Read> PeopleReader<R> {
         for (field, names) in &mapping.fields {
             for name in names {
                 if let Some(&index) = by_key.get(&header_key(name))
-                    && !used[index] {
-                        used[index] = true;
-                        columns.entry(*field).or_default().push(index);
-                    }
+                    && !used[index]
+                {
+                    used[index] = true;
+                    columns.entry(*field).or_default().push(index);
+                }
             }
         }
         if !columns.contains_key(&PeopleField::Id) && !columns.contains_key(&PeopleField::Email) {

@@ -64,7 +64,11 @@ pub fn file(kind: &str, framing: &str, n: u64) -> Vec<u8> {
                 }
                 out.extend_from_slice(record(i).as_bytes());
             }
-            out.extend_from_slice(if framing == "graph" { b"\n]}\n" } else { b"\n]\n" });
+            out.extend_from_slice(if framing == "graph" {
+                b"\n]}\n"
+            } else {
+                b"\n]\n"
+            });
         }
     }
     out
