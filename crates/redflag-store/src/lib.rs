@@ -21,7 +21,23 @@
 //! **What this crate must never do:** compute anything about subjects (that is the engines' work) or
 //! know about HTTP.
 
+mod audit;
+mod auth;
+mod cases;
+pub mod console_queries;
+mod jobs;
+mod privacy;
+pub mod testing;
+mod versions;
+
 use std::path::{Path, PathBuf};
+
+pub use audit::{AuditRecord, AuditVerdict, GENESIS_HASH, record_hash};
+pub use auth::{ApiToken, SessionRecord, User, secret_hash};
+pub use cases::{Case, CaseComment, CaseFilter, CaseTarget, Decision, DecisionRecord};
+pub use jobs::{Alert, Job, JobStatus, NewJob};
+pub use privacy::{ErasureCounts, RetentionCounts, SubjectExport};
+pub use versions::{ListVersion, RulePackVersion};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use redflag_model::{Assessment, Event, Fact, Ring, RiskLevel, Subject, SubjectId};
@@ -58,6 +74,22 @@ pub enum StoreError {
         /// The cause.
         source: sqlx::Error,
     },
+    /// No such record.
+    #[error("no {what} {id}")]
+    NotFound {
+        /// The record type.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The record exists already.
+    #[error("{what} {id} exists already")]
+    Conflict {
+        /// The record type.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
     /// A stored record could not be decoded (a newer or corrupted database).
     #[error("stored {what} {id} cannot be decoded: {source}")]
     Decode {
@@ -72,7 +104,7 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-fn query_err(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn query_err(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { action, source }
 }
 
@@ -118,8 +150,36 @@ pub struct Store {
     backend: Backend,
 }
 
-fn ts(time: DateTime<Utc>) -> String {
+/// Formats a time as the fixed-width RFC 3339 text the tables store (sorts and compares as text).
+pub fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Subjects per multi-row statement (5 parameters each).
+const SUBJECT_CHUNK: usize = 500;
+/// Events per multi-row statement (4 parameters each).
+const EVENT_CHUNK: usize = 500;
+/// Facts per statement (4 parameters each).
+const FACT_CHUNK: usize = 1000;
+/// Assessments per statement (7 parameters each).
+const ASSESSMENT_CHUNK: usize = 300;
+/// Rows of three or four parameters per statement.
+const ROW_CHUNK: usize = 1000;
+
+/// `$first, $first+1, …` (`count` placeholders).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, $2), ($3, $4), …` for `rows` rows of `cols` columns.
+pub(crate) fn values_clause(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Store {
@@ -143,7 +203,7 @@ impl Store {
         };
         let shown_url = redact(url);
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
             .connect(url)
             .await
             .map_err(|source| StoreError::Open {
@@ -155,6 +215,7 @@ impl Store {
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 10000",
             ] {
                 sqlx::query(pragma)
                     .execute(&pool)
@@ -163,14 +224,27 @@ impl Store {
             }
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         } else {
-            return Err(StoreError::Open {
-                url: shown_url,
-                source: sqlx::Error::Configuration(
-                    "PostgreSQL support lands with issue #11".into(),
-                ),
-            });
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         }
         Ok(Self { pool, backend })
+    }
+
+    /// Connects without migrating (test databases are created through it).
+    pub(crate) async fn connect_only(url: &str) -> Result<AnyPool> {
+        install_default_drivers();
+        AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact(url),
+                source,
+            })
+    }
+
+    /// Closes the pool (waits for connections to finish).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The backend.
@@ -188,47 +262,91 @@ impl Store {
     }
 
     /// Inserts or replaces subjects and their identifiers, then attributes unattributed events to them.
+    /// Writes are multi-row statements in one transaction; when a batch names a subject twice, the last
+    /// occurrence wins. Returns the number of subjects given.
     pub async fn upsert_subjects(&self, subjects: &[Subject]) -> Result<u64> {
         let now = ts(Utc::now());
+        // Last occurrence of each id wins (one statement may not update a row twice on PostgreSQL).
+        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, subject) in subjects.iter().enumerate() {
+            last.insert(subject.id.as_str(), i);
+        }
+        let unique: Vec<&Subject> = subjects
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| last.get(s.id.as_str()) == Some(i))
+            .map(|(_, s)| s)
+            .collect();
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        for subject in subjects {
-            let body = serde_json::to_string(subject).map_err(|source| StoreError::Decode {
-                what: "subject",
-                id: subject.id.to_string(),
-                source,
-            })?;
-            sqlx::query(
-                "INSERT INTO subjects (id, kind, name, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+        for chunk in unique.chunks(SUBJECT_CHUNK) {
+            let mut bodies = Vec::with_capacity(chunk.len());
+            for subject in chunk {
+                bodies.push(serde_json::to_string(subject).map_err(|source| {
+                    StoreError::Decode {
+                        what: "subject",
+                        id: subject.id.to_string(),
+                        source,
+                    }
+                })?);
+            }
+            let sql = format!(
+                "INSERT INTO subjects (id, kind, name, body, updated_at) VALUES {}
                  ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
                  body = excluded.body, updated_at = excluded.updated_at",
-            )
-            .bind(subject.id.as_str())
-            .bind(subject.kind.as_str())
-            .bind(subject.name.full.as_str())
-            .bind(body)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_err("storing a subject"))?;
-            sqlx::query("DELETE FROM identifiers WHERE subject_id = $1")
-                .bind(subject.id.as_str())
+                values_clause(chunk.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (subject, body) in chunk.iter().zip(bodies) {
+                query = query
+                    .bind(subject.id.as_str())
+                    .bind(subject.kind.as_str())
+                    .bind(subject.name.full.as_str())
+                    .bind(body)
+                    .bind(&now);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("storing subjects"))?;
+
+            let sql = format!(
+                "DELETE FROM identifiers WHERE subject_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for subject in chunk {
+                query = query.bind(subject.id.as_str());
+            }
+            query
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("replacing identifiers"))?;
-            for identifier in &subject.identifiers {
-                sqlx::query(
-                    "INSERT INTO identifiers (kind, value, subject_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(identifier.kind().as_str())
-                .bind(identifier.value())
-                .bind(subject.id.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(query_err("storing an identifier"))?;
+
+            let rows: Vec<(&str, &'static str, String)> = chunk
+                .iter()
+                .flat_map(|s| {
+                    s.identifiers
+                        .iter()
+                        .map(|i| (s.id.as_str(), i.kind().as_str(), i.value()))
+                })
+                .collect();
+            for part in rows.chunks(ROW_CHUNK) {
+                let sql = format!(
+                    "INSERT INTO identifiers (kind, value, subject_id) VALUES {} ON CONFLICT DO NOTHING",
+                    values_clause(part.len(), 3)
+                );
+                let mut query = sqlx::query(&sql);
+                for (subject, kind, value) in part {
+                    query = query.bind(*kind).bind(value.as_str()).bind(*subject);
+                }
+                query
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_err("storing identifiers"))?;
             }
         }
         tx.commit()
@@ -238,47 +356,77 @@ impl Store {
         Ok(subjects.len() as u64)
     }
 
-    /// Stores events; an event whose id is already stored is skipped (idempotent re-ingest). Each new
-    /// event is attributed to the subject that claims one of its identifiers, if any.
+    /// Stores events; an event whose id is already stored (or repeated in the batch) is skipped
+    /// (idempotent re-ingest). Each new event is attributed to the subject that claims one of its
+    /// identifiers, if any. Writes are multi-row statements in one transaction.
     pub async fn insert_events(&self, events: &[Event]) -> Result<EventInsert> {
         let mut outcome = EventInsert::default();
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<&Event> = events
+            .iter()
+            .filter(|e| seen.insert(e.id.as_str()))
+            .collect();
+        outcome.duplicates += (events.len() - unique.len()) as u64;
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        for event in events {
-            let body = serde_json::to_string(event).map_err(|source| StoreError::Decode {
-                what: "event",
-                id: event.id.as_str().to_string(),
-                source,
-            })?;
-            let result = sqlx::query(
-                "INSERT INTO events (id, time, kind, subject_id, body) VALUES ($1, $2, $3, NULL, $4)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(event.id.as_str())
-            .bind(ts(event.time))
-            .bind(event.kind.name())
-            .bind(body)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_err("storing an event"))?;
-            if result.rows_affected() == 0 {
-                outcome.duplicates += 1;
-                continue;
+        for chunk in unique.chunks(EVENT_CHUNK) {
+            let mut bodies = Vec::with_capacity(chunk.len());
+            for event in chunk {
+                bodies.push(
+                    serde_json::to_string(event).map_err(|source| StoreError::Decode {
+                        what: "event",
+                        id: event.id.as_str().to_string(),
+                        source,
+                    })?,
+                );
             }
-            outcome.inserted += 1;
-            for identifier in &event.identifiers {
-                sqlx::query(
-                    "INSERT INTO event_identifiers (event_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(event.id.as_str())
-                .bind(identifier.kind().as_str())
-                .bind(identifier.value())
-                .execute(&mut *tx)
+            let sql = format!(
+                "INSERT INTO events (id, time, kind, body) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                values_clause(chunk.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for (event, body) in chunk.iter().zip(bodies) {
+                query = query
+                    .bind(event.id.as_str())
+                    .bind(ts(event.time))
+                    .bind(event.kind.name())
+                    .bind(body);
+            }
+            let inserted: std::collections::HashSet<String> = query
+                .fetch_all(&mut *tx)
                 .await
-                .map_err(query_err("storing an event identifier"))?;
+                .map_err(query_err("storing events"))?
+                .iter()
+                .map(|row| row.try_get::<String, _>(0))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(query_err("storing events"))?;
+            outcome.inserted += inserted.len() as u64;
+            outcome.duplicates += (chunk.len() - inserted.len()) as u64;
+            let rows: Vec<(&str, &'static str, String)> = chunk
+                .iter()
+                .filter(|e| inserted.contains(e.id.as_str()))
+                .flat_map(|e| {
+                    e.identifiers
+                        .iter()
+                        .map(|i| (e.id.as_str(), i.kind().as_str(), i.value()))
+                })
+                .collect();
+            for part in rows.chunks(ROW_CHUNK) {
+                let sql = format!(
+                    "INSERT INTO event_identifiers (event_id, kind, value) VALUES {} ON CONFLICT DO NOTHING",
+                    values_clause(part.len(), 3)
+                );
+                let mut query = sqlx::query(&sql);
+                for (event, kind, value) in part {
+                    query = query.bind(*event).bind(*kind).bind(value.as_str());
+                }
+                query
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_err("storing event identifiers"))?;
             }
         }
         tx.commit().await.map_err(query_err("committing events"))?;
@@ -325,6 +473,74 @@ impl Store {
         row.as_ref().map(|row| decode(row, "subject")).transpose()
     }
 
+    /// A page of subjects in id order: those after `after` (exclusive), at most `limit`.
+    pub async fn subjects_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Subject>> {
+        let rows = sqlx::query("SELECT id, body FROM subjects WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.unwrap_or(""))
+            .bind(limit.clamp(1, 10_000))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("reading subjects"))?;
+        rows.iter().map(|row| decode(row, "subject")).collect()
+    }
+
+    /// The events attributed to one subject, in time order.
+    pub async fn subject_events(&self, id: &SubjectId, limit: i64) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM events WHERE subject_id = $1 ORDER BY time, id LIMIT $2",
+        )
+        .bind(id.as_str())
+        .bind(limit.clamp(1, 100_000))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("reading events"))?;
+        rows.iter()
+            .map(|row| {
+                let mut event: Event = decode(row, "event")?;
+                event.subject = Some(id.clone());
+                Ok(event)
+            })
+            .collect()
+    }
+
+    /// One subject's assessment.
+    pub async fn assessment(&self, id: &SubjectId) -> Result<Option<Assessment>> {
+        let row =
+            sqlx::query("SELECT subject_id AS id, body FROM assessments WHERE subject_id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_err("reading an assessment"))?;
+        row.as_ref()
+            .map(|row| decode(row, "assessment"))
+            .transpose()
+    }
+
+    /// One ring.
+    pub async fn ring(&self, id: &str) -> Result<Option<Ring>> {
+        let row = sqlx::query("SELECT id, body FROM rings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_err("reading a ring"))?;
+        row.as_ref().map(|row| decode(row, "ring")).transpose()
+    }
+
+    /// Subjects whose latest assessment fired `rule_id`.
+    pub async fn subjects_with_finding(&self, rule_id: &str, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT subject_id FROM findings WHERE rule_id = $1 ORDER BY subject_id LIMIT $2",
+        )
+        .bind(rule_id)
+        .bind(limit.clamp(1, 100_000))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("reading findings"))?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(query_err("reading findings")))
+            .collect()
+    }
+
     /// Every attributed event, ordered by subject and time (the order the enrichers want).
     pub async fn attributed_events(&self) -> Result<Vec<Event>> {
         let rows = sqlx::query(
@@ -345,78 +561,167 @@ impl Store {
             .collect()
     }
 
-    /// Replaces all facts of the given subjects with `facts`.
+    /// Replaces all facts of the given subjects with `facts` (multi-row writes in one transaction; a
+    /// fact named twice for one subject keeps the last value).
     pub async fn replace_facts(&self, subjects: &[SubjectId], facts: &[Fact]) -> Result<()> {
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        for subject in subjects {
-            sqlx::query("DELETE FROM facts WHERE subject_id = $1")
-                .bind(subject.as_str())
+        for chunk in subjects.chunks(ROW_CHUNK) {
+            let sql = format!(
+                "DELETE FROM facts WHERE subject_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for subject in chunk {
+                query = query.bind(subject.as_str());
+            }
+            query
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("clearing facts"))?;
         }
-        for fact in facts {
-            let value =
-                serde_json::to_string(&fact.value).map_err(|source| StoreError::Decode {
+        let mut last: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        for (i, fact) in facts.iter().enumerate() {
+            last.insert((fact.subject.as_str(), fact.name.as_str()), i);
+        }
+        let mut rows = Vec::with_capacity(last.len());
+        for (i, fact) in facts.iter().enumerate() {
+            if last.get(&(fact.subject.as_str(), fact.name.as_str())) != Some(&i) {
+                continue;
+            }
+            let encode = |value: std::result::Result<String, serde_json::Error>| {
+                value.map_err(|source| StoreError::Decode {
                     what: "fact",
                     id: fact.name.clone(),
                     source,
-                })?;
-            let evidence =
-                serde_json::to_string(&fact.evidence).map_err(|source| StoreError::Decode {
-                    what: "fact",
-                    id: fact.name.clone(),
-                    source,
-                })?;
-            sqlx::query(
-                "INSERT INTO facts (subject_id, name, value, evidence) VALUES ($1, $2, $3, $4)
+                })
+            };
+            let value = encode(serde_json::to_string(&fact.value))?;
+            let evidence = encode(serde_json::to_string(&fact.evidence))?;
+            rows.push((fact.subject.as_str(), fact.name.as_str(), value, evidence));
+        }
+        for part in rows.chunks(FACT_CHUNK) {
+            let sql = format!(
+                "INSERT INTO facts (subject_id, name, value, evidence) VALUES {}
                  ON CONFLICT (subject_id, name) DO UPDATE SET value = excluded.value, evidence = excluded.evidence",
-            )
-            .bind(fact.subject.as_str())
-            .bind(&fact.name)
-            .bind(value)
-            .bind(evidence)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_err("storing a fact"))?;
+                values_clause(part.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for (subject, name, value, evidence) in part {
+                query = query
+                    .bind(*subject)
+                    .bind(*name)
+                    .bind(value.as_str())
+                    .bind(evidence.as_str());
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("storing facts"))?;
         }
         tx.commit().await.map_err(query_err("committing facts"))
     }
 
-    /// Inserts or replaces assessments.
+    /// Inserts or replaces assessments, and the per-rule findings index (`findings` table) that
+    /// answers "who fired rule X". A subject assessed twice in one batch keeps the last assessment.
     pub async fn save_assessments(&self, assessments: &[Assessment]) -> Result<()> {
+        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, a) in assessments.iter().enumerate() {
+            last.insert(a.subject.as_str(), i);
+        }
+        let unique: Vec<&Assessment> = assessments
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| last.get(a.subject.as_str()) == Some(i))
+            .map(|(_, a)| a)
+            .collect();
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        for assessment in assessments {
-            let body = serde_json::to_string(assessment).map_err(|source| StoreError::Decode {
-                what: "assessment",
-                id: assessment.subject.to_string(),
-                source,
-            })?;
-            sqlx::query(
+        for chunk in unique.chunks(ASSESSMENT_CHUNK) {
+            let mut bodies = Vec::with_capacity(chunk.len());
+            for assessment in chunk {
+                bodies.push(serde_json::to_string(assessment).map_err(|source| {
+                    StoreError::Decode {
+                        what: "assessment",
+                        id: assessment.subject.to_string(),
+                        source,
+                    }
+                })?);
+            }
+            let sql = format!(
                 "INSERT INTO assessments (subject_id, score, log_odds, level, ring_id, body, assessed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 VALUES {}
                  ON CONFLICT (subject_id) DO UPDATE SET score = excluded.score, log_odds = excluded.log_odds,
                  level = excluded.level, ring_id = excluded.ring_id, body = excluded.body,
                  assessed_at = excluded.assessed_at",
-            )
-            .bind(assessment.subject.as_str())
-            .bind(assessment.score)
-            .bind(assessment.log_odds)
-            .bind(assessment.level.as_str())
-            .bind(assessment.ring.as_ref().map(|r| r.0.clone()))
-            .bind(body)
-            .bind(ts(assessment.assessed_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_err("storing an assessment"))?;
+                values_clause(chunk.len(), 7)
+            );
+            let mut query = sqlx::query(&sql);
+            for (assessment, body) in chunk.iter().zip(bodies) {
+                query = query
+                    .bind(assessment.subject.as_str())
+                    .bind(assessment.score)
+                    .bind(assessment.log_odds)
+                    .bind(assessment.level.as_str())
+                    .bind(assessment.ring.as_ref().map(|r| r.0.clone()))
+                    .bind(body)
+                    .bind(ts(assessment.assessed_at));
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("storing assessments"))?;
+            let sql = format!(
+                "DELETE FROM findings WHERE subject_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for assessment in chunk {
+                query = query.bind(assessment.subject.as_str());
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("clearing findings"))?;
+            let mut seen = std::collections::HashSet::new();
+            let rows: Vec<(&str, &str, &'static str, f64)> = chunk
+                .iter()
+                .flat_map(|a| a.findings.iter())
+                .filter(|f| seen.insert((f.subject.as_str(), f.rule_id.as_str())))
+                .map(|f| {
+                    (
+                        f.subject.as_str(),
+                        f.rule_id.as_str(),
+                        f.severity.as_str(),
+                        f.weight,
+                    )
+                })
+                .collect();
+            for part in rows.chunks(ROW_CHUNK) {
+                let sql = format!(
+                    "INSERT INTO findings (subject_id, rule_id, severity, weight) VALUES {}",
+                    values_clause(part.len(), 4)
+                );
+                let mut query = sqlx::query(&sql);
+                for (subject, rule, severity, weight) in part {
+                    query = query
+                        .bind(*subject)
+                        .bind(*rule)
+                        .bind(*severity)
+                        .bind(*weight);
+                }
+                query
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_err("storing findings"))?;
+            }
         }
         tx.commit()
             .await

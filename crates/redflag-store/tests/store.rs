@@ -1,10 +1,13 @@
-//! The store on SQLite: round trips, idempotent events, attribution of events to subjects.
+//! The store on SQLite and (when `REDFLAG_TEST_DATABASE_URL` is set) PostgreSQL: round trips, idempotent events, attribution of events to subjects.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 use chrono::{TimeZone, Utc};
 use redflag_model::{
     Assessment, Event, EventId, EventKind, Identifier, PersonName, Provenance, RiskLevel, SignIn,
     SignInOutcome, Subject, SubjectId, SubjectKind, VersionStamp,
 };
+use redflag_store::testing::TestStore;
 use redflag_store::{EventInsert, Store};
 
 fn subject(id: &str, email: &str) -> Subject {
@@ -40,91 +43,96 @@ fn sign_in(uuid: &str, login: &str) -> Event {
 
 #[tokio::test]
 async fn events_are_idempotent_and_attributed_when_their_owner_arrives() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_data_dir(dir.path()).await.unwrap();
-    store
-        .upsert_subjects(&[subject("1", "ann@example.com")])
-        .await
-        .unwrap();
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        store
+            .upsert_subjects(&[subject("1", "ann@example.com")])
+            .await
+            .unwrap();
 
-    let batch = [
-        sign_in("u1", "ann@example.com"),
-        sign_in("u2", "bob@example.com"),
-    ];
-    assert_eq!(
-        store.insert_events(&batch).await.unwrap(),
-        EventInsert {
-            inserted: 2,
-            duplicates: 0
-        }
-    );
-    assert_eq!(
-        store.insert_events(&batch).await.unwrap(),
-        EventInsert {
-            inserted: 0,
-            duplicates: 2
-        }
-    );
-    let counts = store.counts().await.unwrap();
-    assert_eq!((counts.events, counts.unattributed_events), (2, 1));
+        let batch = [
+            sign_in("u1", "ann@example.com"),
+            sign_in("u2", "bob@example.com"),
+        ];
+        assert_eq!(
+            store.insert_events(&batch).await.unwrap(),
+            EventInsert {
+                inserted: 2,
+                duplicates: 0
+            }
+        );
+        assert_eq!(
+            store.insert_events(&batch).await.unwrap(),
+            EventInsert {
+                inserted: 0,
+                duplicates: 2
+            }
+        );
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.events, counts.unattributed_events), (2, 1));
 
-    // Bob's people record arrives later: his sign-in is attributed to him, not lost.
-    store
-        .upsert_subjects(&[subject("2", "bob@example.com")])
-        .await
-        .unwrap();
-    let events = store.attributed_events().await.unwrap();
-    assert_eq!(events.len(), 2);
-    assert_eq!(events[1].subject.as_ref().unwrap().as_str(), "ats:2");
-    assert_eq!(
-        events[1],
-        Event {
-            subject: events[1].subject.clone(),
-            ..sign_in("u2", "bob@example.com")
-        }
-    );
+        // Bob's people record arrives later: his sign-in is attributed to him, not lost.
+        store
+            .upsert_subjects(&[subject("2", "bob@example.com")])
+            .await
+            .unwrap();
+        let events = store.attributed_events().await.unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].subject.as_ref().unwrap().as_str(), "ats:2");
+        assert_eq!(
+            events[1],
+            Event {
+                subject: events[1].subject.clone(),
+                ..sign_in("u2", "bob@example.com")
+            }
+        );
+    }
 }
 
 #[tokio::test]
 async fn subjects_and_assessments_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_data_dir(dir.path()).await.unwrap();
-    let ann = subject("1", "ann@example.com");
-    store
-        .upsert_subjects(&[ann.clone(), subject("2", "bob@example.com")])
-        .await
-        .unwrap();
-    // Re-ingesting the same person replaces, never duplicates.
-    store.upsert_subjects(&[ann.clone()]).await.unwrap();
-    assert_eq!(store.subjects().await.unwrap().len(), 2);
-    assert_eq!(store.subject(&ann.id).await.unwrap(), Some(ann.clone()));
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        let ann = subject("1", "ann@example.com");
+        store
+            .upsert_subjects(&[ann.clone(), subject("2", "bob@example.com")])
+            .await
+            .unwrap();
+        // Re-ingesting the same person replaces, never duplicates.
+        store
+            .upsert_subjects(std::slice::from_ref(&ann))
+            .await
+            .unwrap();
+        assert_eq!(store.subjects().await.unwrap().len(), 2);
+        assert_eq!(store.subject(&ann.id).await.unwrap(), Some(ann.clone()));
 
-    let assessment = |id: &str, score: f64, level| Assessment {
-        subject: SubjectId::new("ats", id).unwrap(),
-        log_odds: 0.0,
-        score,
-        level,
-        findings: vec![],
-        sanctions: vec![],
-        ring: None,
-        versions: VersionStamp::default(),
-        assessed_at: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
-    };
-    store
-        .save_assessments(&[
-            assessment("1", 0.2, RiskLevel::Low),
-            assessment("2", 0.9, RiskLevel::High),
-        ])
-        .await
-        .unwrap();
-    let all = store.assessments(RiskLevel::Low, 10).await.unwrap();
-    assert_eq!(
-        all.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(),
-        ["ats:2", "ats:1"]
-    );
-    let high = store.assessments(RiskLevel::High, 10).await.unwrap();
-    assert_eq!(high.len(), 1);
-    store.ping().await.unwrap();
+        let assessment = |id: &str, score: f64, level| Assessment {
+            subject: SubjectId::new("ats", id).unwrap(),
+            log_odds: 0.0,
+            score,
+            level,
+            findings: vec![],
+            sanctions: vec![],
+            ring: None,
+            versions: VersionStamp::default(),
+            assessed_at: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
+        };
+        store
+            .save_assessments(&[
+                assessment("1", 0.2, RiskLevel::Low),
+                assessment("2", 0.9, RiskLevel::High),
+            ])
+            .await
+            .unwrap();
+        let all = store.assessments(RiskLevel::Low, 10).await.unwrap();
+        assert_eq!(
+            all.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(),
+            ["ats:2", "ats:1"]
+        );
+        let high = store.assessments(RiskLevel::High, 10).await.unwrap();
+        assert_eq!(high.len(), 1);
+        store.ping().await.unwrap();
+    }
 }
 
 #[tokio::test]
