@@ -674,6 +674,52 @@ fn unit_weight(df: f64, total: f64) -> f32 {
     w.clamp(0.3, 1.0) as f32
 }
 
+/// Whether a unit is a romanised Korean syllable (its keys are Hangul syllables, not its own text).
+fn is_syllable(u: &Unit) -> bool {
+    u.keys.first().is_some_and(|k| *k != u.text)
+}
+
+/// Similarity of two strings that may differ by a typo: one edit in six letters or more, two in eight or
+/// more; an edit costs more than its share of the length, so a typo never looks like a romanisation.
+fn typo_similarity(a: &str, b: &str) -> f64 {
+    let longest = a.len().max(b.len());
+    if longest < 6 {
+        return 0.0;
+    }
+    let d = strsim::osa_distance(a, b);
+    let allowed = if longest >= 8 { 2 } else { 1 };
+    if d == 0 {
+        1.0
+    } else if d <= allowed {
+        1.0 - d as f64 / longest as f64 - 0.1
+    } else {
+        0.0
+    }
+}
+
+/// Whether some written word is made of two or more Korean syllables ("Sang-man", "Jewon").
+fn multi_syllable_word(units: &[Unit]) -> bool {
+    units.iter().enumerate().any(|(i, u)| {
+        is_syllable(u)
+            && units
+                .iter()
+                .skip(i + 1)
+                .any(|v| v.word == u.word && is_syllable(v))
+            && units.iter().filter(|v| v.word == u.word).all(is_syllable)
+    })
+}
+
+/// Similarity of two whole names written without spaces: one edit in seven letters or more, two in twelve.
+fn joined_typo_similarity(a: &str, b: &str) -> f64 {
+    let longest = a.len().max(b.len());
+    if longest < 7 {
+        return 0.0;
+    }
+    let d = strsim::osa_distance(a, b);
+    let allowed = if longest >= 12 { 2 } else { 1 };
+    if d <= allowed { 1.0 - d as f64 / longest as f64 } else { 0.0 }
+}
+
 /// Similarity of two units in [0, 1].
 fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
     if a.equivalent(b) {
@@ -682,23 +728,18 @@ fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
     let (la, lb) = (a.text.len(), b.text.len());
     if la == 1 || lb == 1 {
         // an initial
-        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] {
-            0.6
-        } else {
-            0.0
-        };
+        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] { 0.6 } else { 0.0 };
     }
-    let longest = la.max(lb);
-    if longest < 4 {
+    // Korean syllables are a closed set: a letter's difference is another syllable, not a typo.
+    if is_syllable(a) && is_syllable(b) {
         return 0.0;
     }
-    let d = strsim::osa_distance(&a.text, &b.text) as f64;
-    let r = 1.0 - d / longest as f64;
-    if r >= 0.74 { r } else { 0.0 }
+    typo_similarity(&a.text, &b.text)
 }
 
 /// Name similarity: best one-to-one alignment of units (any order), weighted by rarity, as a Dice
-/// coefficient; or the similarity of the names written without spaces, whichever is higher.
+/// coefficient in which a written word matched only in part (`Min-jun` against `Min`) counts its unmatched
+/// units twice; or the similarity of the names written without spaces, whichever is higher.
 fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName) -> (f64, String) {
     let (qu, eu) = (&q.units, &n.norm.units);
     let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(qu.len() * eu.len());
@@ -724,47 +765,61 @@ fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName
         matched += s * (qw[i] as f64 + n.weights[j] as f64);
         parts.push((i, format!("{}={}({:.2})", qu[i].text, eu[j].text, s)));
     }
+    let penalty = |units: &[Unit], used: &[bool], w: &[f32]| -> f64 {
+        let mut extra = 0.0;
+        for (k, u) in units.iter().enumerate() {
+            if !used[k] && units.iter().zip(used).any(|(v, &x)| x && v.word == u.word) {
+                extra += w[k] as f64;
+            }
+        }
+        extra
+    };
     let total: f64 = qw.iter().map(|w| *w as f64).sum::<f64>()
-        + n.weights.iter().map(|w| *w as f64).sum::<f64>();
+        + n.weights.iter().map(|w| *w as f64).sum::<f64>()
+        + penalty(qu, &qused, qw)
+        + penalty(eu, &eused, &n.weights);
     let mut score = if total > 0.0 { matched / total } else { 0.0 };
     parts.sort();
-    let mut detail = parts
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut detail = parts.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join(" ");
     let unmatched: Vec<&str> = qu
         .iter()
         .zip(&qused)
         .filter(|(_, u)| !**u)
         .map(|(u, _)| u.text.as_str())
-        .chain(
-            eu.iter()
-                .zip(&eused)
-                .filter(|(_, u)| !**u)
-                .map(|(u, _)| u.text.as_str()),
-        )
+        .chain(eu.iter().zip(&eused).filter(|(_, u)| !**u).map(|(u, _)| u.text.as_str()))
         .collect();
     if !unmatched.is_empty() {
         detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
     }
-    // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or last.
+    // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or last;
+    // and, for romanised Korean names, a typo that broke a word's syllables ("Je-uon" for "Je-won").
     let qj = q.words.concat();
     if qj.len() >= 6 {
+        // Only where one side has a word of several Korean syllables and the other a word that is not
+        // syllables: "Wang Min" is not a typo of "Kang Min".
+        let korean = (multi_syllable_word(qu) && eu.iter().any(|u| !is_syllable(u)))
+            || (multi_syllable_word(eu) && qu.iter().any(|u| !is_syllable(u)));
         let mut probes: Vec<&str> = qjoined.iter().map(|s| s.trim_start_matches("j:")).collect();
         probes.push(&qj);
         let ej = n.norm.words.concat();
-        let mut targets: Vec<&str> = n
-            .joined
-            .iter()
-            .map(|s| s.trim_start_matches("j:"))
-            .collect();
+        let mut targets: Vec<&str> = n.joined.iter().map(|s| s.trim_start_matches("j:")).collect();
         targets.push(&ej);
         for p in &probes {
             for t in &targets {
-                if p == t && score < 0.99 {
-                    score = 0.99;
-                    detail = format!("same name written without spaces: {t}");
+                let sim = if p == t {
+                    0.99
+                } else if korean {
+                    joined_typo_similarity(p, t) * 0.97
+                } else {
+                    0.0
+                };
+                if sim > score {
+                    score = sim;
+                    detail = if p == t {
+                        format!("same name written without spaces: {t}")
+                    } else {
+                        format!("written without spaces, {p} ~ {t} ({sim:.2})")
+                    };
                 }
             }
         }

@@ -123,6 +123,8 @@ pub fn fold(input: &str) -> String {
                 'a'..='z' | '0'..='9' => out.push(c),
                 'A'..='Z' => out.push(c.to_ascii_lowercase()),
                 '\'' | '`' => {}
+                // a hyphen joins the pieces of one name ("Sang-man"); `normalize` splits them into units
+                '-' => out.push('-'),
                 _ => out.push(' '),
             }
             continue;
@@ -179,7 +181,7 @@ pub fn normalize(input: &str) -> NormName {
     let kept: Vec<String> = {
         let without: Vec<String> = raw_words
             .iter()
-            .filter(|w| !t.stopwords.contains(w.replace('-', "").as_str()))
+            .filter(|w| !is_stopword(&w.replace('-', ""), t))
             .cloned()
             .collect();
         if without.is_empty() {
@@ -190,12 +192,15 @@ pub fn normalize(input: &str) -> NormName {
     };
     let mut words = Vec::with_capacity(kept.len());
     let mut units = Vec::new();
+    // A one-word name ("RIRA", "Mara", "Kimsuky") is not a romanised Korean personal name, which always
+    // has a family name and a given name: it is not split into syllables.
+    let segmentable = kept.len() > 1 || kept.first().is_some_and(|w| w.contains('-'));
     for (i, word) in kept.iter().enumerate() {
         let joined = word.replace('-', "");
         // Hyphenated pieces are segmented one by one; a piece that does not segment is kept whole.
         let mut word_units = Vec::new();
         for piece in word.split('-').filter(|p| !p.is_empty()) {
-            match segment(piece, t) {
+            match segment(piece, t).filter(|_| segmentable) {
                 Some(syllables) => {
                     for s in syllables {
                         let keys = t
@@ -221,6 +226,15 @@ pub fn normalize(input: &str) -> NormName {
         words.push(joined);
     }
     NormName { words, units }
+}
+
+/// A stop word, or a long one (a legal form such as "corporation") with one typo.
+fn is_stopword(word: &str, t: &Tables) -> bool {
+    t.stopwords.contains(word)
+        || (word.len() >= 7
+            && t.stopwords
+                .iter()
+                .any(|s| s.len() >= 7 && strsim::osa_distance(s, word) <= 1))
 }
 
 /// Splits a word into romanised Korean syllables, fewest syllables first; `None` when it does not split
