@@ -1,36 +1,1222 @@
-//! Event files: IdP sign-ins, osquery results, payroll changes, laptop shipments and resumes.
+//! Event files, streamed subject by subject:
+//!
+//! - `okta_system_log.ndjson`: Okta System Log events (`user.session.start`), one JSON object per line,
+//!   with the fields of Okta's published LogEvent schema (uuid, published, eventType, actor, client with
+//!   userAgent, ipAddress and geographicalContext, securityContext, outcome, …);
+//! - `osquery_results.ndjson`: osquery scheduled-query results in the event (differential) format, one
+//!   JSON object per line (name, hostIdentifier, calendarTime, unixTime, epoch, counter, numerics,
+//!   decorations, columns, action) for `programs`/`apps`, `usb_devices` and `processes`;
+//! - `payroll_changes.csv`: payout set-ups and changes;
+//! - `laptop_shipments.csv`: company laptops shipped;
+//! - `resumes/<id>.txt`: resumes.
+//!
+//! Events of one subject are written together (files are grouped by subject, not sorted by time), so
+//! the writer needs memory for one subject only.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use rand::Rng;
+use serde::Serialize;
 
 use crate::config::WorldConfig;
+use crate::data::Data;
 use crate::error::SynthError;
-use crate::person::Person;
+use crate::ident;
+use crate::person::{Label, Person};
+use crate::plan::WorkMode;
+use crate::resume;
+use crate::rng::{Stream, SynthRng, chance, mix, pick, stream};
+use crate::truth::{HardNegative, Signal};
 use crate::world::{World, WrittenFile};
 
-/// The home connection address of a facilitator's laptop farm.
+const IP_RANGES: &str = include_str!("../data/ip-ranges.tsv");
+const SOFTWARE: &str = include_str!("../data/software.tsv");
+const USB: &str = include_str!("../data/usb.tsv");
+
+/// One address range of `data/ip-ranges.tsv`.
+#[derive(Debug)]
+pub(crate) struct IpRange {
+    kind: &'static str,
+    country: &'static str,
+    country_name: String,
+    provider: &'static str,
+    asn: u32,
+    first: u32,
+    last: u32,
+}
+
+fn ranges() -> &'static [IpRange] {
+    static RANGES: OnceLock<Vec<IpRange>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        IP_RANGES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let cols: Vec<&'static str> = l.split('\t').collect();
+                let [kind, country, provider, asn, first, last] = cols.as_slice() else {
+                    return None;
+                };
+                let first: Ipv4Addr = first.parse().ok()?;
+                let last: Ipv4Addr = last.parse().ok()?;
+                Some(IpRange {
+                    kind,
+                    country,
+                    country_name: redflag_model::CountryCode::parse(country)
+                        .map(|c| c.name())
+                        .unwrap_or_else(|_| country.to_string()),
+                    provider,
+                    asn: asn.parse().ok()?,
+                    first: u32::from(first),
+                    last: u32::from(last),
+                })
+            })
+            .collect()
+    })
+}
+
+/// An address from a range of `kind` (in `country`, when given and available), with its range.
+fn address_in<R: Rng + ?Sized>(
+    rng: &mut R,
+    kind: &str,
+    country: Option<&str>,
+) -> (Ipv4Addr, &'static IpRange) {
+    let all = ranges();
+    let mut candidates: Vec<&'static IpRange> = all
+        .iter()
+        .filter(|r| r.kind == kind && country.is_none_or(|c| r.country == c))
+        .collect();
+    if candidates.is_empty() {
+        candidates = all.iter().filter(|r| r.kind == kind).collect();
+    }
+    if candidates.is_empty() {
+        candidates = all.iter().collect();
+    }
+    let range = candidates[rng.gen_range(0..candidates.len())];
+    let span = range.last - range.first;
+    let offset = if span < 4 { 0 } else { rng.gen_range(1..span) };
+    (Ipv4Addr::from(range.first + offset), range)
+}
+
+/// The range an address is in.
+fn range_of(ip: Ipv4Addr) -> Option<&'static IpRange> {
+    let x = u32::from(ip);
+    ranges().iter().find(|r| r.first <= x && x <= r.last)
+}
+
+/// The home connection address of a facilitator's laptop farm (a US residential address).
 pub(crate) fn facilitator_ip(config: &WorldConfig, id: u32) -> Ipv4Addr {
-    let x = crate::rng::mix(config.seed ^ u64::from(id));
-    Ipv4Addr::new(73, (x >> 8) as u8, (x >> 16) as u8, (x >> 24) as u8 | 1)
+    let mut rng = stream(config.seed, Stream::Ring, 2 << 40 | u64::from(id));
+    address_in(&mut rng, "residential", Some("US")).0
+}
+
+/// The exit address a ring shares (an Astrill exit or a VPS).
+fn ring_exit_ip(config: &WorldConfig, ring: u32, astrill: bool) -> Ipv4Addr {
+    let mut rng = stream(config.seed, Stream::Ring, 3 << 40 | u64::from(ring));
+    address_in(&mut rng, if astrill { "astrill" } else { "hosting" }, None).0
+}
+
+struct Software {
+    class: &'static str,
+    name: &'static str,
+    publisher: &'static str,
+    version: &'static str,
+    process: &'static str,
+    bundle: &'static str,
+}
+
+fn software() -> &'static [Software] {
+    static SW: OnceLock<Vec<Software>> = OnceLock::new();
+    SW.get_or_init(|| {
+        SOFTWARE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let cols: Vec<&'static str> = l.split('\t').collect();
+                let [class, name, publisher, version, process, bundle] = cols.as_slice() else {
+                    return None;
+                };
+                Some(Software {
+                    class,
+                    name,
+                    publisher,
+                    version,
+                    process,
+                    bundle,
+                })
+            })
+            .collect()
+    })
+}
+
+struct Usb {
+    class: &'static str,
+    vendor: &'static str,
+    vendor_id: &'static str,
+    model: &'static str,
+    model_id: &'static str,
+    serial: &'static str,
+}
+
+fn usb() -> &'static [Usb] {
+    static USB_DEVICES: OnceLock<Vec<Usb>> = OnceLock::new();
+    USB_DEVICES.get_or_init(|| {
+        USB.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let cols: Vec<&'static str> = l.split('\t').collect();
+                let [class, vendor, vendor_id, model, model_id, serial] = cols.as_slice() else {
+                    return None;
+                };
+                Some(Usb {
+                    class,
+                    vendor,
+                    vendor_id,
+                    model,
+                    model_id,
+                    serial,
+                })
+            })
+            .collect()
+    })
+}
+
+// ---- Okta System Log -------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaEvent<'a> {
+    uuid: String,
+    published: String,
+    event_type: &'a str,
+    version: &'a str,
+    severity: &'a str,
+    legacy_event_type: &'a str,
+    display_message: &'a str,
+    actor: OktaActor<'a>,
+    client: OktaClient<'a>,
+    authentication_context: OktaAuthContext,
+    outcome: OktaOutcome<'a>,
+    security_context: OktaSecurityContext<'a>,
+    transaction: OktaTransaction,
+    target: Option<()>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaActor<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    alternate_id: &'a str,
+    display_name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaClient<'a> {
+    user_agent: OktaUserAgent<'a>,
+    zone: &'a str,
+    device: &'a str,
+    ip_address: String,
+    geographical_context: OktaGeo<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaUserAgent<'a> {
+    raw_user_agent: &'a str,
+    os: &'a str,
+    browser: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaGeo<'a> {
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    country: &'a str,
+    postal_code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaAuthContext {
+    authentication_step: u32,
+    external_session_id: String,
+}
+
+#[derive(Serialize)]
+struct OktaOutcome<'a> {
+    result: &'a str,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaSecurityContext<'a> {
+    as_number: u32,
+    as_org: &'a str,
+    isp: &'a str,
+    is_proxy: bool,
+}
+
+#[derive(Serialize)]
+struct OktaTransaction {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+}
+
+// ---- osquery --------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OsqueryResult<'a> {
+    name: &'a str,
+    host_identifier: &'a str,
+    calendar_time: String,
+    unix_time: i64,
+    epoch: u32,
+    counter: u32,
+    numerics: bool,
+    decorations: OsqueryDecorations<'a>,
+    columns: serde_json::Map<String, serde_json::Value>,
+    action: &'a str,
+}
+
+#[derive(Serialize)]
+struct OsqueryDecorations<'a> {
+    hostname: &'a str,
+    username: &'a str,
+    serial: &'a str,
 }
 
 /// Streaming writers of the event files.
-pub(crate) struct EventWriters {}
+pub(crate) struct EventWriters {
+    dir: PathBuf,
+    okta: BufWriter<File>,
+    osquery: BufWriter<File>,
+    payroll: csv::Writer<BufWriter<File>>,
+    shipping: csv::Writer<BufWriter<File>>,
+    counts: [u64; 5],
+}
+
+const OKTA_FILE: &str = "okta_system_log.ndjson";
+const OSQUERY_FILE: &str = "osquery_results.ndjson";
+const PAYROLL_FILE: &str = "payroll_changes.csv";
+const SHIPPING_FILE: &str = "laptop_shipments.csv";
+
+fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, SynthError> {
+    let path = dir.join(name);
+    Ok(BufWriter::with_capacity(
+        1 << 20,
+        File::create(&path).map_err(SynthError::io(&path))?,
+    ))
+}
 
 impl EventWriters {
-    pub(crate) fn create(_dir: &Path, _config: &WorldConfig) -> Result<Self, SynthError> {
-        Ok(Self {})
+    pub(crate) fn create(dir: &Path, _config: &WorldConfig) -> Result<Self, SynthError> {
+        let resumes = dir.join("resumes");
+        std::fs::create_dir_all(&resumes).map_err(SynthError::io(&resumes))?;
+        let mut payroll = csv::Writer::from_writer(create(dir, PAYROLL_FILE)?);
+        payroll
+            .write_record([
+                "employee_id",
+                "email",
+                "effective_date",
+                "change_type",
+                "method",
+                "provider",
+                "account",
+                "account_country",
+            ])
+            .map_err(SynthError::csv(&dir.join(PAYROLL_FILE)))?;
+        let mut shipping = csv::Writer::from_writer(create(dir, SHIPPING_FILE)?);
+        shipping
+            .write_record([
+                "employee_id",
+                "email",
+                "ship_date",
+                "address",
+                "country",
+                "asset_tag",
+                "serial",
+                "model",
+                "carrier",
+                "tracking_number",
+                "address_change_requested",
+            ])
+            .map_err(SynthError::csv(&dir.join(SHIPPING_FILE)))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            okta: create(dir, OKTA_FILE)?,
+            osquery: create(dir, OSQUERY_FILE)?,
+            payroll,
+            shipping,
+            counts: [0; 5],
+        })
     }
 
     pub(crate) fn write_person(
         &mut self,
-        _world: &World,
-        _person: &Person,
+        world: &World,
+        person: &Person,
     ) -> Result<(), SynthError> {
+        if person.has_resume {
+            let path = self.dir.join("resumes").join(format!("{}.txt", person.id));
+            let text = resume::render(world, person);
+            std::fs::write(&path, text).map_err(SynthError::io(&path))?;
+            self.counts[4] += 1;
+        }
+        if !person.has_account() {
+            return Ok(());
+        }
+        let config = world.config();
+        let laptop = Laptop::of(config, person);
+        self.counts[0] += self.sign_ins(world, person, &laptop)?;
+        if laptop.shipped {
+            self.counts[1] += self.osquery(world, person, &laptop)?;
+            self.counts[3] += self.shipment(world, person, &laptop)?;
+        }
+        self.counts[2] += self.payroll(world, person)?;
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> Result<Vec<WrittenFile>, SynthError> {
-        Ok(Vec::new())
+    pub(crate) fn finish(mut self) -> Result<Vec<WrittenFile>, SynthError> {
+        let dir = self.dir.clone();
+        self.okta
+            .flush()
+            .map_err(SynthError::io(&dir.join(OKTA_FILE)))?;
+        self.osquery
+            .flush()
+            .map_err(SynthError::io(&dir.join(OSQUERY_FILE)))?;
+        self.payroll
+            .flush()
+            .map_err(SynthError::io(&dir.join(PAYROLL_FILE)))?;
+        self.shipping
+            .flush()
+            .map_err(SynthError::io(&dir.join(SHIPPING_FILE)))?;
+        Ok(vec![
+            WrittenFile {
+                name: OKTA_FILE.into(),
+                records: self.counts[0],
+            },
+            WrittenFile {
+                name: OSQUERY_FILE.into(),
+                records: self.counts[1],
+            },
+            WrittenFile {
+                name: PAYROLL_FILE.into(),
+                records: self.counts[2],
+            },
+            WrittenFile {
+                name: SHIPPING_FILE.into(),
+                records: self.counts[3],
+            },
+            WrittenFile {
+                name: "resumes/".into(),
+                records: self.counts[4],
+            },
+        ])
+    }
+
+    fn sign_ins(&mut self, world: &World, p: &Person, laptop: &Laptop) -> Result<u64, SynthError> {
+        let config = world.config();
+        let mut rng = stream(config.seed, Stream::SignIns, p.index as u64);
+        let plan = world.plan();
+        let ring = match p.label {
+            Label::Operator { ring } => plan.rings.get(ring as usize),
+            _ => None,
+        };
+        let category = match p.label {
+            Label::HardNegative { category, .. } => Some(category),
+            _ => None,
+        };
+        let group_seed = match p.label {
+            Label::HardNegative { group: Some(g), .. } => {
+                plan.groups.get(g as usize).map(|g| g.seed)
+            }
+            _ => None,
+        };
+        let claimed_tz: Tz = p.timezone.parse().unwrap_or(Tz::UTC);
+        let true_tz: Tz = p.true_timezone.parse().unwrap_or(claimed_tz);
+
+        // When they work.
+        let (schedule_tz, start_hour, six_days) = match ring {
+            Some(r) if r.work_mode == WorkMode::AsianDay => {
+                (true_tz, rng.gen_range(8.5..10.5), chance(&mut rng, 0.5))
+            }
+            Some(_) => (claimed_tz, rng.gen_range(8.0..10.0), false),
+            None if category == Some(HardNegative::NightShift) => {
+                (claimed_tz, rng.gen_range(21.0..23.5), false)
+            }
+            None => (claimed_tz, rng.gen_range(7.5..10.5), false),
+        };
+
+        // Where they connect from.
+        let home_country = p.country;
+        let home_ip = match (category, group_seed) {
+            (Some(HardNegative::Family), Some(seed)) => {
+                let mut grng = stream(config.seed, Stream::Group, seed ^ 2);
+                address_in(&mut grng, "residential", Some(home_country)).0
+            }
+            _ => address_in(&mut rng, "residential", Some(home_country)).0,
+        };
+        let office_ip = match (category, group_seed) {
+            (Some(HardNegative::SharedOffice), Some(seed)) => {
+                let mut grng = stream(config.seed, Stream::Group, seed ^ 3);
+                Some(address_in(&mut grng, "residential", Some(home_country)).0)
+            }
+            _ => None,
+        };
+        let has = |s: Signal| p.has_signal(s);
+        let farm_ip = ring
+            .and_then(|r| r.facilitator)
+            .filter(|_| has(Signal::LaptopFarmShipping))
+            .map(|f| facilitator_ip(config, f));
+        let exit_ip = ring
+            .filter(|_| has(Signal::SharedEgress) && farm_ip.is_none())
+            .map(|r| ring_exit_ip(config, r.id, has(Signal::AstrillVpn)));
+        let vpn_provider = match category {
+            Some(HardNegative::LegitimateVpn) => Some(if chance(&mut rng, 0.1) {
+                "astrill"
+            } else {
+                "vpn"
+            }),
+            _ => None,
+        };
+        let foreign_country = if p.true_timezone == "Asia/Vladivostok" {
+            "RU"
+        } else {
+            "CN"
+        };
+        let trips = if category == Some(HardNegative::DigitalNomad) {
+            nomad_trips(&mut rng, config)
+        } else {
+            Vec::new()
+        };
+        let mut dprk_day = ring
+            .filter(|_| has(Signal::DprkSignIn))
+            .map(|_| rng.gen_range(0..config.days.max(1)));
+
+        let agent = laptop.user_agent;
+        let login = p.work_email.clone().unwrap_or_else(|| p.emails[0].clone());
+        let display = format!("{} {}", p.first_name, p.last_name);
+        let okta_id = okta_user_id(config, p.index);
+        let start = config.start_date();
+        let first_day = p.started_on.map_or(start, |s| s.max(start));
+        let mut count = 0;
+        let mut line = Vec::with_capacity(1024);
+        for day in 0..config.days {
+            let date = start + Duration::days(i64::from(day));
+            if date < first_day {
+                continue;
+            }
+            let trip = trips.iter().find(|t| t.0 <= day && day < t.1);
+            let tz = trip.map_or(schedule_tz, |t| t.3);
+            let weekday = date.weekday();
+            let workday = match weekday {
+                Weekday::Sat => six_days || chance(&mut rng, 0.06),
+                Weekday::Sun => chance(&mut rng, 0.04),
+                _ => chance(&mut rng, 0.95),
+            };
+            if !workday {
+                continue;
+            }
+            let sessions =
+                1 + usize::from(chance(&mut rng, 0.6)) + usize::from(chance(&mut rng, 0.3));
+            for s in 0..sessions {
+                let hour = if s == 0 {
+                    start_hour + rng.gen_range(-0.6..0.6)
+                } else {
+                    start_hour + rng.gen_range(1.0..9.5)
+                };
+                let Some(when) = local_instant(tz, date, hour) else {
+                    continue;
+                };
+                // Choose the address.
+                let (ip, range) = if let Some(d) = dprk_day.filter(|d| *d == day) {
+                    let _ = d;
+                    dprk_day = None;
+                    address_in(&mut rng, "dprk", Some("KP"))
+                } else if let Some(t) = trip {
+                    (t.2, range_of(t.2).unwrap_or(&ranges()[0]))
+                } else if let Some(ip) = farm_ip {
+                    (ip, range_of(ip).unwrap_or(&ranges()[0]))
+                } else if ring.is_some() && has(Signal::ForeignSignIn) && chance(&mut rng, 0.04) {
+                    address_in(&mut rng, "residential", Some(foreign_country))
+                } else if let Some(ip) = exit_ip.filter(|_| chance(&mut rng, 0.7)) {
+                    (ip, range_of(ip).unwrap_or(&ranges()[0]))
+                } else if ring.is_some() && has(Signal::AstrillVpn) && chance(&mut rng, 0.6) {
+                    address_in(&mut rng, "astrill", None)
+                } else if ring.is_some() && has(Signal::HostingNetwork) && chance(&mut rng, 0.6) {
+                    address_in(&mut rng, "hosting", None)
+                } else if let Some(kind) = vpn_provider.filter(|_| chance(&mut rng, 0.7)) {
+                    address_in(&mut rng, kind, None)
+                } else if let Some(ip) = office_ip
+                    .filter(|_| weekday.num_days_from_monday() < 5 && chance(&mut rng, 0.8))
+                {
+                    (ip, range_of(ip).unwrap_or(&ranges()[0]))
+                } else if chance(&mut rng, 0.06) {
+                    // Phone tethering or a café at home.
+                    address_in(&mut rng, "residential", Some(home_country))
+                } else {
+                    (home_ip, range_of(home_ip).unwrap_or(&ranges()[0]))
+                };
+                let failed = chance(&mut rng, 0.025);
+                let at_home = range.kind == "residential" && range.country == p.country;
+                let event = OktaEvent {
+                    uuid: uuid(&mut rng),
+                    published: when.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    event_type: "user.session.start",
+                    version: "0",
+                    severity: if failed { "WARN" } else { "INFO" },
+                    legacy_event_type: if failed {
+                        "core.user_auth.login_failed"
+                    } else {
+                        "core.user_auth.login_success"
+                    },
+                    display_message: "User login to Okta",
+                    actor: OktaActor {
+                        id: &okta_id,
+                        kind: "User",
+                        alternate_id: &login,
+                        display_name: &display,
+                    },
+                    client: OktaClient {
+                        user_agent: OktaUserAgent {
+                            raw_user_agent: agent.0,
+                            os: agent.1,
+                            browser: agent.2,
+                        },
+                        zone: "null",
+                        device: "Computer",
+                        ip_address: ip.to_string(),
+                        geographical_context: OktaGeo {
+                            city: at_home.then_some(p.city),
+                            state: None,
+                            country: &range.country_name,
+                            postal_code: None,
+                        },
+                    },
+                    authentication_context: OktaAuthContext {
+                        authentication_step: 0,
+                        external_session_id: format!("102{:020x}", rng.r#gen::<u64>()),
+                    },
+                    outcome: OktaOutcome {
+                        result: if failed { "FAILURE" } else { "SUCCESS" },
+                        reason: failed.then_some("INVALID_CREDENTIALS"),
+                    },
+                    security_context: OktaSecurityContext {
+                        as_number: range.asn,
+                        as_org: range.provider,
+                        isp: range.provider,
+                        is_proxy: range.kind == "vpn",
+                    },
+                    transaction: OktaTransaction {
+                        kind: "WEB",
+                        id: format!("{:016x}", rng.r#gen::<u64>()),
+                    },
+                    target: None,
+                };
+                line.clear();
+                serde_json::to_writer(&mut line, &event)
+                    .map_err(SynthError::json(&self.dir.join(OKTA_FILE)))?;
+                line.push(b'\n');
+                self.okta
+                    .write_all(&line)
+                    .map_err(SynthError::io(&self.dir.join(OKTA_FILE)))?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    fn osquery(&mut self, world: &World, p: &Person, laptop: &Laptop) -> Result<u64, SynthError> {
+        let config = world.config();
+        let mut rng = stream(config.seed, Stream::Endpoint, p.index as u64);
+        let start = config.start_date();
+        let enrolled = laptop.ship_date.max(start) + Duration::days(2);
+        let end = config.end_date;
+        if enrolled >= end {
+            return Ok(0);
+        }
+        let username = p
+            .work_email
+            .as_deref()
+            .and_then(|e| e.split('@').next())
+            .unwrap_or("user");
+        let mut rows: Vec<(
+            DateTime<Utc>,
+            &str,
+            serde_json::Map<String, serde_json::Value>,
+        )> = Vec::new();
+        let at = |rng: &mut SynthRng, day: NaiveDate| {
+            let secs = rng.gen_range(0..86_400);
+            Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+                + Duration::seconds(secs)
+        };
+        let window_days = (end - enrolled).num_days().max(1);
+        let later = |rng: &mut SynthRng| enrolled + Duration::days(rng.gen_range(0..window_days));
+        let category = match p.label {
+            Label::HardNegative { category, .. } => Some(category),
+            _ => None,
+        };
+
+        // Software inventory.
+        let sw = software();
+        let mut installed: Vec<(&Software, NaiveDate)> = Vec::new();
+        for s in sw {
+            let keep = match s.class {
+                "base" => true,
+                "dev" => chance(&mut rng, if p.role_area == "design" { 0.2 } else { 0.55 }),
+                "extra" => match s.name {
+                    "KakaoTalk" => {
+                        p.name_origin == "korean" && chance(&mut rng, 0.5) || chance(&mut rng, 0.01)
+                    }
+                    "WeChat" => {
+                        p.name_origin == "chinese" && chance(&mut rng, 0.5)
+                            || chance(&mut rng, 0.01)
+                    }
+                    "LINE" => {
+                        p.name_origin == "japanese" && chance(&mut rng, 0.5)
+                            || chance(&mut rng, 0.01)
+                    }
+                    _ => chance(&mut rng, 0.3),
+                },
+                "vpn" => {
+                    (category == Some(HardNegative::LegitimateVpn) && chance(&mut rng, 0.4))
+                        || chance(&mut rng, 0.01)
+                }
+                "astrill" => {
+                    p.has_signal(Signal::AstrillVpn) && chance(&mut rng, 0.3)
+                        || category == Some(HardNegative::LegitimateVpn) && chance(&mut rng, 0.05)
+                }
+                "rmm" => {
+                    (p.has_signal(Signal::RemoteControlTool) && chance(&mut rng, 0.5))
+                        || (p.role_area == "support" && chance(&mut rng, 0.3))
+                        || chance(&mut rng, 0.01)
+                }
+                "jiggler" => {
+                    (p.has_signal(Signal::MouseJiggler) && chance(&mut rng, 0.6))
+                        || chance(&mut rng, 0.008)
+                }
+                _ => false,
+            };
+            if keep {
+                let day = if s.class == "base" {
+                    enrolled
+                } else {
+                    later(&mut rng)
+                };
+                installed.push((s, day));
+            }
+        }
+        if p.has_signal(Signal::RemoteControlTool)
+            && !installed.iter().any(|(s, _)| s.class == "rmm")
+        {
+            let rmm: Vec<&Software> = sw.iter().filter(|s| s.class == "rmm").collect();
+            installed.push((
+                *pick(&mut rng, &rmm),
+                enrolled + Duration::days(rng.gen_range(0..7)),
+            ));
+        }
+        if p.has_signal(Signal::MouseJiggler)
+            && !installed.iter().any(|(s, _)| s.class == "jiggler")
+        {
+            let j: Vec<&Software> = sw.iter().filter(|s| s.class == "jiggler").collect();
+            installed.push((*pick(&mut rng, &j), later(&mut rng)));
+        }
+        for (s, day) in &installed {
+            let mut columns = serde_json::Map::new();
+            if laptop.mac {
+                columns.insert("name".into(), format!("{}.app", s.name).into());
+                columns.insert("bundle_identifier".into(), s.bundle.into());
+                columns.insert("bundle_short_version".into(), s.version.into());
+                columns.insert(
+                    "path".into(),
+                    format!("/Applications/{}.app", s.name).into(),
+                );
+            } else {
+                columns.insert("name".into(), s.name.into());
+                columns.insert("version".into(), s.version.into());
+                columns.insert("publisher".into(), s.publisher.into());
+                columns.insert(
+                    "install_date".into(),
+                    day.format("%Y%m%d").to_string().into(),
+                );
+            }
+            rows.push((
+                at(&mut rng, *day),
+                if laptop.mac { "apps" } else { "programs" },
+                columns,
+            ));
+        }
+
+        // USB devices.
+        let devices = usb();
+        let mut plugged: Vec<&Usb> = devices
+            .iter()
+            .filter(|d| d.class == "base" && chance(&mut rng, 0.35))
+            .collect();
+        if p.role_area == "devops" && chance(&mut rng, 0.02) {
+            plugged.extend(devices.iter().filter(|d| d.class == "gadget"));
+        }
+        if p.has_signal(Signal::IpKvmDevice) {
+            let kvms: Vec<&Usb> = devices.iter().filter(|d| d.class == "kvm").collect();
+            plugged.push(*pick(&mut rng, &kvms));
+        }
+        for d in plugged {
+            let mut columns = serde_json::Map::new();
+            let serial = if d.serial == "*" {
+                format!("{:012X}", rng.r#gen::<u64>() & 0xFFFF_FFFF_FFFF)
+            } else {
+                d.serial.to_string()
+            };
+            columns.insert("vendor".into(), d.vendor.into());
+            columns.insert("vendor_id".into(), d.vendor_id.into());
+            columns.insert("model".into(), d.model.into());
+            columns.insert("model_id".into(), d.model_id.into());
+            columns.insert("serial".into(), serial.into());
+            columns.insert("removable".into(), "1".into());
+            let day = if d.class == "kvm" {
+                enrolled + Duration::days(rng.gen_range(0..5))
+            } else {
+                later(&mut rng)
+            };
+            rows.push((at(&mut rng, day), "usb_devices", columns));
+        }
+
+        // Processes: the installed software seen running, weekly.
+        let mut day = enrolled;
+        while day < end {
+            for (s, installed_on) in &installed {
+                if *installed_on > day || !chance(&mut rng, 0.5) {
+                    continue;
+                }
+                let mut columns = serde_json::Map::new();
+                let pid: u32 = rng.gen_range(400..60_000);
+                columns.insert("pid".into(), pid.to_string().into());
+                let (name, path) = if laptop.mac {
+                    (
+                        s.name.to_string(),
+                        format!("/Applications/{0}.app/Contents/MacOS/{0}", s.name),
+                    )
+                } else {
+                    (
+                        s.process.to_string(),
+                        format!("C:\\Program Files\\{}\\{}", s.name, s.process),
+                    )
+                };
+                columns.insert("name".into(), name.into());
+                columns.insert("path".into(), path.clone().into());
+                columns.insert("cmdline".into(), path.into());
+                rows.push((at(&mut rng, day), "processes", columns));
+            }
+            day += Duration::days(7);
+        }
+
+        rows.sort_by_key(|r| r.0);
+        let mut line = Vec::with_capacity(512);
+        let count = rows.len() as u64;
+        for (i, (time, table, columns)) in rows.into_iter().enumerate() {
+            let result = OsqueryResult {
+                name: match table {
+                    "programs" => "pack_inventory_programs",
+                    "apps" => "pack_inventory_apps",
+                    "usb_devices" => "pack_hardware_usb_devices",
+                    _ => "pack_process_processes",
+                },
+                host_identifier: &laptop.hostname,
+                calendar_time: time.format("%a %b %e %H:%M:%S %Y UTC").to_string(),
+                unix_time: time.timestamp(),
+                epoch: 0,
+                counter: i as u32,
+                numerics: false,
+                decorations: OsqueryDecorations {
+                    hostname: &laptop.hostname,
+                    username,
+                    serial: &laptop.serial,
+                },
+                columns,
+                action: "added",
+            };
+            line.clear();
+            serde_json::to_writer(&mut line, &result)
+                .map_err(SynthError::json(&self.dir.join(OSQUERY_FILE)))?;
+            line.push(b'\n');
+            self.osquery
+                .write_all(&line)
+                .map_err(SynthError::io(&self.dir.join(OSQUERY_FILE)))?;
+        }
+        Ok(count)
+    }
+
+    fn shipment(&mut self, world: &World, p: &Person, laptop: &Laptop) -> Result<u64, SynthError> {
+        let config = world.config();
+        let mut rng = stream(config.seed, Stream::Shipping, p.index as u64);
+        let plan = world.plan();
+        let data = Data::get();
+        let mut address = p.address.clone();
+        let mut changed = false;
+        if let Label::Operator { ring } = p.label {
+            if p.has_signal(Signal::LaptopFarmShipping) {
+                if let Some(f) = plan
+                    .rings
+                    .get(ring as usize)
+                    .and_then(|r| r.facilitator)
+                    .and_then(|f| plan.facilitators.get(f as usize))
+                {
+                    changed = address != f.address;
+                    address = f.address.clone();
+                }
+            } else if p.has_signal(Signal::ShippingAddressChange) {
+                let country = data.country(p.country);
+                let city = &country.cities[rng.gen_range(0..country.cities.len())];
+                address = ident::address(&mut rng, country, city);
+                changed = true;
+            }
+        } else if matches!(
+            p.label,
+            Label::HardNegative {
+                category: HardNegative::DigitalNomad,
+                ..
+            }
+        ) && chance(&mut rng, 0.3)
+        {
+            // Shipped to a relative's address while travelling.
+            let country = data.country(p.country);
+            let city = &country.cities[rng.gen_range(0..country.cities.len())];
+            address = ident::address(&mut rng, country, city);
+            changed = true;
+        }
+        let email = p.work_email.clone().unwrap_or_default();
+        let carrier = pick(&mut rng, &["UPS", "FedEx", "DHL Express"]);
+        let tracking = match *carrier {
+            "UPS" => format!(
+                "1Z{}",
+                ident::pattern(&mut rng, "@@@###########").to_uppercase()
+            ),
+            "FedEx" => ident::pattern(&mut rng, "############"),
+            _ => ident::pattern(&mut rng, "##########"),
+        };
+        let path = self.dir.join(SHIPPING_FILE);
+        self.shipping
+            .write_record([
+                p.id.as_str(),
+                email.as_str(),
+                &laptop.ship_date.to_string(),
+                &address,
+                p.country_name,
+                &laptop.asset_tag,
+                &laptop.serial,
+                laptop.model,
+                carrier,
+                &tracking,
+                if changed { "true" } else { "false" },
+            ])
+            .map_err(SynthError::csv(&path))?;
+        Ok(1)
+    }
+
+    fn payroll(&mut self, world: &World, p: &Person) -> Result<u64, SynthError> {
+        let config = world.config();
+        let mut rng = stream(config.seed, Stream::Payroll, p.index as u64);
+        let data = Data::get();
+        let tz: Tz = p.timezone.parse().unwrap_or(Tz::UTC);
+        let start = config.start_date();
+        let initial_day = p.started_on.unwrap_or(start);
+        let email = p.work_email.clone().unwrap_or_else(|| p.emails[0].clone());
+        let mut rows: Vec<(NaiveDate, &str, String, String, String)> = vec![(
+            initial_day,
+            "initial",
+            p.payout_provider.clone(),
+            p.payout_account.clone(),
+            account_country(&p.payout_provider, &p.payout_account, p.country),
+        )];
+        let category = match p.label {
+            Label::HardNegative { category, .. } => Some(category),
+            _ => None,
+        };
+        let changes = if p.has_signal(Signal::FrequentPayoutChanges) {
+            rng.gen_range(3..6)
+        } else if category == Some(HardNegative::ChangedBanks) {
+            rng.gen_range(1..3)
+        } else {
+            usize::from(chance(&mut rng, 0.03))
+        };
+        let country = data.country(p.country);
+        for _ in 0..changes {
+            let day = start + Duration::days(rng.gen_range(0..i64::from(config.days.max(1))));
+            let (provider, account) = if p.is_operator() && chance(&mut rng, 0.5) {
+                (
+                    "Payoneer".to_string(),
+                    format!(
+                        "pay{}{}@gmail.com",
+                        ident::ascii_fold(&p.last_name),
+                        rng.gen_range(10..99)
+                    ),
+                )
+            } else if chance(&mut rng, 0.3) {
+                ("Wise".to_string(), ident::iban(&mut rng, "BE"))
+            } else {
+                (
+                    pick(&mut rng, &country.banks).clone(),
+                    ident::bank_account(&mut rng, &country.account),
+                )
+            };
+            let acc_country = account_country(&provider, &account, p.country);
+            rows.push((
+                day.max(initial_day),
+                "update",
+                provider,
+                account,
+                acc_country,
+            ));
+        }
+        rows.sort_by_key(|r| r.0);
+        let path = self.dir.join(PAYROLL_FILE);
+        for (day, change, provider, account, acc_country) in &rows {
+            let effective = local_instant(tz, *day, 0.0)
+                .map(|t| t.with_timezone(&tz).to_rfc3339())
+                .unwrap_or_else(|| day.to_string());
+            let method = payout_method(provider);
+            self.payroll
+                .write_record([
+                    p.id.as_str(),
+                    email.as_str(),
+                    &effective,
+                    change,
+                    method,
+                    provider,
+                    account,
+                    acc_country,
+                ])
+                .map_err(SynthError::csv(&path))?;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+/// `bank`, `payment_service` or `crypto`.
+fn payout_method(provider: &str) -> &'static str {
+    match provider.to_ascii_lowercase().as_str() {
+        "payoneer" | "wise" => "payment_service",
+        "usdt" => "crypto",
+        _ => "bank",
+    }
+}
+
+/// The country of a payout account: an IBAN's prefix, Wise's Belgian IBANs, else the person's country.
+fn account_country(provider: &str, account: &str, home: &str) -> String {
+    if payout_method(provider) == "crypto" {
+        return String::new();
+    }
+    let compact: String = account.chars().filter(|c| !c.is_whitespace()).collect();
+    let head = compact.get(..2).unwrap_or("");
+    if compact.len() > 14
+        && head.chars().all(|c| c.is_ascii_uppercase())
+        && compact[2..4].chars().all(|c| c.is_ascii_digit())
+    {
+        return head.to_string();
+    }
+    match payout_method(provider) {
+        "payment_service" if provider.eq_ignore_ascii_case("payoneer") => "US".into(),
+        _ => home.to_string(),
+    }
+}
+
+/// The laptop a subject with an account gets.
+struct Laptop {
+    shipped: bool,
+    mac: bool,
+    hostname: String,
+    serial: String,
+    asset_tag: String,
+    model: &'static str,
+    ship_date: NaiveDate,
+    user_agent: (&'static str, &'static str, &'static str),
+}
+
+const UA_WINDOWS: (&str, &str, &str) = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+    "Windows 10",
+    "CHROME",
+);
+const UA_MAC: (&str, &str, &str) = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+    "Mac OS X",
+    "CHROME",
+);
+const UA_MAC_SAFARI: (&str, &str, &str) = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15",
+    "Mac OS X",
+    "SAFARI",
+);
+
+impl Laptop {
+    fn of(config: &WorldConfig, p: &Person) -> Laptop {
+        let mut rng = stream(config.seed, Stream::Endpoint, 1 << 40 | p.index as u64);
+        let mac = chance(&mut rng, 0.55);
+        let started = p.started_on.unwrap_or(config.start_date());
+        let n = mix(config.seed ^ p.index as u64);
+        let serial = if mac {
+            ident::pattern(&mut rng, "C02@#@@#@@#@").to_uppercase()
+        } else {
+            ident::pattern(&mut rng, "PF#@@#@#")
+        };
+        Laptop {
+            shipped: p.kind != "marketplace_account",
+            mac,
+            hostname: format!("NWL-{}-{:06}", if mac { "MAC" } else { "WIN" }, p.index + 1),
+            serial,
+            asset_tag: format!("A{:08}", n % 100_000_000),
+            model: if mac {
+                "MacBook Pro 14-inch (M3)"
+            } else {
+                "Lenovo ThinkPad T14 Gen 4"
+            },
+            ship_date: started - Duration::days(rng.gen_range(3..10)),
+            user_agent: if mac {
+                if chance(&mut rng, 0.3) {
+                    UA_MAC_SAFARI
+                } else {
+                    UA_MAC
+                }
+            } else {
+                UA_WINDOWS
+            },
+        }
+    }
+}
+
+/// A digital nomad's trips: (first day, end day, address there, time zone there).
+fn nomad_trips(rng: &mut SynthRng, config: &WorldConfig) -> Vec<(u32, u32, Ipv4Addr, Tz)> {
+    const PLACES: &[(&str, Tz)] = &[
+        ("TH", chrono_tz::Asia::Bangkok),
+        ("PT", chrono_tz::Europe::Lisbon),
+        ("MX", chrono_tz::America::Mexico_City),
+        ("ES", chrono_tz::Europe::Madrid),
+        ("ID", chrono_tz::Asia::Jakarta),
+        ("JP", chrono_tz::Asia::Tokyo),
+        ("VN", chrono_tz::Asia::Ho_Chi_Minh),
+        ("IT", chrono_tz::Europe::Rome),
+        ("BR", chrono_tz::America::Sao_Paulo),
+        ("KR", chrono_tz::Asia::Seoul),
+    ];
+    let mut trips = Vec::new();
+    let mut day = rng.gen_range(0..10);
+    while day + 5 < config.days {
+        let len = rng.gen_range(5..21);
+        let (cc, tz) = PLACES[rng.gen_range(0..PLACES.len())];
+        let ip = address_in(rng, "residential", Some(cc)).0;
+        trips.push((day, (day + len).min(config.days), ip, tz));
+        day += len + rng.gen_range(7..25);
+    }
+    trips
+}
+
+/// The UTC instant of `hour` (fractional, may exceed 24) on `date` in `tz`; `None` in a DST gap.
+fn local_instant(tz: Tz, date: NaiveDate, hour: f64) -> Option<DateTime<Utc>> {
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    let local = midnight + Duration::milliseconds((hour * 3_600_000.0) as i64);
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A UUID v4-shaped identifier from the stream.
+fn uuid(rng: &mut SynthRng) -> String {
+    let mut b: [u8; 16] = rng.r#gen();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// An Okta user id (`00u` and 17 letters and digits), stable per subject.
+fn okta_user_id(config: &WorldConfig, index: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut x = u128::from(mix(config.seed ^ 0x0u64.wrapping_add(index as u64)))
+        | (u128::from(mix(index as u64 ^ 0x5eed)) << 64);
+    let mut id = String::from("00u");
+    for _ in 0..17 {
+        id.push(char::from(ALPHABET[(x % 62) as usize]));
+        x /= 62;
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_ranges_cover_every_country_and_kind() {
+        let data = Data::get();
+        for c in &data.countries {
+            assert!(
+                ranges()
+                    .iter()
+                    .any(|r| r.kind == "residential" && r.country == c.code),
+                "no residential range for {}",
+                c.code
+            );
+        }
+        for kind in ["vpn", "hosting", "astrill", "dprk"] {
+            assert!(ranges().iter().any(|r| r.kind == kind), "{kind}");
+        }
+        let astrill: Vec<_> = ranges().iter().filter(|r| r.kind == "astrill").collect();
+        assert!(
+            astrill
+                .iter()
+                .any(|r| Ipv4Addr::from(r.first).to_string() == "142.214.202.2")
+        );
+        assert!(
+            ranges()
+                .iter()
+                .any(|r| r.kind == "dprk" && Ipv4Addr::from(r.first).octets()[..2] == [175, 45])
+        );
+    }
+
+    #[test]
+    fn local_instants_follow_the_zone() {
+        let tz: Tz = "Asia/Pyongyang".parse().unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+        let t = local_instant(tz, d, 9.0).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-03-04T00:00:00+00:00");
+        // A DST gap in New York has no 02:30.
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        assert!(local_instant(ny, gap, 2.5).is_none());
+        assert!(local_instant(ny, gap, 3.5).is_some());
+    }
+
+    #[test]
+    fn account_countries() {
+        let check = |provider: &str, account: &str, expect: &str| {
+            assert_eq!(
+                account_country(provider, account, "US"),
+                expect,
+                "{account}"
+            );
+        };
+        check("Wise", "BE54 1549 2606 2730 5539", "BE");
+        check("Payoneer", "a@b.com", "US");
+        check("USDT", "TA3941uFAvmVibSkQ6fMJXxmaSNovX86mz", "");
+        check("Chase", "011326391-3946513697", "US");
     }
 }

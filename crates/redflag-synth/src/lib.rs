@@ -40,6 +40,7 @@ mod events;
 mod ident;
 mod person;
 mod plan;
+mod resume;
 mod rng;
 mod truth;
 mod world;

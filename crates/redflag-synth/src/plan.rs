@@ -43,7 +43,6 @@ pub(crate) enum WorkMode {
 
 /// One operator's ring.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the event writers (next step)
 pub(crate) struct RingPlan {
     pub id: u32,
     pub strength: Strength,
@@ -66,11 +65,7 @@ pub(crate) struct RingPlan {
 
 /// A family, office or cohort of hard negatives.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the event writers (next step)
 pub(crate) struct GroupPlan {
-    pub id: u32,
-    pub category: HardNegative,
-    pub members: Vec<u32>,
     pub country: &'static str,
     pub city: usize,
     pub seed: u64,
@@ -78,11 +73,9 @@ pub(crate) struct GroupPlan {
 
 /// A facilitator running a laptop farm.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the event writers (next step)
 pub(crate) struct FacilitatorPlan {
     pub id: u32,
     pub country: &'static str,
-    pub city: usize,
     pub address: String,
     pub rings: Vec<u32>,
 }
@@ -203,7 +196,6 @@ impl Plan {
             plan.facilitators.push(FacilitatorPlan {
                 id: f as u32,
                 country: "US",
-                city,
                 address,
                 rings: Vec::new(),
             });
@@ -252,7 +244,6 @@ impl Plan {
                     &mut rng,
                     &c.cities.iter().map(|c| c.weight).collect::<Vec<_>>(),
                 );
-                let mut members = Vec::with_capacity(size);
                 for _ in 0..size {
                     let i = take(&mut rng, &plan.special);
                     plan.special.insert(
@@ -262,13 +253,9 @@ impl Plan {
                             group: Some(id),
                         },
                     );
-                    members.push(i);
                 }
                 placed += size;
                 plan.groups.push(GroupPlan {
-                    id,
-                    category,
-                    members,
                     country,
                     city,
                     seed,

@@ -10,7 +10,6 @@ pub(crate) type SynthRng = ChaCha8Rng;
 
 /// Stream labels: one per purpose, so adding draws to one purpose never shifts another's values.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // event streams are used by the event writers (next step)
 pub(crate) enum Stream {
     Plan = 1,
     Person = 2,

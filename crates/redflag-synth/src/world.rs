@@ -112,6 +112,11 @@ impl World {
         &self.config
     }
 
+    /// The plan of special subjects (crate-internal).
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
     /// Number of subjects.
     pub fn len(&self) -> usize {
         self.config.subjects

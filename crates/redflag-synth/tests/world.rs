@@ -199,3 +199,129 @@ fn name_origin_does_not_single_out_operators() {
         "operators' names come from {operator_origins:?}"
     );
 }
+
+#[test]
+fn event_files_follow_their_schemas_and_carry_the_planted_signals() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = WorldConfig {
+        subjects: 600,
+        days: 21,
+        rings_per_10k: 200.0,
+        ..small(6)
+    };
+    let written = generate(&config).write_to(dir.path()).unwrap();
+    let truth = truth_of(dir.path());
+    let mut people = csv::Reader::from_path(written.path("people.csv")).unwrap();
+    let headers = people.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id_col, work_col) = (col("id"), col("work_email"));
+    let mut login_to_id = BTreeMap::new();
+    for row in people.records() {
+        let row = row.unwrap();
+        if !row[work_col].is_empty() {
+            login_to_id.insert(row[work_col].to_string(), row[id_col].to_string());
+        }
+    }
+
+    // Okta: the LogEvent fields connectors read, every actor a known login.
+    let okta = std::fs::read_to_string(written.path("okta_system_log.ndjson")).unwrap();
+    let mut okta_ids = BTreeSet::new();
+    let mut lines = 0;
+    for line in okta.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(e["eventType"], "user.session.start");
+        assert!(e["uuid"].as_str().unwrap().len() == 36);
+        chrono::DateTime::parse_from_rfc3339(e["published"].as_str().unwrap()).unwrap();
+        let ip: std::net::IpAddr = e["client"]["ipAddress"].as_str().unwrap().parse().unwrap();
+        assert!(!ip.is_unspecified());
+        assert!(e["client"]["userAgent"]["rawUserAgent"].as_str().is_some());
+        assert!(
+            e["client"]["geographicalContext"]["country"]
+                .as_str()
+                .is_some()
+        );
+        assert!(matches!(
+            e["outcome"]["result"].as_str(),
+            Some("SUCCESS" | "FAILURE")
+        ));
+        let login = e["actor"]["alternateId"].as_str().unwrap();
+        okta_ids.insert(login_to_id[login].clone());
+        lines += 1;
+    }
+    assert_eq!(Some(lines), written.records("okta_system_log.ndjson"));
+
+    // osquery: event-format results; planted IP-KVMs appear on the planted hosts.
+    let osq = std::fs::read_to_string(written.path("osquery_results.ndjson")).unwrap();
+    let mut kvm_users = BTreeSet::new();
+    for line in osq.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        for key in [
+            "name",
+            "hostIdentifier",
+            "calendarTime",
+            "unixTime",
+            "columns",
+            "action",
+        ] {
+            assert!(!r[key].is_null(), "{key} missing in {line}");
+        }
+        if r["columns"]["vendor_id"] == "1d6b"
+            && r["columns"]["model"] != "Multifunction Composite Gadget"
+        {
+            kvm_users.insert(r["decorations"]["username"].as_str().unwrap().to_string());
+        }
+    }
+    let planted_kvm: BTreeSet<String> = truth
+        .operators
+        .iter()
+        .filter(|o| {
+            o.signals
+                .iter()
+                .any(|s| s.signal == redflag_synth::Signal::IpKvmDevice)
+        })
+        .map(|o| o.id.clone())
+        .collect();
+    let kvm_ids: BTreeSet<String> = login_to_id
+        .iter()
+        .filter(|(login, _)| kvm_users.contains(login.split('@').next().unwrap()))
+        .map(|(_, id)| id.clone())
+        .collect();
+    assert_eq!(
+        kvm_ids, planted_kvm,
+        "IP-KVM devices only and always on planted hosts"
+    );
+
+    // Payroll and shipping: CSV with the expected columns and known subjects.
+    for (file, columns) in [
+        (
+            "payroll_changes.csv",
+            &[
+                "employee_id",
+                "effective_date",
+                "method",
+                "provider",
+                "account",
+            ][..],
+        ),
+        (
+            "laptop_shipments.csv",
+            &["employee_id", "ship_date", "address", "serial", "asset_tag"][..],
+        ),
+    ] {
+        let mut r = csv::Reader::from_path(written.path(file)).unwrap();
+        let h = r.headers().unwrap().clone();
+        for c in columns {
+            assert!(h.iter().any(|x| x == *c), "{file} lacks {c}");
+        }
+        assert!(r.records().count() > 0, "{file} is empty");
+    }
+    // Every operator persona with a resume-reuse signal has a resume file.
+    for o in &truth.operators {
+        if o.signals
+            .iter()
+            .any(|s| s.signal == redflag_synth::Signal::ReusedResume)
+        {
+            assert!(written.path(&format!("resumes/{}.txt", o.id)).exists());
+        }
+    }
+}
