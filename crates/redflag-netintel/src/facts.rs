@@ -457,6 +457,54 @@ pub fn subject_facts(
         "tz.activity_event_count",
         FactValue::Int(activity.len() as i64),
     ));
+    // Offsets the sources recorded with the times (git author dates carry the author's clock). Zero is
+    // left out: most systems write UTC, which says nothing about the person.
+    let recorded: Vec<&&Event> = own
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::SignIn(_) | EventKind::Activity { .. }))
+        .filter(|e| e.utc_offset_seconds != 0)
+        .collect();
+    facts.push(fact(
+        "tz.recorded_offset_event_count",
+        FactValue::Int(recorded.len() as i64),
+    ));
+    if !recorded.is_empty() {
+        let hours: BTreeSet<i64> = recorded
+            .iter()
+            .map(|e| (f64::from(e.utc_offset_seconds) / 3600.0).round() as i64)
+            .collect();
+        facts.push(fact(
+            "tz.recorded_offset_hours",
+            FactValue::IntList(hours.into_iter().collect()),
+        ));
+        if let Some(zone) = subject.claimed.timezone {
+            let off: Vec<&&&Event> = recorded
+                .iter()
+                .filter(|e| {
+                    let claimed = offset_hours(&zone, e.time);
+                    tz::circular_hours(f64::from(e.utc_offset_seconds) / 3600.0, claimed) >= 3.0
+                })
+                .collect();
+            let mut f = fact(
+                "tz.recorded_offset_mismatch_share",
+                FactValue::Float(round3(off.len() as f64 / recorded.len() as f64)),
+            )
+            .with_evidence(Evidence::new("claimed time zone", zone.name()));
+            for e in off.iter().take(max_ev) {
+                f = f.with_evidence(Evidence {
+                    label: format!("{} recorded with offset", e.kind.name()),
+                    value: format!(
+                        "{} {:+.1} h",
+                        e.time.format("%Y-%m-%dT%H:%MZ"),
+                        f64::from(e.utc_offset_seconds) / 3600.0
+                    ),
+                    source: Some(e.provenance.clone()),
+                });
+            }
+            facts.push(f);
+        }
+    }
+
     // Always written (false without a declaration), so rules can require `!tz.declared_night_shift`.
     let shift = declared_shift(subject);
     let mut f = fact(
@@ -730,6 +778,24 @@ pub fn fact_specs() -> Vec<FactSpec> {
             Bool,
             "The subject's record declares a night shift (`shift`/`work_shift` column containing `night`); false when it declares none.",
             "false"
+        ),
+        spec!(
+            "tz.recorded_offset_event_count",
+            Int,
+            "Sign-ins and work events whose source recorded a non-zero UTC offset with the time (git author dates).",
+            "80"
+        ),
+        spec!(
+            "tz.recorded_offset_hours",
+            IntList,
+            "The distinct non-zero UTC offsets (hours) recorded with the subject's events.",
+            "9"
+        ),
+        spec!(
+            "tz.recorded_offset_mismatch_share",
+            Float,
+            "Share of those events whose recorded offset is 3 or more hours from the claimed zone's offset at that time.",
+            "0.95"
         ),
         spec!(
             "net.shared_egress_subjects",

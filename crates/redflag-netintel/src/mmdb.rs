@@ -111,7 +111,7 @@ struct Raw<'a> {
     #[serde(borrow, default)]
     city: Option<NamedField<'a>>,
     #[serde(borrow, default)]
-    subdivisions: Option<Vec<Named<'a>>>,
+    subdivisions: Option<FirstName<'a>>,
     #[serde(borrow, default)]
     state1: Option<&'a str>,
     #[serde(borrow, default)]
@@ -162,8 +162,7 @@ impl<'a> Raw<'a> {
             country: nested_country.or(self.country_code),
             region: self
                 .subdivisions
-                .and_then(|s| s.into_iter().next())
-                .and_then(|s| s.names.and_then(|n| n.en))
+                .and_then(|s| s.0)
                 .or(self.state1)
                 .or(self.region),
             city: self.city.and_then(|c| c.0),
@@ -196,6 +195,30 @@ struct Named<'a> {
 struct Names<'a> {
     #[serde(borrow, default)]
     en: Option<&'a str>,
+}
+
+/// The English name of the first element of a list of named places (`subdivisions`), read without
+/// collecting the list.
+struct FirstName<'a>(Option<&'a str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FirstName<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FirstName<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of named places")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let first = seq
+                    .next_element::<Named<'de>>()?
+                    .and_then(|n| n.names.and_then(|n| n.en));
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FirstName(first))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
 }
 
 /// `country` is a map with `iso_code` (MaxMind, DB-IP) or a country name (IPinfo).

@@ -318,6 +318,15 @@ impl Timeline {
         });
     }
 
+    /// Sets the recorded UTC offset of every work event (git author dates carry the author's clock).
+    fn commits_recorded_at(&mut self, hours: i32) {
+        for e in &mut self.events {
+            if matches!(e.kind, EventKind::Activity { .. }) {
+                e.utc_offset_seconds = hours * 3600;
+            }
+        }
+    }
+
     /// Ten weekdays (Feb 2026, before US daylight time) of work from `start` for `hours` UTC hours: a
     /// sign-in at the start from `addrs[day % len]`, commits every 40 minutes.
     fn workdays(&mut self, start_utc: i64, hours: i64, addrs: &[&str]) {
@@ -595,7 +604,7 @@ fn network_rules_load_and_pass_their_own_tests() {
     let registry = registry();
     let pack = network_pack(&registry);
     assert!(pack.errors().is_empty(), "{:#?}", pack.errors());
-    assert!(pack.len() >= 12, "{}", pack.len());
+    assert!(pack.len() >= 13, "{}", pack.len());
     let report = redflag_rules::run_tests(&pack);
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "{failures:#?}");
@@ -654,4 +663,35 @@ fn rules_fire_on_the_covert_worker_and_stay_quiet_on_hard_negatives() {
     let mut vpn_home = Timeline::new("vpn-2", "US", "America/Los_Angeles");
     vpn_home.workdays(17, 9, &[US_HOME, MULLVAD]);
     assert_eq!(fired(&pack, &vpn_home, &intel), Vec::<String>::new());
+}
+
+#[test]
+fn recorded_commit_offsets_compare_with_the_claimed_zone() {
+    let intel = builtin();
+    let registry = registry();
+    let pack = network_pack(&registry);
+    // Commits written on a Korea-time clock by someone claiming Pacific time.
+    let mut covert = Timeline::new("clock-1", "US", "America/Los_Angeles");
+    covert.workdays(0, 9, &[US_HOME]);
+    covert.commits_recorded_at(9);
+    let f = covert.facts(&intel);
+    assert_eq!(float(&f, "tz.recorded_offset_mismatch_share"), 1.0);
+    assert_eq!(
+        f.get("tz.recorded_offset_hours"),
+        Some(&FactValue::IntList(vec![9]))
+    );
+    assert!(fired(&pack, &covert, &intel).contains(&"RF-NET-013".to_string()));
+    // The same clock, honestly set to Pacific time: nothing.
+    let mut honest = Timeline::new("clock-2", "US", "America/Los_Angeles");
+    honest.workdays(17, 9, &[US_HOME]);
+    honest.commits_recorded_at(-8);
+    let f = honest.facts(&intel);
+    assert_eq!(float(&f, "tz.recorded_offset_mismatch_share"), 0.0);
+    assert!(fired(&pack, &honest, &intel).is_empty());
+    // Sources that write UTC say nothing.
+    let mut utc = Timeline::new("clock-3", "US", "America/Los_Angeles");
+    utc.workdays(17, 9, &[US_HOME]);
+    let f = utc.facts(&intel);
+    assert_eq!(int(&f, "tz.recorded_offset_event_count"), 0);
+    assert!(!f.contains_key("tz.recorded_offset_mismatch_share"));
 }
