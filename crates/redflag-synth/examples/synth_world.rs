@@ -1,4 +1,5 @@
-//! Writes a world: `cargo run --release -p redflag-synth --example synth_world -- DIR [SUBJECTS] [SEED]`.
+//! Writes a world: `cargo run --release -p redflag-synth --example synth_world -- DIR [SUBJECTS] [SEED]
+//! [people-only]`.
 
 use std::time::Instant;
 
@@ -13,6 +14,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(seed) = args.next() {
         config.seed = seed.parse()?;
+    }
+    if args.next().as_deref() == Some("people-only") {
+        config.events = false;
     }
     let started = Instant::now();
     let world = generate(&config);
