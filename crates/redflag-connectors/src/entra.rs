@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 
 use redflag_model::{
-    CountryCode, DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, SignIn, SignInOutcome,
+    DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, SignIn, SignInOutcome,
 };
 use serde::Deserialize;
 
@@ -163,7 +163,7 @@ fn event(
                 .location
                 .as_ref()
                 .and_then(|l| l.country.as_deref())
-                .and_then(|c| CountryCode::parse(c).ok()),
+                .and_then(crate::reader::country),
         }),
         identifiers,
         subject: None,

@@ -8,9 +8,12 @@
 //! **Design decision:** connectors only translate. They do not look anything up, score, or store: the
 //! same reader serves the CLI, the HTTP API and the background workers, and stays testable on fixtures.
 //!
-//! Connectors so far:
-//! - [`people`]: ATS / HRIS people exports in CSV with a header row, through a [`people::PeopleMapping`]
-//!   from column names to fields (a generic mapping recognises common header names).
+//! Connectors: [`people`] (ATS / HRIS CSV through a [`people::PeopleMapping`]); sign-ins from [`okta`]
+//! (System Log arrays and NDJSON), [`entra`] (Graph `signIns` pages and Azure Monitor exports) and
+//! [`google`] (Reports API login, Drive and token activities); endpoint rows from [`osquery`] result logs;
+//! developer activity from [`github`] REST API JSON and audit logs. The JSON readers share
+//! [`framing::JsonFramer`] (NDJSON, arrays, API pages, bounded memory) and [`JsonEventReader`], which
+//! gives counts, rejects with line and field, wrong-format refusal and a resumable [`Checkpoint`].
 //!
 //! ```
 //! use redflag_connectors::people::{PeopleMapping, PeopleReader};

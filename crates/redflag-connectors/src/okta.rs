@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Read;
 
-use redflag_model::{CountryCode, Event, EventId, EventKind, Identifier, SignIn, SignInOutcome};
+use redflag_model::{Event, EventId, EventKind, Identifier, SignIn, SignInOutcome};
 use serde::Deserialize;
 
 use crate::framing::Checkpoint;
@@ -204,7 +204,7 @@ impl JsonFormat for OktaFormat {
                     provider_country: client
                         .and_then(|c| c.geo.as_ref())
                         .and_then(|g| g.country.as_deref())
-                        .and_then(|c| CountryCode::parse(c).ok()),
+                        .and_then(crate::reader::country),
                 })
             }
             Translate::Activity(action) => EventKind::Activity {

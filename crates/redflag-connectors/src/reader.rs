@@ -322,3 +322,25 @@ impl<R: Read, F: JsonFormat> Iterator for JsonEventReader<R, F> {
         }
     }
 }
+
+thread_local! {
+    static COUNTRIES: std::cell::RefCell<std::collections::HashMap<String, Option<redflag_model::CountryCode>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// A provider's country name or code as a [`redflag_model::CountryCode`], memoised per thread (the
+/// model's parser scans its alias table; sign-in logs repeat a few hundred names millions of times).
+pub fn country(name: &str) -> Option<redflag_model::CountryCode> {
+    COUNTRIES.with(|cache| {
+        if let Some(hit) = cache.borrow().get(name) {
+            return *hit;
+        }
+        let parsed = redflag_model::CountryCode::parse(name).ok();
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache.insert(name.to_string(), parsed);
+        parsed
+    })
+}
