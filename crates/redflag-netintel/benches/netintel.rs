@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use redflag_model::{ClaimedAttributes, CountryCode, PersonName, Subject, SubjectKind};
 use redflag_model::{Event, EventId, EventKind, Provenance, SignIn, SignInOutcome, SubjectId};
-use redflag_netintel::{NetIntel, enrich_sign_ins};
+use redflag_netintel::{NetConfig, NetIntel, enrich_sign_ins, subject_facts};
 
 /// Deterministic pseudo-random public-looking IPv4 addresses (xorshift).
 fn addresses(n: usize) -> Vec<IpAddr> {
@@ -106,6 +108,40 @@ fn bench(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("sign_ins_1m_builtin", |b| {
         b.iter(|| black_box(enrich_sign_ins(&intel, &evs).len()))
+    });
+    // End to end per subject: 1M sign-ins of 10,000 subjects (100 each), grouped, then every net.* and
+    // tz.* fact, subjects in parallel.
+    let mut by_subject: Vec<Vec<Event>> = vec![Vec::new(); 10_000];
+    for e in &evs {
+        let i: usize = e.subject.as_ref().unwrap().as_str()[2..].parse().unwrap();
+        by_subject[i].push(e.clone());
+    }
+    let subjects: Vec<Subject> = (0..10_000)
+        .map(|i| Subject {
+            id: SubjectId::from_stored(format!("s:{i}")),
+            kind: SubjectKind::Employee,
+            name: PersonName::new(Some("Bench Person"), None, None).unwrap(),
+            claimed: ClaimedAttributes {
+                country: Some(CountryCode::parse("US").unwrap()),
+                timezone: Some(redflag_model::parse_timezone("America/Chicago").unwrap()),
+                ..Default::default()
+            },
+            role: None,
+            identifiers: Vec::new(),
+            attributes: Default::default(),
+            provenance: Provenance::at_line("bench", "people.csv", i + 2),
+        })
+        .collect();
+    let config = NetConfig::default();
+    g.bench_function("subject_facts_1m_events_10k_subjects", |b| {
+        b.iter(|| {
+            let n: usize = subjects
+                .par_iter()
+                .zip(by_subject.par_iter())
+                .map(|(s, evs)| subject_facts(&intel, s, evs, &config).len())
+                .sum();
+            black_box(n)
+        })
     });
     g.finish();
 }
