@@ -28,7 +28,9 @@ struct Tally {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).ok_or("usage: evaluate EVAL_SET.jsonl [threshold]")?;
+    let path = args
+        .get(1)
+        .ok_or("usage: evaluate EVAL_SET.jsonl [threshold]")?;
     let mut options = ScreenOptions::default();
     if let Some(t) = args.get(2) {
         options.threshold = t.parse()?;
@@ -50,7 +52,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let row: Row = serde_json::from_str(&line)?;
         // Labels are OFAC SDN entries: positives are screened against that list (the UN list holds the
         // same parties under other ids); negatives against every list.
-        let opts = if row.expect.is_some() { &ofac_only } else { &options };
+        let opts = if row.expect.is_some() {
+            &ofac_only
+        } else {
+            &options
+        };
         let mut query = Query::name(row.query.clone());
         query.kind = row.kind;
         let hits = index.screen(&query, opts)?;
@@ -61,17 +67,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let key = |m: &redflag_watchlist::Match| format!("{}:{}", m.list, m.entity_id);
                 // Rank 1, ties included: two listed parties may bear the very same name.
                 let top = hits.first().map(|m| m.score);
-                if hits.iter().any(|m| Some(m.score) == top && key(m) == *expect) {
+                if hits
+                    .iter()
+                    .any(|m| Some(m.score) == top && key(m) == *expect)
+                {
                     t.rank1 += 1;
                     t.found += 1;
                 } else if hits.iter().any(|m| key(m) == *expect) {
                     t.found += 1;
                     failures.push(format!(
                         "not rank 1: {:?} ({}) expected {expect}, rank 1 {} {:?} {:.3}",
-                        row.query, row.variant, key(&hits[0]), hits[0].entity_name, hits[0].score
+                        row.query,
+                        row.variant,
+                        key(&hits[0]),
+                        hits[0].entity_name,
+                        hits[0].score
                     ));
                 } else {
-                    failures.push(format!("missed: {:?} ({}) expected {expect}", row.query, row.variant));
+                    failures.push(format!(
+                        "missed: {:?} ({}) expected {expect}",
+                        row.query, row.variant
+                    ));
                 }
             }
             None => {
@@ -99,8 +115,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    println!("threshold {:.2}, top-k {}, lists {}\n", options.threshold, options.top_k, index.versions().join(", "));
-    println!("| variant | queries | found (top-k) | rank 1 | false hits above threshold | equal to a listed name |");
+    println!(
+        "threshold {:.2}, top-k {}, lists {}\n",
+        options.threshold,
+        options.top_k,
+        index.versions().join(", ")
+    );
+    println!(
+        "| variant | queries | found (top-k) | rank 1 | false hits above threshold | equal to a listed name |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     let (mut pt, mut pf, mut p1, mut nt, mut nf, mut nc) = (0, 0, 0, 0, 0, 0);
     for (v, t) in &by_variant {
@@ -138,7 +161,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| **all negatives** | {nt} | – | – | {nf} ({:.2} %) | {nc} |",
         100.0 * nf as f64 / nt.max(1) as f64
     );
-    println!("\nNegatives equal to a listed name under romanisation equivalence ({}):\n", collisions.len());
+    println!(
+        "\nNegatives equal to a listed name under romanisation equivalence ({}):\n",
+        collisions.len()
+    );
     for c in &collisions {
         println!("- {c}");
     }

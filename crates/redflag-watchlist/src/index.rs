@@ -197,7 +197,10 @@ impl Match {
             exact_identifier: self.exact_identifier,
             corroborated: self.exact_identifier
                 || self.dob_agrees == Some(true)
-                || self.explanation.iter().any(|e| e.feature == "country" && e.score > 0.0),
+                || self
+                    .explanation
+                    .iter()
+                    .any(|e| e.feature == "country" && e.score > 0.0),
             explanation: self.explanation.iter().map(Explanation::line).collect(),
         }
     }
@@ -717,7 +720,11 @@ fn joined_typo_similarity(a: &str, b: &str) -> f64 {
     }
     let d = strsim::osa_distance(a, b);
     let allowed = if longest >= 12 { 2 } else { 1 };
-    if d <= allowed { 1.0 - d as f64 / longest as f64 } else { 0.0 }
+    if d <= allowed {
+        1.0 - d as f64 / longest as f64
+    } else {
+        0.0
+    }
 }
 
 /// Similarity of two units in [0, 1].
@@ -728,7 +735,11 @@ fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
     let (la, lb) = (a.text.len(), b.text.len());
     if la == 1 || lb == 1 {
         // an initial
-        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] { 0.6 } else { 0.0 };
+        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] {
+            0.6
+        } else {
+            0.0
+        };
     }
     // Korean syllables are a closed set: a letter's difference is another syllable, not a typo.
     if is_syllable(a) && is_syllable(b) {
@@ -780,13 +791,22 @@ fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName
         + penalty(eu, &eused, &n.weights);
     let mut score = if total > 0.0 { matched / total } else { 0.0 };
     parts.sort();
-    let mut detail = parts.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join(" ");
+    let mut detail = parts
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join(" ");
     let unmatched: Vec<&str> = qu
         .iter()
         .zip(&qused)
         .filter(|(_, u)| !**u)
         .map(|(u, _)| u.text.as_str())
-        .chain(eu.iter().zip(&eused).filter(|(_, u)| !**u).map(|(u, _)| u.text.as_str()))
+        .chain(
+            eu.iter()
+                .zip(&eused)
+                .filter(|(_, u)| !**u)
+                .map(|(u, _)| u.text.as_str()),
+        )
         .collect();
     if !unmatched.is_empty() {
         detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
@@ -802,7 +822,11 @@ fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName
         let mut probes: Vec<&str> = qjoined.iter().map(|s| s.trim_start_matches("j:")).collect();
         probes.push(&qj);
         let ej = n.norm.words.concat();
-        let mut targets: Vec<&str> = n.joined.iter().map(|s| s.trim_start_matches("j:")).collect();
+        let mut targets: Vec<&str> = n
+            .joined
+            .iter()
+            .map(|s| s.trim_start_matches("j:"))
+            .collect();
         targets.push(&ej);
         for p in &probes {
             for t in &targets {

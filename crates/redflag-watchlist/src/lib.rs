@@ -40,6 +40,7 @@ mod facts;
 mod index;
 pub mod normalize;
 mod parse;
+mod repository;
 
 pub use builtin::builtin_snapshots;
 pub use compact::write_compact;
@@ -53,3 +54,4 @@ pub use index::{
     DEFAULT_THRESHOLD, DEFAULT_TOP_K, Explanation, Index, Match, Query, ScreenOptions,
 };
 pub use parse::{ListFormat, load_bytes, load_path, load_reader};
+pub use repository::{ImportOutcome, ListOrigin, ListRepository, ListStatus};

@@ -36,9 +36,9 @@ fn labelled_set_meets_targets() {
             Some(expect) => {
                 let hits = index.screen(&q, &ofac).unwrap();
                 let top = hits.first().map(|m| m.score);
-                let ok = hits
-                    .iter()
-                    .any(|m| Some(m.score) == top && format!("{}:{}", m.list, m.entity_id) == *expect);
+                let ok = hits.iter().any(|m| {
+                    Some(m.score) == top && format!("{}:{}", m.list, m.entity_id) == *expect
+                });
                 if row.variant == "typo" {
                     typo += 1;
                     typo_ok += usize::from(ok);
@@ -46,7 +46,10 @@ fn labelled_set_meets_targets() {
                     pos += 1;
                     pos_ok += usize::from(ok);
                     if !ok {
-                        failures.push(format!("{:?} ({}) expected {expect}", row.query, row.variant));
+                        failures.push(format!(
+                            "{:?} ({}) expected {expect}",
+                            row.query, row.variant
+                        ));
                     }
                 }
             }
@@ -63,7 +66,10 @@ fn labelled_set_meets_targets() {
             }
         }
     }
-    assert!(pos > 1500 && neg > 900, "set too small: {pos} positives, {neg} negatives");
+    assert!(
+        pos > 1500 && neg > 900,
+        "set too small: {pos} positives, {neg} negatives"
+    );
     assert_eq!(pos_ok, pos, "positives not at rank 1: {failures:#?}");
     assert!(typo_ok * 100 >= typo * 80, "typo recall {typo_ok}/{typo}");
     assert!(neg_hit * 100 < neg, "false hits {neg_hit}/{neg}");

@@ -40,7 +40,10 @@ fn builtin_lists_are_ofac_sdn_and_un() {
     assert_eq!(lists[1].version, "2025-11-19");
     assert_eq!(lists[1].entity_count, 18367);
     assert_eq!(index().entity_count(), 18367 + 1003);
-    assert_eq!(index().versions(), vec!["un-sc-consolidated@2026-02-27", "us-ofac-sdn@2025-11-19"]);
+    assert_eq!(
+        index().versions(),
+        vec!["un-sc-consolidated@2026-02-27", "us-ofac-sdn@2025-11-19"]
+    );
 }
 
 #[test]

@@ -8,13 +8,27 @@ use redflag_watchlist::{ListFormat, builtin_snapshots, load_path};
 #[test]
 fn un_compact_snapshot_equals_a_fresh_parse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sanctions");
-    let fresh = load_path(&root.join("un-sc-consolidated-2026-02-27.xml.zst"), ListFormat::Auto).unwrap();
+    let fresh = load_path(
+        &root.join("un-sc-consolidated-2026-02-27.xml.zst"),
+        ListFormat::Auto,
+    )
+    .unwrap();
     let builtin = builtin_snapshots().unwrap();
-    let vendored = builtin.iter().find(|s| s.info.id == "un-sc-consolidated").unwrap();
+    let vendored = builtin
+        .iter()
+        .find(|s| s.info.id == "un-sc-consolidated")
+        .unwrap();
     assert_eq!(&fresh, vendored);
     assert_eq!(fresh.info.version, "2026-02-27");
     assert_eq!(fresh.entities.len(), 1003);
-    assert_eq!(fresh.entities.iter().filter(|e| e.programs == ["DPRK"]).count(), 155);
+    assert_eq!(
+        fresh
+            .entities
+            .iter()
+            .filter(|e| e.programs == ["DPRK"])
+            .count(),
+        155
+    );
 }
 
 #[test]
