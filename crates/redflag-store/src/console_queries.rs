@@ -334,17 +334,6 @@ impl Store {
             .collect()
     }
 
-    /// One subject's assessment.
-    pub async fn console_assessment(&self, subject: &SubjectId) -> Result<Option<Assessment>> {
-        let row =
-            sqlx::query("SELECT subject_id AS id, body FROM assessments WHERE subject_id = $1")
-                .bind(subject.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(query_err("reading an assessment"))?;
-        row.as_ref().map(|r| decode(r, "assessment")).transpose()
-    }
-
     /// Assessments of several subjects (ring members), in no particular order.
     pub async fn console_assessments_of(&self, subjects: &[SubjectId]) -> Result<Vec<Assessment>> {
         let mut out = Vec::new();
@@ -473,16 +462,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// One ring.
-    pub async fn console_ring(&self, id: &str) -> Result<Option<Ring>> {
-        let row = sqlx::query("SELECT id, body FROM rings WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_err("reading a ring"))?;
-        row.as_ref().map(|r| decode(r, "ring")).transpose()
     }
 
     /// The `limit` highest-scoring rings.
