@@ -1,7 +1,7 @@
 //! The assessment pipeline: runs the engines in the order DESIGN §2 fixes, over one population.
 //!
 //! ```text
-//! subjects + events ─► enrichers (identity, netintel, watchlist; per subject, then population-wide)
+//! subjects + events ─► enrichers (identity, netintel, endpoint, watchlist; per subject, then population-wide)
 //!                   ─► facts ─► rules (findings) ─► scorer ─► assessments
 //! ```
 //!
@@ -100,6 +100,7 @@ pub fn registry() -> Result<FactRegistry, PipelineError> {
     registry.register(redflag_identity::fact_specs())?;
     registry.register(redflag_netintel::fact_specs())?;
     registry.register(redflag_watchlist::fact_specs())?;
+    registry.register(redflag_endpoint::fact_specs())?;
     Ok(registry)
 }
 

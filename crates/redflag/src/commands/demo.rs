@@ -13,6 +13,12 @@ use redflag_synth::WorldConfig;
 use crate::Cli;
 use crate::output::{Format, print_assessments};
 
+/// The event files a synthetic world contains, and the connector that reads each.
+const DEMO_EVENT_FILES: &[(&str, super::ingest::Kind)] = &[
+    ("okta_system_log.ndjson", super::ingest::Kind::Okta),
+    ("osquery_results.ndjson", super::ingest::Kind::Osquery),
+];
+
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -65,12 +71,23 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(cli).await?;
     let rejects_dir = cli.data_dir.join("rejects");
     let people =
-        super::ingest::ingest_people(&store, &written.path("people.csv"), "demo", &rejects_dir)
+        super::ingest::ingest_people(&store, &written.path("people.csv"), &config.system, &rejects_dir)
             .await?;
     eprintln!(
         "ingested {} people ({} rejected)",
         people.accepted, people.rejected
     );
+    for (file, kind) in DEMO_EVENT_FILES {
+        let path = written.path(file);
+        if !path.exists() {
+            continue;
+        }
+        let counts = super::ingest::ingest_events(&store, *kind, &path, &rejects_dir).await?;
+        eprintln!(
+            "ingested {} events from {file} ({} rejected)",
+            counts.accepted, counts.rejected
+        );
+    }
 
     let engines = tokio::task::block_in_place(Engines::builtin)?;
     let summary = super::assess::assess_store(&store, &engines).await?;
