@@ -35,8 +35,11 @@ pub mod github;
 pub mod google;
 pub mod okta;
 pub mod osquery;
+pub mod payroll;
 pub mod people;
 pub mod reader;
+pub mod shipping;
+pub mod table;
 pub mod time;
 
 pub use framing::{Checkpoint, FrameState};
@@ -61,6 +64,14 @@ pub enum ConnectorError {
     #[error("{path}: {reason}")]
     Header {
         /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A column mapping file is unusable.
+    #[error("column mapping {path}: {reason}")]
+    Mapping {
+        /// The mapping file (or built-in name).
         path: String,
         /// What is wrong.
         reason: String,

@@ -1,7 +1,7 @@
 //! Timestamps: every stored time is UTC, with the offset the source wrote kept beside it. A time written
 //! without a zone is refused: guessing the zone would shift every activity-hour fact.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 
 /// Parses an RFC 3339 / ISO 8601 timestamp that carries a zone (`Z` or `±hh:mm`), with `T` or a space
 /// between date and time and any number of fractional digits. Returns the UTC time and the offset in
@@ -30,6 +30,103 @@ fn has_no_zone(text: &str) -> bool {
         && !time_part.ends_with(['Z', 'z'])
         && !time_part.contains('+')
         && !time_part.contains('-')
+}
+
+/// The zone a column mapping declares for times written without one (`UTC`, `+05:30`, `Europe/Rome`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DeclaredZone {
+    /// A fixed offset from UTC.
+    Fixed(FixedOffset),
+    /// An IANA zone (its offset at each instant, daylight saving included).
+    Named(chrono_tz::Tz),
+}
+
+impl DeclaredZone {
+    /// Parses `UTC`/`Z`, a fixed offset (`+02:00`, `-0500`) or an IANA zone name.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+            return Ok(DeclaredZone::Fixed(
+                FixedOffset::east_opt(0).unwrap_or(Utc.fix()),
+            ));
+        }
+        if let Some(sign) = t.chars().next().filter(|c| *c == '+' || *c == '-') {
+            let digits: String = t[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+            let (h, m) = match digits.len() {
+                1 | 2 => (digits.parse::<i32>().ok(), Some(0)),
+                4 => (
+                    digits[..2].parse::<i32>().ok(),
+                    digits[2..].parse::<i32>().ok(),
+                ),
+                _ => (None, None),
+            };
+            let seconds = h
+                .zip(m)
+                .filter(|(h, m)| *h <= 18 && *m < 60)
+                .map(|(h, m)| h * 3600 + m * 60);
+            let seconds =
+                seconds.ok_or_else(|| format!("{text:?} is not a UTC offset such as +02:00"))?;
+            let seconds = if sign == '-' { -seconds } else { seconds };
+            return FixedOffset::east_opt(seconds)
+                .map(DeclaredZone::Fixed)
+                .ok_or_else(|| format!("{text:?} is out of range"));
+        }
+        t.parse::<chrono_tz::Tz>()
+            .map(DeclaredZone::Named)
+            .map_err(|_| {
+                format!("{text:?} is not UTC, an offset such as +02:00, or an IANA time zone")
+            })
+    }
+
+    fn resolve(&self, local: NaiveDateTime) -> Option<(DateTime<Utc>, i32)> {
+        match self {
+            DeclaredZone::Fixed(offset) => offset
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| (t.with_timezone(&Utc), offset.local_minus_utc())),
+            DeclaredZone::Named(tz) => tz
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| (t.with_timezone(&Utc), t.offset().fix().local_minus_utc())),
+        }
+    }
+}
+
+/// Parses a timestamp: one with a zone as [`parse_zoned`] does; one without a zone (or a bare date,
+/// read as local midnight) only when the column mapping declares `zone`, otherwise it is refused.
+pub fn parse_with_zone(
+    input: &str,
+    zone: Option<&DeclaredZone>,
+) -> Result<(DateTime<Utc>, i32), String> {
+    let text = input.trim();
+    let zoned = parse_zoned(text);
+    if zoned.is_ok() {
+        return zoned;
+    }
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()
+        .map(|t| (t, false))
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| (t, true))
+        });
+    match (local, zone) {
+        (Some((local, _)), Some(zone)) => zone
+            .resolve(local)
+            .ok_or_else(|| format!("{text:?} does not exist in the declared time zone")),
+        (Some((_, true)), None) => Err(format!(
+            "date {text:?} has no time zone (declare `timezone:` in the column mapping, e.g. UTC)"
+        )),
+        (Some((_, false)), None) => Err(format!(
+            "timestamp {text:?} has no time zone (expected RFC 3339 with Z or an offset such as +02:00, or declare `timezone:` in the column mapping)"
+        )),
+        (None, _) => zoned,
+    }
 }
 
 /// A UTC time from Unix seconds (a zone-free but unambiguous instant).
@@ -87,6 +184,46 @@ mod tests {
         check("2024-05-01T10:00:00", Err("has no time zone"));
         check("2024-05-01 10:00", Err("has no time zone"));
         check("yesterday", Err("not RFC 3339"));
+        let utc = DeclaredZone::parse("UTC").unwrap();
+        let rome = DeclaredZone::parse("Europe/Rome").unwrap();
+        let ist = DeclaredZone::parse("+05:30").unwrap();
+        let z = |text: &str, zone: Option<&DeclaredZone>| {
+            parse_with_zone(text, zone).map(|(t, o)| (t.to_rfc3339(), o))
+        };
+        assert_eq!(
+            z("2024-03-05", Some(&utc)),
+            Ok(("2024-03-05T00:00:00+00:00".into(), 0))
+        );
+        assert_eq!(
+            z("2024-07-05 09:30", Some(&rome)),
+            Ok(("2024-07-05T07:30:00+00:00".into(), 7200))
+        );
+        assert_eq!(
+            z("2024-01-05T09:30:00", Some(&ist)),
+            Ok(("2024-01-05T04:00:00+00:00".into(), 19800))
+        );
+        // a written zone wins over the declared one
+        assert_eq!(
+            z("2024-01-05T09:30:00Z", Some(&ist)),
+            Ok(("2024-01-05T09:30:00+00:00".into(), 0))
+        );
+        assert!(
+            z("2024-03-05", None)
+                .unwrap_err()
+                .contains("declare `timezone:`")
+        );
+        assert!(
+            z("2024-03-05T10:00:00", None)
+                .unwrap_err()
+                .contains("no time zone")
+        );
+        assert!(
+            z("05/03/2024", Some(&utc))
+                .unwrap_err()
+                .contains("not RFC 3339")
+        );
+        assert!(DeclaredZone::parse("Mars/Olympus").is_err());
+        assert!(DeclaredZone::parse("+25:00").is_err());
         assert_eq!(
             from_unix(1_412_123_850).unwrap().0.to_rfc3339(),
             "2014-10-01T00:37:30+00:00"
