@@ -1,0 +1,508 @@
+//! The comparisons of two records: each gives a level (0 = a side is missing, 1 = different, higher =
+//! closer). Levels are the Fellegi–Sunter comparison vector.
+
+use serde::{Deserialize, Serialize};
+use strsim::jaro_winkler;
+
+use crate::record::{Key, Record, hash_value, keys_of};
+
+/// One comparison of the model. The discriminant orders keys inside a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Comparison {
+    /// Given name(s), folded to ASCII by the watchlist crate's normaliser; Jaro–Winkler levels.
+    GivenName = 0,
+    /// Family name; compared crosswise with the given name too (swapped name order).
+    FamilyName,
+    /// Date of birth.
+    DateOfBirth,
+    /// Home address, normalised.
+    Address,
+    /// Postal code.
+    Postcode,
+    /// City or suburb.
+    City,
+    /// A national id number (attribute `id_number`), one edit allowed.
+    IdNumber,
+    /// Email in provider comparison form.
+    Email,
+    /// Phone in E.164.
+    Phone,
+    /// Payout account or crypto wallet.
+    Payout,
+    /// Device id (serial, host id, MDM id, endpoint host).
+    Device,
+    /// Identity document (keyed hash).
+    Document,
+    /// Photo perceptual hash (Hamming distance).
+    Photo,
+    /// Resume MinHash similarity.
+    Resume,
+    /// Reference contact (email or phone given for a reference).
+    Reference,
+    /// Shipping address of a company device.
+    Shipping,
+    /// Shared egress IP or /24 in overlapping periods (from `ExtraEvidence`).
+    Egress,
+    /// Public profile URL.
+    ProfileUrl,
+}
+
+/// Every comparison, in order.
+pub const COMPARISONS: [Comparison; 18] = [
+    Comparison::GivenName,
+    Comparison::FamilyName,
+    Comparison::DateOfBirth,
+    Comparison::Address,
+    Comparison::Postcode,
+    Comparison::City,
+    Comparison::IdNumber,
+    Comparison::Email,
+    Comparison::Phone,
+    Comparison::Payout,
+    Comparison::Device,
+    Comparison::Document,
+    Comparison::Photo,
+    Comparison::Resume,
+    Comparison::Reference,
+    Comparison::Shipping,
+    Comparison::Egress,
+    Comparison::ProfileUrl,
+];
+
+/// Number of comparisons.
+pub const N_COMP: usize = COMPARISONS.len();
+
+/// Levels of a pair, one per comparison.
+pub type Gamma = [u8; N_COMP];
+
+const NAME_LEVELS: &[&str] = &["null", "different", "similar", "close", "exact"];
+const KEY_LEVELS: &[&str] = &["null", "different", "shared"];
+
+impl Comparison {
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Comparison::GivenName => "given_name",
+            Comparison::FamilyName => "family_name",
+            Comparison::DateOfBirth => "date_of_birth",
+            Comparison::Address => "home_address",
+            Comparison::Postcode => "postcode",
+            Comparison::City => "city",
+            Comparison::IdNumber => "id_number",
+            Comparison::Email => "email",
+            Comparison::Phone => "phone",
+            Comparison::Payout => "payout",
+            Comparison::Device => "device",
+            Comparison::Document => "document",
+            Comparison::Photo => "photo",
+            Comparison::Resume => "resume",
+            Comparison::Reference => "reference",
+            Comparison::Shipping => "shipping_address",
+            Comparison::Egress => "egress",
+            Comparison::ProfileUrl => "profile_url",
+        }
+    }
+
+    /// Names of the levels, index = level.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Comparison::GivenName | Comparison::FamilyName => NAME_LEVELS,
+            Comparison::DateOfBirth => &["null", "different", "same year", "one part off", "exact"],
+            Comparison::Address => &["null", "different", "similar", "exact"],
+            Comparison::Postcode | Comparison::IdNumber => {
+                &["null", "different", "one edit", "exact"]
+            }
+            Comparison::City => &["null", "different", "similar", "exact"],
+            Comparison::Photo => &["null", "different", "near", "same"],
+            Comparison::Resume => &["null", "different", "similar", "near copy"],
+            Comparison::Egress => &["null", "same /24", "same ip"],
+            _ => KEY_LEVELS,
+        }
+    }
+
+    /// The level whose u probability is replaced by the agreed value's frequency (term-frequency
+    /// adjustment), if any.
+    pub fn tf_level(self) -> Option<u8> {
+        match self {
+            Comparison::Resume | Comparison::Egress => None,
+            c => Some((c.levels().len() - 1) as u8),
+        }
+    }
+
+    /// Whether the comparison is evidence that two personas are run by one hand, whatever their names.
+    pub fn is_operator(self) -> bool {
+        (self as u8) >= Comparison::Email as u8
+    }
+
+    /// Whether the comparison is about where the person lives (capped together).
+    pub fn is_location(self) -> bool {
+        matches!(
+            self,
+            Comparison::Address | Comparison::Postcode | Comparison::City
+        )
+    }
+
+    /// Values a household normally shares: down-weighted between subjects at one home address.
+    pub fn household_shared(self) -> bool {
+        matches!(
+            self,
+            Comparison::Phone
+                | Comparison::Payout
+                | Comparison::Shipping
+                | Comparison::Egress
+                | Comparison::Email
+                | Comparison::Device
+        )
+    }
+
+    /// Whether the comparison's values are rare identifiers whose frequency is estimated against
+    /// at least `population_floor` subjects.
+    pub fn floored(self) -> bool {
+        self.is_operator() || self == Comparison::IdNumber
+    }
+
+    /// Parses a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        COMPARISONS.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+fn name_level(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        0
+    } else if a == b {
+        4
+    } else {
+        let s = jaro_winkler(a, b);
+        if s >= 0.92 {
+            3
+        } else if s >= 0.8 {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+fn dob_level(a: Option<u32>, b: Option<u32>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else {
+        return 0;
+    };
+    if a == b {
+        return 4;
+    }
+    let parts = |v: u32| (v / 10_000, (v / 100) % 100, v % 100);
+    let (ya, ma, da) = parts(a);
+    let (yb, mb, db) = parts(b);
+    let same = (ya == yb) as u8 + (ma == mb) as u8 + (da == db) as u8;
+    let swapped = ya == yb && ma == db && da == mb;
+    if same == 2 || swapped || edit_distance_le1(&a.to_string(), &b.to_string()) {
+        3
+    } else if ya == yb {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether two strings are at most one edit apart (substitution, insertion, deletion or adjacent swap).
+pub(crate) fn edit_distance_le1(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        let rest_a = &a[prefix + 1..];
+        let rest_b = &b[prefix + 1..];
+        if rest_a == rest_b {
+            return true;
+        }
+        // adjacent transposition
+        prefix + 1 < la
+            && a[prefix] == b[prefix + 1]
+            && a[prefix + 1] == b[prefix]
+            && a[prefix + 2..] == b[prefix + 2..]
+    } else if la > lb {
+        a[prefix + 1..] == b[prefix..]
+    } else {
+        b[prefix + 1..] == a[prefix..]
+    }
+}
+
+fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> bool) -> u8 {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => 3,
+        (Some(a), Some(b)) if similar(a, b) => 2,
+        (Some(_), Some(_)) => 1,
+        _ => 0,
+    }
+}
+
+fn token_jaccard(a: &str, b: &str) -> f64 {
+    let mut ta: Vec<&str> = a.split_whitespace().collect();
+    let mut tb: Vec<&str> = b.split_whitespace().collect();
+    ta.sort_unstable();
+    ta.dedup();
+    tb.sort_unstable();
+    tb.dedup();
+    let inter = ta.iter().filter(|t| tb.binary_search(t).is_ok()).count();
+    let union = ta.len() + tb.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+/// The values both records hold for a key comparison (sorted by hash).
+pub(crate) fn shared<'r>(a: &'r Record, b: &Record, comp: Comparison) -> Vec<&'r Key> {
+    let kb = keys_of(b, comp);
+    keys_of(a, comp)
+        .iter()
+        .filter(|k| kb.binary_search_by(|x| x.hash.cmp(&k.hash)).is_ok())
+        .collect()
+}
+
+fn key_level(a: &Record, b: &Record, comp: Comparison) -> u8 {
+    let (ka, kb) = (keys_of(a, comp), keys_of(b, comp));
+    if ka.is_empty() || kb.is_empty() {
+        return 0;
+    }
+    let mut i = 0;
+    let mut j = 0;
+    while i < ka.len() && j < kb.len() {
+        match ka[i].hash.cmp(&kb[j].hash) {
+            std::cmp::Ordering::Equal => return 2,
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+        }
+    }
+    1
+}
+
+/// Whether the given and family names match better crosswise.
+pub(crate) fn names_swapped(a: &Record, b: &Record) -> bool {
+    let direct = name_level(&a.given, &b.given) + name_level(&a.family, &b.family);
+    let cross = name_level(&a.given, &b.family) + name_level(&a.family, &b.given);
+    cross > direct
+}
+
+/// The comparison vector of a pair.
+pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
+    let mut g = [0u8; N_COMP];
+    let direct = (
+        name_level(&a.given, &b.given),
+        name_level(&a.family, &b.family),
+    );
+    let cross = (
+        name_level(&a.given, &b.family),
+        name_level(&a.family, &b.given),
+    );
+    let (gn, fn_) = if cross.0 + cross.1 > direct.0 + direct.1 {
+        cross
+    } else {
+        direct
+    };
+    g[Comparison::GivenName as usize] = gn;
+    g[Comparison::FamilyName as usize] = fn_;
+    g[Comparison::DateOfBirth as usize] = dob_level(a.dob, b.dob);
+    g[Comparison::Address as usize] =
+        text_level(a.address.as_deref(), b.address.as_deref(), |x, y| {
+            token_jaccard(x, y) >= 0.5
+        });
+    g[Comparison::Postcode as usize] = text_level(
+        a.postcode.as_deref(),
+        b.postcode.as_deref(),
+        edit_distance_le1,
+    );
+    g[Comparison::City as usize] = text_level(a.city.as_deref(), b.city.as_deref(), |x, y| {
+        jaro_winkler(x, y) >= 0.9
+    });
+    g[Comparison::IdNumber as usize] = text_level(
+        a.id_number.as_deref(),
+        b.id_number.as_deref(),
+        edit_distance_le1,
+    );
+    for comp in [
+        Comparison::Email,
+        Comparison::Phone,
+        Comparison::Payout,
+        Comparison::Device,
+        Comparison::Document,
+        Comparison::Reference,
+        Comparison::Shipping,
+        Comparison::ProfileUrl,
+    ] {
+        g[comp as usize] = key_level(a, b, comp);
+    }
+    g[Comparison::Photo as usize] = if a.photos.is_empty() || b.photos.is_empty() {
+        0
+    } else {
+        let best = a
+            .photos
+            .iter()
+            .flat_map(|x| b.photos.iter().map(move |y| (x ^ y).count_ones()))
+            .min()
+            .unwrap_or(64);
+        if best == 0 {
+            3
+        } else if best <= photo_max {
+            2
+        } else {
+            1
+        }
+    };
+    g[Comparison::Resume as usize] = match (&a.resume, &b.resume) {
+        (Some(x), Some(y)) if x.len() == y.len() && !x.is_empty() => {
+            let same = x.iter().zip(y.iter()).filter(|(p, q)| p == q).count();
+            let j = same as f64 / x.len() as f64;
+            if j >= 0.8 {
+                3
+            } else if j >= 0.5 {
+                2
+            } else {
+                1
+            }
+        }
+        _ => 0,
+    };
+    g[Comparison::Egress as usize] = {
+        let s = shared(a, b, Comparison::Egress);
+        if s.iter().any(|k| k.value.starts_with("ip:")) {
+            2
+        } else if s.is_empty() {
+            0
+        } else {
+            1
+        }
+    };
+    g
+}
+
+/// The value two records agree on at a comparison's term-frequency level, as (hash, text). For keys
+/// with several shared values, all of them (the caller picks the rarest).
+pub(crate) fn agreed_values(a: &Record, b: &Record, comp: Comparison) -> Vec<(u64, String)> {
+    let one = |v: &str| vec![(hash_value(comp, v), v.to_string())];
+    match comp {
+        Comparison::GivenName | Comparison::FamilyName => {
+            let swapped = names_swapped(a, b);
+            let (x, y) = match (comp, swapped) {
+                (Comparison::GivenName, false) => (&a.given, &b.given),
+                (Comparison::GivenName, true) => (&a.given, &b.family),
+                (_, false) => (&a.family, &b.family),
+                (_, true) => (&a.family, &b.given),
+            };
+            if x == y && !x.is_empty() {
+                // Counted in the table of the field `a` holds it in.
+                vec![(hash_value(comp, x), x.to_string())]
+            } else {
+                Vec::new()
+            }
+        }
+        Comparison::DateOfBirth => match (a.dob, b.dob) {
+            (Some(x), Some(y)) if x == y => one(&x.to_string()),
+            _ => Vec::new(),
+        },
+        Comparison::Address => eq_text(&a.address, &b.address).map(one).unwrap_or_default(),
+        Comparison::Postcode => eq_text(&a.postcode, &b.postcode)
+            .map(one)
+            .unwrap_or_default(),
+        Comparison::City => eq_text(&a.city, &b.city).map(one).unwrap_or_default(),
+        Comparison::IdNumber => eq_text(&a.id_number, &b.id_number)
+            .map(one)
+            .unwrap_or_default(),
+        Comparison::Photo => {
+            let s: Vec<(u64, String)> = a
+                .photos
+                .iter()
+                .filter(|p| b.photos.contains(p))
+                .map(|p| {
+                    let v = format!("{p:016x}");
+                    (hash_value(comp, &v), v)
+                })
+                .collect();
+            s
+        }
+        _ => shared(a, b, comp)
+            .into_iter()
+            .map(|k| (k.hash, k.value.to_string()))
+            .collect(),
+    }
+}
+
+fn eq_text<'a>(a: &'a Option<Box<str>>, b: &Option<Box<str>>) -> Option<&'a str> {
+    match (a, b) {
+        (Some(x), Some(y)) if x == y => Some(x),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_edit(a: &str, b: &str, expect: bool) {
+        assert_eq!(edit_distance_le1(a, b), expect, "{a} {b}");
+    }
+
+    #[test]
+    fn edits() {
+        check_edit("1234567", "1234567", true);
+        check_edit("1234567", "1234568", true);
+        check_edit("1234567", "1243567", true);
+        check_edit("1234567", "123467", true);
+        check_edit("123467", "1234567", true);
+        check_edit("1234567", "1234598", false);
+        check_edit("1234567", "12345", false);
+        check_edit("", "1", true);
+        check_edit("ab", "ba", true);
+    }
+
+    fn check_dob(a: u32, b: u32, expect: u8) {
+        assert_eq!(dob_level(Some(a), Some(b)), expect, "{a} {b}");
+    }
+
+    #[test]
+    fn dates() {
+        check_dob(19870309, 19870309, 4);
+        check_dob(19870309, 19870903, 3);
+        check_dob(19870309, 19870310, 3);
+        check_dob(19870309, 19871122, 2);
+        check_dob(19870309, 19551122, 1);
+        assert_eq!(dob_level(None, Some(19870309)), 0);
+    }
+
+    #[test]
+    fn every_comparison_has_levels_and_a_name_that_parses() {
+        for c in COMPARISONS {
+            assert!(c.levels().len() >= 3);
+            assert_eq!(Comparison::parse(c.name()), Some(c));
+            assert_eq!(COMPARISONS[c as usize], c);
+        }
+    }
+
+    #[test]
+    fn swapped_names_compare_crosswise() {
+        let a = Record {
+            given: "kim".into(),
+            family: "jisoo".into(),
+            ..Default::default()
+        };
+        let b = Record {
+            given: "jisoo".into(),
+            family: "kim".into(),
+            ..Default::default()
+        };
+        let g = compare(&a, &b, 6);
+        assert_eq!(g[0], 4);
+        assert_eq!(g[1], 4);
+        assert_eq!(g[2], 0);
+    }
+}

@@ -1,0 +1,354 @@
+//! A subject flattened into the features the linker compares: folded names, date of birth, location,
+//! an id number, and its exact keys (hashed, with the value kept for the waterfall).
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use redflag_identity::resume::MinHasher;
+use redflag_identity::{event_linkage_keys, linkage_keys};
+use redflag_model::{Event, Identifier, Subject};
+use redflag_watchlist::normalize::fold;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::compare::Comparison;
+
+/// One exact key of a record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Key {
+    pub comp: Comparison,
+    pub hash: u64,
+    pub value: Box<str>,
+}
+
+/// A value dropped while reading a record because it is a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Placeholder {
+    pub comp: Comparison,
+    pub value: String,
+}
+
+/// The features of one subject.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Record {
+    pub given: Box<str>,
+    pub family: Box<str>,
+    pub dob: Option<u32>,
+    pub address: Option<Box<str>>,
+    pub postcode: Option<Box<str>>,
+    pub city: Option<Box<str>>,
+    pub id_number: Option<Box<str>>,
+    /// Sorted by comparison then hash.
+    pub keys: Vec<Key>,
+    pub photos: Vec<u64>,
+    pub resume: Option<Box<[u32]>>,
+}
+
+/// Attribute names read from `Subject::attributes` (besides those the identity crate reads).
+pub mod attributes {
+    /// Date of birth (`YYYY-MM-DD`, `YYYYMMDD`, `DD/MM/YYYY` or `DD.MM.YYYY`).
+    pub const DATE_OF_BIRTH: [&str; 3] = ["date_of_birth", "dob", "birth_date"];
+    /// Postal code.
+    pub const POSTCODE: [&str; 3] = ["postcode", "postal_code", "zip"];
+    /// City or suburb, when `claimed.city` is empty.
+    pub const CITY: [&str; 2] = ["city", "suburb"];
+    /// A national id or social security number, compared with one edit allowed.
+    pub const ID_NUMBER: [&str; 3] = ["id_number", "national_id", "ssn"];
+}
+
+fn placeholders() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        include_str!("../data/placeholders.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+const PLACEHOLDER_DOMAINS: [&str; 6] = [
+    "example.com",
+    "example.org",
+    "example.net",
+    "test.com",
+    "none.com",
+    "email.com",
+];
+
+fn squash(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a value is a data-entry placeholder ("N/A", "0000000", `test@example.com`).
+pub(crate) fn is_placeholder(comp: Comparison, value: &str) -> bool {
+    let set = placeholders();
+    if comp == Comparison::Email {
+        let (local, domain) = value.rsplit_once('@').unwrap_or((value, ""));
+        return set.contains(squash(local).as_str())
+            || PLACEHOLDER_DOMAINS.contains(&domain)
+            || squash(local).is_empty();
+    }
+    let s = squash(value);
+    if s.is_empty() || set.contains(s.as_str()) {
+        return true;
+    }
+    // Phone numbers and ids made of one repeated digit ("+10000000000", "99999999").
+    let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
+    digits.len() >= 6 && digits.len() == s.len() && digits[1..].iter().all(|d| *d == digits[1])
+}
+
+pub(crate) fn hash_value(comp: Comparison, value: &str) -> u64 {
+    xxh3_64(value.as_bytes()) ^ (comp as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn attribute<'s>(subject: &'s Subject, names: &[&str]) -> Option<&'s str> {
+    names
+        .iter()
+        .find_map(|n| subject.attributes.get(*n))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+}
+
+/// Parses a date of birth into `YYYYMMDD`; `None` for anything implausible.
+pub(crate) fn parse_dob(input: &str) -> Option<u32> {
+    let input = input.trim();
+    let parts: Vec<&str> = input
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (y, m, d) = match parts.as_slice() {
+        [one] if one.len() == 8 => (
+            one.get(0..4)?.parse::<u32>().ok()?,
+            one.get(4..6)?.parse::<u32>().ok()?,
+            one.get(6..8)?.parse::<u32>().ok()?,
+        ),
+        [a, b, c] if a.len() == 4 => (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?),
+        [a, b, c] if c.len() == 4 => (c.parse().ok()?, b.parse().ok()?, a.parse().ok()?),
+        _ => return None,
+    };
+    ((1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then_some(y * 10_000 + m * 100 + d)
+}
+
+fn fold_opt(value: Option<&str>) -> Box<str> {
+    value
+        .map(fold)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+        .into()
+}
+
+/// Reads the features of a subject; events are those attributed to it.
+pub(crate) fn build(
+    subject: &Subject,
+    events: &[&Event],
+    hasher: Option<&MinHasher>,
+    placeholders_out: &mut Vec<Placeholder>,
+) -> Record {
+    let mut r = Record::default();
+    // Names: given/family when the source separates them, else the last word is the family name.
+    let (given, family) = match (&subject.name.given, &subject.name.family) {
+        (None, None) => {
+            let full = fold(&subject.name.full);
+            let words: Vec<&str> = full.split_whitespace().collect();
+            match words.split_last() {
+                Some((last, rest)) if !rest.is_empty() => (rest.join(" "), (*last).to_string()),
+                Some((last, _)) => (String::new(), (*last).to_string()),
+                None => (String::new(), String::new()),
+            }
+        }
+        (g, f) => (fold_opt(g.as_deref()).into(), fold_opt(f.as_deref()).into()),
+    };
+    let keep_name = |s: String, comp, out: &mut Vec<Placeholder>| -> Box<str> {
+        if !s.is_empty() && is_placeholder(comp, &s) {
+            out.push(Placeholder { comp, value: s });
+            Box::from("")
+        } else {
+            s.into()
+        }
+    };
+    r.given = keep_name(given, Comparison::GivenName, placeholders_out);
+    r.family = keep_name(family, Comparison::FamilyName, placeholders_out);
+    r.dob = attribute(subject, &attributes::DATE_OF_BIRTH).and_then(parse_dob);
+    let mut text =
+        |comp: Comparison, raw: Option<&str>, norm: fn(&str) -> String| -> Option<Box<str>> {
+            let raw = raw?;
+            if is_placeholder(comp, raw) {
+                placeholders_out.push(Placeholder {
+                    comp,
+                    value: raw.to_string(),
+                });
+                return None;
+            }
+            Some(norm(raw)).filter(|s| !s.is_empty()).map(Into::into)
+        };
+    r.postcode = text(
+        Comparison::Postcode,
+        attribute(subject, &attributes::POSTCODE),
+        squash,
+    );
+    let city = subject
+        .claimed
+        .city
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| attribute(subject, &attributes::CITY));
+    r.city = text(Comparison::City, city, |c| {
+        fold(c).split_whitespace().collect::<Vec<_>>().join(" ")
+    });
+    r.id_number = text(
+        Comparison::IdNumber,
+        attribute(subject, &attributes::ID_NUMBER),
+        squash,
+    );
+    // Exact keys, normalised by the identity crate.
+    let mut keys: Vec<Key> = Vec::new();
+    let push =
+        |comp: Comparison, value: String, keys: &mut Vec<Key>, out: &mut Vec<Placeholder>| {
+            if is_placeholder(comp, &value) {
+                out.push(Placeholder { comp, value });
+                return;
+            }
+            keys.push(Key {
+                comp,
+                hash: hash_value(comp, &value),
+                value: value.into(),
+            });
+        };
+    let identity_keys = linkage_keys(subject)
+        .into_iter()
+        .chain(events.iter().flat_map(|e| event_linkage_keys(e)));
+    for k in identity_keys {
+        let comp = match k.kind {
+            "email" => Comparison::Email,
+            "phone" => Comparison::Phone,
+            "payout_account" | "wallet" => Comparison::Payout,
+            "document" => Comparison::Document,
+            "photo_hash" => {
+                if let Some(h) = photo_u64(&k.value) {
+                    r.photos.push(h);
+                }
+                Comparison::Photo
+            }
+            "reference_email" | "reference_phone" => Comparison::Reference,
+            "shipping_address" => Comparison::Shipping,
+            "profile_url" => Comparison::ProfileUrl,
+            "home_address" => {
+                if r.address.is_none() && !is_placeholder(Comparison::Address, &k.value) {
+                    r.address = Some(k.value.clone().into());
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let value = if comp == Comparison::Reference {
+            format!("{}:{}", k.kind.trim_start_matches("reference_"), k.value)
+        } else {
+            k.value
+        };
+        push(comp, value, &mut keys, placeholders_out);
+    }
+    for id in &subject.identifiers {
+        if let Identifier::Device(_) = id {
+            push(Comparison::Device, id.value(), &mut keys, placeholders_out);
+        }
+    }
+    for e in events {
+        if let redflag_model::EventKind::Endpoint(o) = &e.kind
+            && !o.host.trim().is_empty()
+        {
+            push(
+                Comparison::Device,
+                o.host.trim().to_lowercase(),
+                &mut keys,
+                placeholders_out,
+            );
+        }
+    }
+    keys.sort();
+    keys.dedup_by(|a, b| a.comp == b.comp && a.hash == b.hash);
+    r.keys = keys;
+    r.photos.sort_unstable();
+    r.photos.dedup();
+    if let (Some(h), Some(text)) = (
+        hasher,
+        subject
+            .attributes
+            .get(redflag_identity::attributes::RESUME_TEXT)
+            .filter(|t| !t.trim().is_empty()),
+    ) {
+        let sig = h.signature(text);
+        if !sig.is_empty() {
+            r.resume = Some(sig.0.into_boxed_slice());
+        }
+    }
+    r
+}
+
+fn photo_u64(hex: &str) -> Option<u64> {
+    if hex.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+/// The record's keys of one comparison.
+pub(crate) fn keys_of(record: &Record, comp: Comparison) -> &[Key] {
+    let start = record.keys.partition_point(|k| k.comp < comp);
+    let end = record.keys.partition_point(|k| k.comp <= comp);
+    &record.keys[start..end]
+}
+
+/// Adds an egress key (from [`crate::SharedValue`]s) to a record, keeping the keys sorted.
+pub(crate) fn add_key(record: &mut Record, comp: Comparison, value: &str) {
+    let key = Key {
+        comp,
+        hash: hash_value(comp, value),
+        value: value.into(),
+    };
+    if let Err(pos) = record.keys.binary_search(&key) {
+        record.keys.insert(pos, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_dob(input: &str, expect: Option<u32>) {
+        assert_eq!(parse_dob(input), expect, "{input}");
+    }
+
+    #[test]
+    fn dates_of_birth() {
+        check_dob("1987-03-09", Some(19870309));
+        check_dob("19870309", Some(19870309));
+        check_dob("09/03/1987", Some(19870309));
+        check_dob("09.03.1987", Some(19870309));
+        check_dob("1987-13-09", None);
+        check_dob("N/A", None);
+        check_dob("", None);
+        check_dob("0000-00-00", None);
+    }
+
+    fn check_placeholder(comp: Comparison, value: &str, expect: bool) {
+        assert_eq!(is_placeholder(comp, value), expect, "{value}");
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        check_placeholder(Comparison::Phone, "+10000000000", true);
+        check_placeholder(Comparison::Phone, "+14155550123", false);
+        check_placeholder(Comparison::Email, "test@example.com", true);
+        check_placeholder(Comparison::Email, "noreply@acme.io", true);
+        check_placeholder(Comparison::Email, "jane@acme.io", false);
+        check_placeholder(Comparison::IdNumber, "N/A", true);
+        check_placeholder(Comparison::IdNumber, "0000000", true);
+        check_placeholder(Comparison::IdNumber, "4829137", false);
+        check_placeholder(Comparison::Shipping, "UNKNOWN", true);
+    }
+}

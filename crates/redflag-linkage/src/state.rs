@@ -1,0 +1,1275 @@
+//! The linker and its incremental state: records, blocking index, value holders, scored pairs, rings.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+use redflag_identity::resume::{MinHashConfig, MinHasher};
+use redflag_model::{Event, EventKind, Fact, Ring, RingId, RingLink, Subject, SubjectId};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::LinkageError;
+use crate::compare::{COMPARISONS, Comparison, Gamma, N_COMP, agreed_values, compare};
+use crate::config::LinkageConfig;
+use crate::facts;
+use crate::model::{ModelParams, em, u_from_counts};
+use crate::record::{self, Placeholder, Record, hash_value, keys_of};
+use crate::types::{
+    Contribution, ExcludedValue, ExtraEvidence, LinkStats, LinkageResult, ScoredPair,
+};
+
+/// Builds linkage runs from a configuration: [`Linker::link`] for a batch, [`Linker::state`] for
+/// incremental linking.
+#[derive(Debug, Clone)]
+pub struct Linker {
+    config: LinkageConfig,
+    model: Option<ModelParams>,
+}
+
+impl Linker {
+    /// A linker that fits its model (EM) on the data of its first run.
+    pub fn new(config: LinkageConfig) -> Result<Self, LinkageError> {
+        config.validate()?;
+        Ok(Self {
+            config,
+            model: None,
+        })
+    }
+
+    /// A linker that scores with a given model instead of fitting one.
+    pub fn with_model(config: LinkageConfig, model: ModelParams) -> Result<Self, LinkageError> {
+        config.validate()?;
+        Ok(Self {
+            config,
+            model: Some(model),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LinkageConfig {
+        &self.config
+    }
+
+    /// Links a batch: every subject against every other through the blocking keys.
+    pub fn link(
+        &self,
+        subjects: &[Subject],
+        events: &[Event],
+        extra: &ExtraEvidence,
+    ) -> LinkageResult {
+        let mut state = self.state();
+        state.add_with(subjects, events, extra)
+    }
+
+    /// An empty state for incremental linking.
+    pub fn state(&self) -> LinkState {
+        LinkState::new(self.config.clone(), self.model.clone())
+    }
+}
+
+/// A pair's internal score.
+#[derive(Debug, Clone)]
+struct Scored {
+    pair: ScoredPair,
+    margin: f64,
+}
+
+/// Incremental linking state. [`LinkState::add`] links a new batch of subjects and events into the
+/// existing rings, re-comparing only the records whose blocks or values the batch touched.
+#[derive(Debug)]
+pub struct LinkState {
+    config: LinkageConfig,
+    model: Option<ModelParams>,
+    hasher: MinHasher,
+    ids: Vec<SubjectId>,
+    index: HashMap<SubjectId, u32>,
+    records: Vec<Record>,
+    /// Value hash → holders (sorted record indices): term frequencies and dirty tracking.
+    holders: HashMap<u64, Vec<u32>>,
+    /// Blocking key → members.
+    blocks: HashMap<u64, Vec<u32>>,
+    excluded: HashMap<u64, ExcludedValue>,
+    placeholders: BTreeMap<(Comparison, String), usize>,
+    /// Reported pairs (linked or above the report threshold), by record indices.
+    pairs: BTreeMap<(u32, u32), Scored>,
+    households: HashMap<SubjectId, usize>,
+    sanctioned: HashSet<u32>,
+    /// Sign-in hours (bit per UTC hour) per record and IP.
+    hours: HashMap<u32, Vec<(IpAddr, u32)>>,
+    rings: Vec<Vec<u32>>,
+    ring_of: HashMap<u32, usize>,
+}
+
+fn pair_key(i: u32, j: u32) -> (u32, u32) {
+    if i < j { (i, j) } else { (j, i) }
+}
+
+fn mix(tag: u64, parts: &[&[u8]]) -> u64 {
+    let mut buf = Vec::with_capacity(64);
+    buf.extend_from_slice(&tag.to_le_bytes());
+    for p in parts {
+        buf.extend_from_slice(p);
+        buf.push(0xff);
+    }
+    xxh3_64(&buf)
+}
+
+/// The blocking keys of a record. Candidate pairs are the pairs of records sharing one.
+fn block_keys(r: &Record) -> Vec<u64> {
+    let mut out = Vec::new();
+    let (g, f) = (r.given.as_bytes(), r.family.as_bytes());
+    if !g.is_empty() && !f.is_empty() {
+        let (x, y) = if g <= f { (g, f) } else { (f, g) };
+        out.push(mix(1, &[x, y]));
+    }
+    if let Some(d) = r.dob {
+        let d = d.to_le_bytes();
+        if let Some(c) = g.first() {
+            out.push(mix(2, &[&d, &[*c]]));
+        }
+        if let Some(c) = f.first() {
+            out.push(mix(3, &[&d, &[*c]]));
+        }
+    }
+    if let Some(id) = &r.id_number {
+        out.push(mix(4, &[id.as_bytes()]));
+    }
+    if let Some(p) = &r.postcode
+        && !f.is_empty()
+    {
+        out.push(mix(5, &[p.as_bytes(), &f[..f.len().min(3)]]));
+    }
+    if let Some(a) = &r.address {
+        out.push(hash_value(Comparison::Address, a));
+    }
+    for k in &r.keys {
+        out.push(k.hash);
+    }
+    for p in &r.photos {
+        for (band, byte) in p.to_be_bytes().iter().enumerate() {
+            out.push(mix(6, &[&[band as u8, *byte]]));
+        }
+    }
+    if let Some(sig) = &r.resume {
+        for (band, rows) in sig.chunks(4).enumerate() {
+            let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+            out.push(mix(7, &[&(band as u32).to_le_bytes(), &bytes]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The values of a record that are counted (term frequencies, exclusion, dirty tracking).
+fn value_hashes(r: &Record) -> Vec<(Comparison, u64)> {
+    let mut out = Vec::new();
+    if !r.given.is_empty() {
+        out.push((
+            Comparison::GivenName,
+            hash_value(Comparison::GivenName, &r.given),
+        ));
+    }
+    if !r.family.is_empty() {
+        out.push((
+            Comparison::FamilyName,
+            hash_value(Comparison::FamilyName, &r.family),
+        ));
+    }
+    if let Some(d) = r.dob {
+        out.push((
+            Comparison::DateOfBirth,
+            hash_value(Comparison::DateOfBirth, &d.to_string()),
+        ));
+    }
+    for (comp, v) in [
+        (Comparison::Address, &r.address),
+        (Comparison::Postcode, &r.postcode),
+        (Comparison::City, &r.city),
+        (Comparison::IdNumber, &r.id_number),
+    ] {
+        if let Some(v) = v {
+            out.push((comp, hash_value(comp, v)));
+        }
+    }
+    for k in &r.keys {
+        out.push((k.comp, k.hash));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn excludable(comp: Comparison) -> bool {
+    comp.floored() || comp == Comparison::Address
+}
+
+fn pack(g: &Gamma) -> u64 {
+    g.iter()
+        .enumerate()
+        .fold(0u64, |acc, (i, l)| acc | (u64::from(*l) << (3 * i)))
+}
+
+fn unpack(v: u64) -> Gamma {
+    let mut g = [0u8; N_COMP];
+    for (i, l) in g.iter_mut().enumerate() {
+        *l = ((v >> (3 * i)) & 7) as u8;
+    }
+    g
+}
+
+fn insert_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Err(pos) = v.binary_search(&x) {
+        v.insert(pos, x);
+    }
+}
+
+fn remove_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Ok(pos) = v.binary_search(&x) {
+        v.remove(pos);
+    }
+}
+
+fn logit2(p: f64) -> f64 {
+    (p / (1.0 - p)).log2()
+}
+
+impl LinkState {
+    fn new(config: LinkageConfig, model: Option<ModelParams>) -> Self {
+        let households = config
+            .households
+            .iter()
+            .enumerate()
+            .flat_map(|(i, h)| {
+                h.iter()
+                    .map(move |s| (SubjectId::from_stored(s.clone()), i))
+            })
+            .collect();
+        Self {
+            hasher: MinHasher::new(MinHashConfig::default()),
+            config,
+            model,
+            ids: Vec::new(),
+            index: HashMap::new(),
+            records: Vec::new(),
+            holders: HashMap::new(),
+            blocks: HashMap::new(),
+            excluded: HashMap::new(),
+            placeholders: BTreeMap::new(),
+            pairs: BTreeMap::new(),
+            households,
+            sanctioned: HashSet::new(),
+            hours: HashMap::new(),
+            rings: Vec::new(),
+            ring_of: HashMap::new(),
+        }
+    }
+
+    /// The model in use (fitted by the first run unless one was given).
+    pub fn model(&self) -> Option<&ModelParams> {
+        self.model.as_ref()
+    }
+
+    /// Number of subjects known.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no subject is known.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Current rings.
+    pub fn rings(&self) -> Vec<Ring> {
+        (0..self.rings.len()).map(|r| self.ring(r)).collect()
+    }
+
+    /// Links a new batch of subjects and events (no extra evidence) into the state.
+    pub fn add(&mut self, subjects: &[Subject], events: &[Event]) -> LinkageResult {
+        self.add_with(subjects, events, &ExtraEvidence::default())
+    }
+
+    /// Links a new batch with evidence from other engines. A subject already known is updated: its
+    /// identifiers and event keys accumulate, its other fields are replaced. Events of known subjects
+    /// that are not in `subjects` add their keys to those subjects.
+    pub fn add_with(
+        &mut self,
+        subjects: &[Subject],
+        events: &[Event],
+        extra: &ExtraEvidence,
+    ) -> LinkageResult {
+        let mut notes = Vec::new();
+        // Events by subject.
+        let mut by_subject: HashMap<&SubjectId, Vec<&Event>> = HashMap::new();
+        for e in events {
+            if let Some(s) = &e.subject {
+                by_subject.entry(s).or_default().push(e);
+            }
+        }
+        // 1. Build records for the batch (parallel).
+        let hasher = &self.hasher;
+        let built: Vec<(Record, Vec<Placeholder>)> = subjects
+            .par_iter()
+            .map(|s| {
+                let evs = by_subject.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+                let mut ph = Vec::new();
+                let r = record::build(s, evs, Some(hasher), &mut ph);
+                (r, ph)
+            })
+            .collect();
+        let mut changed: BTreeMap<u32, Record> = BTreeMap::new();
+        for (s, (mut r, ph)) in subjects.iter().zip(built) {
+            for p in ph {
+                *self.placeholders.entry((p.comp, p.value)).or_default() += 1;
+            }
+            let idx = match self.index.get(&s.id) {
+                Some(&i) => {
+                    let old = changed.get(&i).unwrap_or(&self.records[i as usize]);
+                    for k in &old.keys {
+                        record::add_key(&mut r, k.comp, &k.value);
+                    }
+                    i
+                }
+                None => {
+                    let i = self.ids.len() as u32;
+                    self.ids.push(s.id.clone());
+                    self.index.insert(s.id.clone(), i);
+                    self.records.push(Record::default());
+                    i
+                }
+            };
+            changed.insert(idx, r);
+        }
+        // Events of known subjects not in the batch.
+        let batch_ids: HashSet<&SubjectId> = subjects.iter().map(|s| &s.id).collect();
+        for (sid, evs) in &by_subject {
+            if batch_ids.contains(sid) {
+                continue;
+            }
+            let Some(&i) = self.index.get(*sid) else {
+                continue;
+            };
+            let mut r = changed
+                .get(&i)
+                .cloned()
+                .unwrap_or_else(|| self.records[i as usize].clone());
+            let before = r.keys.len();
+            for e in evs {
+                for k in redflag_identity::event_linkage_keys(e) {
+                    let comp = match k.kind {
+                        "payout_account" | "wallet" => Comparison::Payout,
+                        "shipping_address" => Comparison::Shipping,
+                        _ => continue,
+                    };
+                    if !record::is_placeholder(comp, &k.value) {
+                        record::add_key(&mut r, comp, &k.value);
+                    }
+                }
+                if let EventKind::Endpoint(o) = &e.kind
+                    && !o.host.trim().is_empty()
+                {
+                    record::add_key(&mut r, Comparison::Device, &o.host.trim().to_lowercase());
+                }
+            }
+            if r.keys.len() != before {
+                changed.insert(i, r);
+            }
+        }
+        // Egress groups.
+        for g in &extra.egress {
+            let value = g.key_value();
+            for sid in &g.subjects {
+                let Some(&i) = self.index.get(sid) else {
+                    continue;
+                };
+                let mut r = changed
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| self.records[i as usize].clone());
+                let before = r.keys.len();
+                record::add_key(&mut r, Comparison::Egress, &value);
+                if r.keys.len() != before {
+                    changed.insert(i, r);
+                }
+            }
+        }
+        // Sign-in hours of the batch's events (for shift facts), sanctions hits.
+        for (sid, evs) in &by_subject {
+            let Some(&i) = self.index.get(*sid) else {
+                continue;
+            };
+            for e in evs {
+                if let EventKind::SignIn(s) = &e.kind
+                    && let Some(ip) = s.ip
+                {
+                    let hour = chrono::Timelike::hour(&e.time);
+                    let entry = self.hours.entry(i).or_default();
+                    match entry.iter_mut().find(|(x, _)| *x == ip) {
+                        Some((_, mask)) => *mask |= 1 << hour,
+                        None => entry.push((ip, 1 << hour)),
+                    }
+                }
+            }
+        }
+        let mut sanction_touched: Vec<u32> = Vec::new();
+        for sid in &extra.sanctions_hits {
+            if let Some(&i) = self.index.get(sid)
+                && self.sanctioned.insert(i)
+            {
+                sanction_touched.push(i);
+            }
+        }
+
+        // 2. Update value holders. A pair's weight depends on its values' holder counts only through
+        // their count class (quarter-bit buckets, over the hub degree or not), so only the holders of a
+        // value whose class changed are re-compared: amortised, a batch touches few old records.
+        let mut old_counts: HashMap<u64, usize> = HashMap::new();
+        for (&i, new) in &changed {
+            let old = &self.records[i as usize];
+            for (_, h) in value_hashes(old).into_iter().chain(value_hashes(new)) {
+                old_counts
+                    .entry(h)
+                    .or_insert_with(|| self.holders.get(&h).map_or(0, Vec::len));
+            }
+        }
+        for (&i, new) in &changed {
+            for (_, h) in value_hashes(&self.records[i as usize]) {
+                if let Some(v) = self.holders.get_mut(&h) {
+                    remove_sorted(v, i);
+                }
+            }
+            for (_, h) in value_hashes(new) {
+                insert_sorted(self.holders.entry(h).or_default(), i);
+            }
+        }
+        // Exclusion of values held by too many subjects.
+        let mut reindex: BTreeSet<u32> = changed.keys().copied().collect();
+        for new in changed.values() {
+            for (comp, h) in value_hashes(new) {
+                let n = self.holders.get(&h).map_or(0, Vec::len);
+                if excludable(comp)
+                    && n > self.config.max_value_holders
+                    && !self.excluded.contains_key(&h)
+                {
+                    let value = value_text(new, comp, h).unwrap_or_default();
+                    self.excluded.insert(
+                        h,
+                        ExcludedValue {
+                            comparison: comp,
+                            value,
+                            holders: n,
+                            reason: format!(
+                                "held by {n} subjects (limit {})",
+                                self.config.max_value_holders
+                            ),
+                        },
+                    );
+                    if let Some(hs) = self.holders.get(&h) {
+                        reindex.extend(hs.iter().copied());
+                    }
+                }
+            }
+        }
+        for e in self.excluded.values_mut() {
+            let h = hash_value(e.comparison, &e.value);
+            if let Some(hs) = self.holders.get(&h) {
+                e.holders = hs.len();
+            }
+        }
+        // 3. Re-index the blocks of changed records (stripped of excluded values).
+        let excluded: HashSet<u64> = self.excluded.keys().copied().collect();
+        let mut old_sizes: HashMap<u64, usize> = HashMap::new();
+        let mut staged: Vec<(u32, Record)> = Vec::new();
+        for &i in &reindex {
+            let mut r = changed
+                .remove(&i)
+                .unwrap_or_else(|| self.records[i as usize].clone());
+            strip(&mut r, &excluded);
+            for b in block_keys(&self.records[i as usize])
+                .into_iter()
+                .chain(block_keys(&r))
+            {
+                old_sizes
+                    .entry(b)
+                    .or_insert_with(|| self.blocks.get(&b).map_or(0, Vec::len));
+            }
+            staged.push((i, r));
+        }
+        for (i, r) in staged {
+            for b in block_keys(&self.records[i as usize]) {
+                if let Some(v) = self.blocks.get_mut(&b) {
+                    remove_sorted(v, i);
+                }
+            }
+            for b in block_keys(&r) {
+                insert_sorted(self.blocks.entry(b).or_default(), i);
+            }
+            self.records[i as usize] = r;
+        }
+        // 4. Dirty records: re-indexed ones, holders of values whose count class changed, members of
+        // blocks that crossed the size cap.
+        let cap = self.config.max_block_size;
+        let hub = self.config.hub_degree;
+        let class = |n: usize| -> (i64, bool) {
+            let bucket = if n == 0 {
+                -1
+            } else {
+                (4.0 * (n as f64).log2()).floor() as i64
+            };
+            (bucket, n > hub)
+        };
+        let mut dirty: BTreeSet<u32> = reindex.clone();
+        for (h, before) in &old_counts {
+            let now = self.holders.get(h).map_or(0, Vec::len);
+            if class(*before) != class(now)
+                && let Some(m) = self.holders.get(h)
+            {
+                dirty.extend(m.iter().copied());
+            }
+        }
+        for (b, before) in &old_sizes {
+            let now = self.blocks.get(b).map_or(0, Vec::len);
+            if (*before > cap) != (now > cap)
+                && let Some(m) = self.blocks.get(b)
+            {
+                dirty.extend(m.iter().copied());
+            }
+        }
+
+        // 5. Candidate pairs touching a dirty record.
+        let mut oversized: HashSet<u64> = HashSet::new();
+        let dirty_vec: Vec<u32> = dirty.iter().copied().collect();
+        let dirty_set: &BTreeSet<u32> = &dirty;
+        let blocks = &self.blocks;
+        let records = &self.records;
+        let per_record: Vec<(Vec<u64>, Vec<u64>)> = dirty_vec
+            .par_iter()
+            .map(|&i| {
+                let mut pairs = Vec::new();
+                let mut over = Vec::new();
+                for b in block_keys(&records[i as usize]) {
+                    let Some(m) = blocks.get(&b) else { continue };
+                    if m.len() > cap {
+                        over.push(b);
+                        continue;
+                    }
+                    for &j in m {
+                        // A pair of two dirty records is emitted by the smaller one only.
+                        if j == i || (j < i && dirty_set.contains(&j)) {
+                            continue;
+                        }
+                        let (a, c) = pair_key(i, j);
+                        pairs.push((u64::from(a) << 32) | u64::from(c));
+                    }
+                }
+                pairs.sort_unstable();
+                pairs.dedup();
+                (pairs, over)
+            })
+            .collect();
+        let mut candidates: Vec<u64> = Vec::new();
+        for (p, o) in per_record {
+            candidates.extend(p);
+            oversized.extend(o);
+        }
+        candidates.par_sort_unstable();
+        candidates.dedup();
+        if !oversized.is_empty() {
+            notes.push(format!(
+                "{} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)",
+                oversized.len()
+            ));
+        }
+        // 4. Comparison vectors.
+        let photo_max = self.config.photo_max_distance;
+        let gammas: Vec<u64> = candidates
+            .par_iter()
+            .map(|&p| {
+                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                pack(&compare(&records[i], &records[j], photo_max))
+            })
+            .collect();
+        // 5. Fit the model on the first run.
+        let mut em_iterations = 0;
+        if self.model.is_none() {
+            let mut patterns: HashMap<Gamma, u64> = HashMap::new();
+            for g in &gammas {
+                *patterns.entry(unpack(*g)).or_default() += 1;
+            }
+            let u = u_from_counts(&self.sample_u_counts());
+            let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
+            // The prior of a random pair: matches among candidates spread over all pairs (blocking is
+            // assumed to find the matches).
+            let n = self.records.len() as f64;
+            let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+            let lambda =
+                (lambda_candidates * candidates.len() as f64 / all_pairs).clamp(1e-12, 0.5);
+            em_iterations = it;
+            let mut tf_denominator: Vec<f64> = vec![0.0; N_COMP];
+            for r in &self.records {
+                for (comp, _) in value_hashes(r) {
+                    tf_denominator[comp as usize] += 1.0;
+                }
+            }
+            for d in &mut tf_denominator {
+                *d = d.max(1.0);
+            }
+            self.model = Some(ModelParams {
+                lambda,
+                lambda_candidates,
+                m,
+                u,
+                tf_denominator,
+                iterations: it,
+            });
+        }
+        // 6. Score.
+        for i in &dirty_vec {
+            // Drop the old pairs of dirty records (re-scored below when still candidates).
+            let stale: Vec<(u32, u32)> = self
+                .pairs
+                .range((*i, 0)..=(*i, u32::MAX))
+                .map(|(k, _)| *k)
+                .collect();
+            for k in stale {
+                self.pairs.remove(&k);
+            }
+        }
+        if !dirty_vec.is_empty() {
+            let stale: Vec<(u32, u32)> = self
+                .pairs
+                .keys()
+                .filter(|(_, b)| dirty.contains(b))
+                .copied()
+                .collect();
+            for k in stale {
+                self.pairs.remove(&k);
+            }
+        }
+        let scored: Vec<((u32, u32), Scored)> = candidates
+            .par_iter()
+            .zip(gammas.par_iter())
+            .filter_map(|(&p, &g)| {
+                let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
+                self.score(i, j, &unpack(g)).map(|s| ((i, j), s))
+            })
+            .collect();
+        let mut new_pairs: Vec<ScoredPair> = Vec::new();
+        for (k, s) in scored {
+            new_pairs.push(s.pair.clone());
+            self.pairs.insert(k, s);
+        }
+        // 7. Rings.
+        let old_ring_of = std::mem::take(&mut self.ring_of);
+        self.cluster();
+        // 8. Facts of the touched subjects: dirty ones, members of their old and new rings, rings with a
+        // new sanctions hit.
+        let mut affected: BTreeSet<u32> = dirty.clone();
+        let mut ring_ids: BTreeSet<usize> = BTreeSet::new();
+        for i in dirty.iter().chain(sanction_touched.iter()) {
+            if let Some(&r) = self.ring_of.get(i) {
+                ring_ids.insert(r);
+            }
+            if let Some(&r) = old_ring_of.get(i) {
+                // Members of a ring this record left also change.
+                for (m, rr) in &old_ring_of {
+                    if *rr == r {
+                        affected.insert(*m);
+                    }
+                }
+            }
+        }
+        for r in &ring_ids {
+            affected.extend(self.rings[*r].iter().copied());
+        }
+        let mut facts_out: Vec<Fact> = Vec::new();
+        let rings_now = self.rings();
+        for i in affected {
+            facts_out.extend(self.facts_of(i, &rings_now));
+        }
+        let mut excluded_values: Vec<ExcludedValue> = self.excluded.values().cloned().collect();
+        for ((comp, value), n) in &self.placeholders {
+            excluded_values.push(ExcludedValue {
+                comparison: *comp,
+                value: value.clone(),
+                holders: *n,
+                reason: "placeholder".into(),
+            });
+        }
+        excluded_values.sort_by(|a, b| (a.comparison, &a.value).cmp(&(b.comparison, &b.value)));
+        let hub_pairs = new_pairs
+            .iter()
+            .filter(|p| p.linked && !p.ring_edge)
+            .count();
+        if hub_pairs > 0 {
+            notes.push(format!(
+                "{hub_pairs} linked pairs rest on one value held by more than {} subjects and do not join rings (hub guard)",
+                self.config.hub_degree
+            ));
+        }
+        new_pairs.sort_by(|a, b| (&a.a, &a.b).cmp(&(&b.a, &b.b)));
+        let stats = LinkStats {
+            subjects: self.records.len(),
+            dirty_subjects: dirty.len(),
+            candidate_pairs: candidates.len(),
+            oversized_blocks: oversized.len(),
+            linked_pairs: self.pairs.values().filter(|p| p.pair.linked).count(),
+            rings: self.rings.len(),
+            em_iterations,
+            lambda: self.model.as_ref().map_or(0.0, |m| m.lambda),
+        };
+        LinkageResult {
+            rings: rings_now,
+            pairs: new_pairs,
+            facts: facts_out,
+            excluded_values,
+            notes,
+            stats,
+        }
+    }
+
+    /// Level counts of random pairs (for u).
+    fn sample_u_counts(&self) -> Vec<Vec<u64>> {
+        let n = self.records.len() as u64;
+        let mut counts: Vec<Vec<u64>> = COMPARISONS
+            .iter()
+            .map(|c| vec![0; c.levels().len()])
+            .collect();
+        if n < 2 {
+            return counts;
+        }
+        let all = n * (n - 1) / 2;
+        let k = (self.config.u_sample_pairs as u64).min(all);
+        let seed = self.config.seed;
+        let photo_max = self.config.photo_max_distance;
+        let records = &self.records;
+        let partial: Vec<Vec<Vec<u64>>> = (0..k)
+            .into_par_iter()
+            .fold(
+                || {
+                    COMPARISONS
+                        .iter()
+                        .map(|c| vec![0u64; c.levels().len()])
+                        .collect::<Vec<_>>()
+                },
+                |mut acc, t| {
+                    let (i, j) = if all <= k {
+                        // Enumerate every pair of a small set.
+                        unrank(t, n)
+                    } else {
+                        let x = splitmix(seed ^ t.wrapping_mul(0x2545_F491_4F6C_DD1D));
+                        let i = x % n;
+                        let mut j = splitmix(x) % (n - 1);
+                        if j >= i {
+                            j += 1;
+                        }
+                        (i, j)
+                    };
+                    let g = compare(&records[i as usize], &records[j as usize], photo_max);
+                    for (c, l) in g.iter().enumerate() {
+                        acc[c][*l as usize] += 1;
+                    }
+                    acc
+                },
+            )
+            .collect();
+        for p in partial {
+            for (c, row) in p.into_iter().enumerate() {
+                for (l, v) in row.into_iter().enumerate() {
+                    counts[c][l] += v;
+                }
+            }
+        }
+        counts
+    }
+
+    fn is_benign(&self, comp: Comparison, value: &str, household: bool) -> Option<String> {
+        if let Some(b) = self
+            .config
+            .benign_values
+            .iter()
+            .find(|b| b.comparison == comp.name() && b.value.eq_ignore_ascii_case(value))
+        {
+            return Some(format!("known benign: {}", b.reason));
+        }
+        if comp == Comparison::Egress {
+            let addr = value.split_once(':').map_or(value, |(_, v)| v);
+            let addr = addr.split('/').next().unwrap_or(addr);
+            if let Ok(ip) = addr.parse::<IpAddr>()
+                && self.config.benign_networks.iter().any(|r| r.contains(ip))
+            {
+                return Some("configured corporate range".into());
+            }
+        }
+        if household && comp.household_shared() {
+            return Some("shared within a household (same home address)".into());
+        }
+        None
+    }
+
+    fn holders_of(&self, h: u64) -> usize {
+        self.holders.get(&h).map_or(0, Vec::len)
+    }
+
+    /// The holder count used for term frequencies: rounded down to a quarter-bit bucket, so that a
+    /// pair's weight changes only when the bucket does (see the dirty tracking in `add_with`).
+    fn tf_count(&self, h: u64) -> f64 {
+        let b = self.count_bucket(h);
+        if b < 0 { 0.0 } else { (b as f64 / 4.0).exp2() }
+    }
+
+    fn count_bucket(&self, h: u64) -> i64 {
+        let n = self.holders_of(h);
+        if n == 0 {
+            -1
+        } else {
+            (4.0 * (n as f64).log2()).floor() as i64
+        }
+    }
+
+    fn score(&self, i: u32, j: u32, g: &Gamma) -> Option<Scored> {
+        let model = self.model.as_ref()?;
+        let cfg = &self.config;
+        let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
+        let (ida, idb) = (&self.ids[i as usize], &self.ids[j as usize]);
+        let household = matches!((&a.address, &b.address), (Some(x), Some(y)) if x == y)
+            || matches!((self.households.get(ida), self.households.get(idb)), (Some(x), Some(y)) if x == y);
+        let prior = model.prior_bits();
+        let mut contributions = vec![Contribution {
+            comparison: "prior".into(),
+            level: format!("lambda {:.4}", model.lambda),
+            value: None,
+            bits: prior,
+            m: model.lambda,
+            u: 1.0 - model.lambda,
+            operator: false,
+            note: None,
+        }];
+        let mut person = prior;
+        let mut operator = 0.0;
+        let mut location = 0.0;
+        let mut carrier: Option<(f64, u64)> = None;
+        for comp in COMPARISONS {
+            let c = comp as usize;
+            let level = g[c];
+            if level == 0 {
+                continue;
+            }
+            let mut m = model.m[c][level as usize];
+            let mut u = model.u[c][level as usize];
+            let mut value = None;
+            let mut note = None;
+            let mut value_hash = None;
+            let tf = comp.tf_level() == Some(level);
+            if tf {
+                let vals = agreed_values(a, b, comp);
+                if let Some((h, v)) = vals
+                    .into_iter()
+                    .min_by_key(|(h, v)| (self.count_bucket(*h), v.clone()))
+                {
+                    let mut denom = model.tf_denominator[c];
+                    if comp.floored() {
+                        denom = denom.max(cfg.population_floor);
+                    }
+                    u = (self.tf_count(h) / denom).max(1.0 / denom);
+                    value = Some(v);
+                    value_hash = Some(h);
+                }
+            } else if comp == Comparison::Egress {
+                let s = crate::compare::shared(a, b, comp);
+                let pick = s
+                    .iter()
+                    .filter(|k| (level == 2) == k.value.starts_with("ip:"))
+                    .min_by_key(|k| (self.count_bucket(k.hash), k.value.clone()));
+                if let Some(k) = pick {
+                    value = Some(k.value.to_string());
+                    value_hash = Some(k.hash);
+                    // A shared egress is as common as its number of holders.
+                    let denom = model.tf_denominator[c].max(cfg.population_floor);
+                    u = (self.tf_count(k.hash) / denom).max(1.0 / denom);
+                }
+            }
+            m = m.max(1e-9);
+            u = u.clamp(1e-12, 1.0);
+            let mut bits = (m / u).log2();
+            if tf {
+                bits = bits.max(0.0);
+            }
+            if bits > 0.0
+                && let Some(v) = &value
+                && let Some(reason) = self.is_benign(comp, v, household)
+                && bits > cfg.benign_cap_bits
+            {
+                bits = cfg.benign_cap_bits;
+                note = Some(reason);
+            }
+            let cap = match comp {
+                Comparison::Egress => Some((cfg.egress_cap_bits, "egress cap")),
+                Comparison::Resume => Some((cfg.resume_cap_bits, "resume cap")),
+                _ => None,
+            };
+            if let Some((cap, why)) = cap
+                && bits > cap
+            {
+                bits = cap;
+                note.get_or_insert_with(|| why.to_string());
+            }
+            if comp.is_location() {
+                location += bits.max(0.0);
+            }
+            person += bits;
+            let op = comp.is_operator() && bits > 0.0;
+            if op {
+                operator += bits;
+                if let Some(h) = value_hash
+                    && carrier.is_none_or(|(cb, _)| bits > cb)
+                {
+                    carrier = Some((bits, h));
+                }
+            }
+            contributions.push(Contribution {
+                comparison: comp.name().into(),
+                level: comp.levels()[level as usize].into(),
+                value,
+                bits,
+                m,
+                u,
+                operator: op,
+                note,
+            });
+        }
+        if location > cfg.location_cap_bits {
+            let adj = cfg.location_cap_bits - location;
+            person += adj;
+            contributions.push(Contribution {
+                comparison: "location cap".into(),
+                level: format!(
+                    "address, postcode and city count as one ({:.1} bits at most)",
+                    cfg.location_cap_bits
+                ),
+                value: None,
+                bits: adj,
+                m: 1.0,
+                u: 1.0,
+                operator: false,
+                note: None,
+            });
+        }
+        let probability = 1.0 / (1.0 + (-person * std::f64::consts::LN_2).exp());
+        let person_margin = person - logit2(cfg.person_threshold);
+        let operator_margin = operator - cfg.operator_threshold;
+        let linked = person_margin >= 0.0 || operator_margin >= 0.0;
+        if !linked && probability < cfg.report_threshold {
+            return None;
+        }
+        // Hub guard: a link that rests on one value held by many does not join rings.
+        let mut ring_edge = linked;
+        if linked
+            && let Some((cb, h)) = carrier
+            && self.holders_of(h) > cfg.hub_degree
+            && person_margin - cb < 0.0
+            && operator_margin - cb < 0.0
+        {
+            ring_edge = false;
+        }
+        let (sa, sb) = if ida <= idb { (ida, idb) } else { (idb, ida) };
+        Some(Scored {
+            margin: person_margin.max(operator_margin),
+            pair: ScoredPair {
+                a: sa.clone(),
+                b: sb.clone(),
+                person_bits: person,
+                probability,
+                operator_bits: operator,
+                linked,
+                ring_edge,
+                contributions,
+            },
+        })
+    }
+
+    /// Rings: edges in decreasing margin, joined while the ring stays within `max_ring_size`
+    /// (a size-capped maximum spanning forest). Deterministic in the set of edges.
+    fn cluster(&mut self) {
+        let mut edges: Vec<(f64, u32, u32)> = self
+            .pairs
+            .iter()
+            .filter(|(_, s)| s.pair.ring_edge)
+            .map(|((i, j), s)| (s.margin, *i, *j))
+            .collect();
+        edges.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+        let mut uf = UnionFind::default();
+        for (_, i, j) in edges {
+            uf.union_capped(i, j, self.config.max_ring_size);
+        }
+        let mut groups: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        let nodes: Vec<u32> = uf.parent.keys().copied().collect();
+        for x in nodes {
+            let r = uf.find(x);
+            groups.entry(r).or_default().push(x);
+        }
+        let mut rings: Vec<Vec<u32>> = groups
+            .into_values()
+            .filter(|g| g.len() >= 2)
+            .map(|mut g| {
+                g.sort_by(|a, b| self.ids[*a as usize].cmp(&self.ids[*b as usize]));
+                g
+            })
+            .collect();
+        rings.sort_by(|a, b| self.ids[a[0] as usize].cmp(&self.ids[b[0] as usize]));
+        self.ring_of = rings
+            .iter()
+            .enumerate()
+            .flat_map(|(r, m)| m.iter().map(move |i| (*i, r)))
+            .collect();
+        self.rings = rings;
+    }
+
+    fn ring(&self, r: usize) -> Ring {
+        let members = &self.rings[r];
+        let set: HashSet<u32> = members.iter().copied().collect();
+        let mut links = Vec::new();
+        let mut score: f64 = 0.0;
+        for &i in members {
+            for (&(a, b), s) in self.pairs.range((i, 0)..=(i, u32::MAX)) {
+                if !set.contains(&b) || !s.pair.linked || a != i {
+                    continue;
+                }
+                score = score.max(s.pair.probability.max(
+                    if s.pair.operator_bits >= self.config.operator_threshold {
+                        1.0 - 2f64.powf(-s.pair.operator_bits)
+                    } else {
+                        0.0
+                    },
+                ));
+                for c in &s.pair.contributions {
+                    if c.bits <= 0.0 || c.comparison == "prior" {
+                        continue;
+                    }
+                    links.push(RingLink {
+                        a: s.pair.a.clone(),
+                        b: s.pair.b.clone(),
+                        kind: c.comparison.clone(),
+                        identifier_kind: facts::identifier_kind(&c.comparison),
+                        value: c.value.clone().unwrap_or_else(|| c.level.clone()),
+                        weight: c.bits,
+                    });
+                }
+            }
+        }
+        links.sort_by(|x, y| (&x.a, &x.b, &x.kind, &x.value).cmp(&(&y.a, &y.b, &y.kind, &y.value)));
+        let ids: Vec<SubjectId> = members
+            .iter()
+            .map(|i| self.ids[*i as usize].clone())
+            .collect();
+        Ring {
+            id: RingId(format!("ring:{}", ids[0])),
+            members: ids,
+            links,
+            score,
+        }
+    }
+
+    fn facts_of(&self, i: u32, rings: &[Ring]) -> Vec<Fact> {
+        let id = &self.ids[i as usize];
+        let Some(&r) = self.ring_of.get(&i) else {
+            return vec![facts::not_in_ring(id)];
+        };
+        let members = &self.rings[r];
+        let rec = &self.records[i as usize];
+        let others: Vec<u32> = members.iter().copied().filter(|m| *m != i).collect();
+        let benign = |comp: Comparison, v: &str, other: u32| {
+            let o = &self.records[other as usize];
+            let household = matches!((&rec.address, &o.address), (Some(x), Some(y)) if x == y)
+                || matches!((self.households.get(id), self.households.get(&self.ids[other as usize])), (Some(x), Some(y)) if x == y);
+            self.is_benign(comp, v, household).is_some()
+        };
+        let sharing = |comp: Comparison| -> Vec<(String, Vec<SubjectId>)> {
+            keys_of(rec, comp)
+                .iter()
+                .map(|k| {
+                    let with: Vec<SubjectId> = others
+                        .iter()
+                        .filter(|o| {
+                            keys_of(&self.records[**o as usize], comp)
+                                .iter()
+                                .any(|x| x.hash == k.hash)
+                                && !benign(comp, &k.value, **o)
+                        })
+                        .map(|o| self.ids[*o as usize].clone())
+                        .collect();
+                    (k.value.to_string(), with)
+                })
+                .filter(|(_, w)| !w.is_empty())
+                .collect()
+        };
+        let payout = sharing(Comparison::Payout);
+        let shipping = sharing(Comparison::Shipping);
+        // Shifts: another member on a shared egress, whose sign-in hours there do not overlap ours.
+        let mut shifts = Vec::new();
+        for k in keys_of(rec, Comparison::Egress) {
+            for &o in &others {
+                if !keys_of(&self.records[o as usize], Comparison::Egress)
+                    .iter()
+                    .any(|x| x.hash == k.hash)
+                    || benign(Comparison::Egress, &k.value, o)
+                {
+                    continue;
+                }
+                let (ma, mb) = (self.hours_on(i, &k.value), self.hours_on(o, &k.value));
+                let (na, nb) = (ma.count_ones(), mb.count_ones());
+                if na >= 2 && nb >= 2 {
+                    let overlap = f64::from((ma & mb).count_ones()) / f64::from(na.min(nb));
+                    if overlap <= self.config.shift_overlap_max {
+                        shifts.push((k.value.to_string(), self.ids[o as usize].clone(), ma, mb));
+                    }
+                }
+            }
+        }
+        let sanctioned: Vec<SubjectId> = others
+            .iter()
+            .filter(|o| self.sanctioned.contains(o))
+            .map(|o| self.ids[*o as usize].clone())
+            .collect();
+        facts::ring_facts(id, &rings[r], &payout, &shipping, &shifts, &sanctioned)
+    }
+
+    fn hours_on(&self, i: u32, key: &str) -> u32 {
+        let Some(list) = self.hours.get(&i) else {
+            return 0;
+        };
+        let (kind, v) = key.split_once(':').unwrap_or(("", key));
+        list.iter()
+            .filter(|(ip, _)| match kind {
+                "ip" => ip.to_string() == v,
+                _ => crate::config::IpRange::parse(v).is_ok_and(|r| r.contains(*ip)),
+            })
+            .fold(0, |acc, (_, m)| acc | m)
+    }
+}
+
+fn strip(r: &mut Record, excluded: &HashSet<u64>) {
+    if excluded.is_empty() {
+        return;
+    }
+    r.keys.retain(|k| !excluded.contains(&k.hash));
+    if r.address
+        .as_ref()
+        .is_some_and(|a| excluded.contains(&hash_value(Comparison::Address, a)))
+    {
+        r.address = None;
+    }
+    if r.id_number
+        .as_ref()
+        .is_some_and(|a| excluded.contains(&hash_value(Comparison::IdNumber, a)))
+    {
+        r.id_number = None;
+    }
+}
+
+fn value_text(r: &Record, comp: Comparison, h: u64) -> Option<String> {
+    match comp {
+        Comparison::Address => r.address.as_deref().map(str::to_string),
+        Comparison::IdNumber => r.id_number.as_deref().map(str::to_string),
+        _ => r
+            .keys
+            .iter()
+            .find(|k| k.hash == h)
+            .map(|k| k.value.to_string()),
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The `t`-th pair (i < j) of `n` items.
+fn unrank(t: u64, n: u64) -> (u64, u64) {
+    let mut i = 0;
+    let mut rem = t;
+    while rem >= n - 1 - i {
+        rem -= n - 1 - i;
+        i += 1;
+    }
+    (i, i + 1 + rem)
+}
+
+#[derive(Default)]
+struct UnionFind {
+    parent: BTreeMap<u32, u32>,
+    size: HashMap<u32, usize>,
+}
+
+impl UnionFind {
+    fn find(&mut self, x: u32) -> u32 {
+        let mut root = x;
+        while let Some(&p) = self.parent.get(&root) {
+            if p == root {
+                break;
+            }
+            root = p;
+        }
+        let mut cur = x;
+        while cur != root {
+            let next = self.parent.get(&cur).copied().unwrap_or(root);
+            self.parent.insert(cur, root);
+            cur = next;
+        }
+        self.parent.entry(x).or_insert(x);
+        root
+    }
+
+    fn union_capped(&mut self, a: u32, b: u32, cap: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let sa = *self.size.get(&ra).unwrap_or(&1);
+        let sb = *self.size.get(&rb).unwrap_or(&1);
+        if sa + sb > cap {
+            return;
+        }
+        // The smaller root id becomes the root (deterministic).
+        let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.parent.insert(child, root);
+        self.size.insert(root, sa + sb);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unrank_enumerates_all_pairs() {
+        let n = 5;
+        let pairs: Vec<(u64, u64)> = (0..10).map(|t| unrank(t, n)).collect();
+        assert_eq!(pairs[0], (0, 1));
+        assert_eq!(pairs[3], (0, 4));
+        assert_eq!(pairs[4], (1, 2));
+        assert_eq!(pairs[9], (3, 4));
+    }
+
+    #[test]
+    fn gamma_packs() {
+        let mut g = [0u8; N_COMP];
+        g[0] = 4;
+        g[17] = 2;
+        g[5] = 3;
+        assert_eq!(unpack(pack(&g)), g);
+    }
+
+    #[test]
+    fn capped_union_find() {
+        let mut uf = UnionFind::default();
+        uf.union_capped(1, 2, 3);
+        uf.union_capped(2, 3, 3);
+        uf.union_capped(3, 4, 3);
+        assert_eq!(uf.find(1), uf.find(3));
+        assert_ne!(uf.find(1), uf.find(4));
+    }
+}
