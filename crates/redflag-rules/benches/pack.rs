@@ -1,5 +1,5 @@
-//! Throughput of the rule pack: the built-in pack (endpoint/work/linkage/interview rules, checked against the
-//! provisional registry of the tests) and a 4× larger pack of threshold variants, over N synthetic subjects'
+//! Throughput of the rule pack: the built-in pack (endpoint/work/linkage rules, checked against the registry
+//! of the tests: the endpoint engine's facts plus provisional `ring.*`) and a 4× larger pack of threshold variants, over N synthetic subjects'
 //! facts (default 1,000,000; `RULES_BENCH_SUBJECTS` overrides), evaluated with `evaluate_all` on all cores.
 //! Facts are generated in batches of 50,000 outside the timed section. Prints rules × subjects per second.
 //!
@@ -42,7 +42,7 @@ enum Mix {
     Stress,
 }
 
-/// 23 facts per subject.
+/// 23 facts per subject (the endpoint engine's names and the provisional `ring.*`).
 fn subject_facts(i: usize, rng: &mut Rng, mix: Mix) -> (SubjectId, Vec<Fact>) {
     let s = SubjectId::from_stored(format!("hris:{i}"));
     // `k` scales how far values reach past the rules' thresholds
@@ -66,41 +66,66 @@ fn subject_facts(i: usize, rng: &mut Rng, mix: Mix) -> (SubjectId, Vec<Fact>) {
             FactValue::TextList((0..tool_count).map(|t| format!("tool{t}")).collect()),
         ),
         f(
-            "endpoint.ip_kvm_device",
+            "endpoint.remote_tools_first_week",
+            FactValue::Int(if rng.chance(rare) { tool_count } else { 0 }),
+        ),
+        f(
+            "endpoint.crd_unattended_pin",
             FactValue::Bool(rng.chance(rare / 2)),
         ),
         f(
-            "endpoint.usb_gadget_composite",
-            FactValue::Bool(rng.chance(rare)),
+            "endpoint.remote_access_ports",
+            FactValue::IntList(if rng.chance(rare) { vec![3389] } else { vec![] }),
         ),
-        f("endpoint.mouse_jiggler", FactValue::Bool(rng.chance(rare))),
         f(
-            "endpoint.vpn_client_astrill",
-            FactValue::Bool(rng.chance(rare)),
+            "endpoint.ip_kvm_seen",
+            FactValue::Bool(rng.chance(rare / 2)),
         ),
-        f("endpoint.vm_guest_tools", FactValue::Bool(rng.chance(rare))),
         f(
-            "endpoint.serial_mismatch",
+            "endpoint.usb_gadget_composite_seen",
             FactValue::Bool(rng.chance(rare)),
         ),
         f(
-            "work.bulk_download_count",
+            "endpoint.mouse_jiggler_seen",
+            FactValue::Bool(rng.chance(rare)),
+        ),
+        f(
+            "endpoint.astrill_vpn_seen",
+            FactValue::Bool(rng.chance(rare)),
+        ),
+        f(
+            "endpoint.is_virtual_machine",
+            FactValue::Bool(rng.chance(rare)),
+        ),
+        f(
+            "work.drive_download_max_per_day",
             FactValue::Int(rng.below(250 * k)),
         ),
         f(
-            "work.repo_clone_count_7d",
+            "work.repo_clone_max_per_day",
             FactValue::Int(rng.below(10 * k)),
         ),
         f(
-            "work.github_account_younger_than_commits",
-            FactValue::Bool(rng.chance(rare)),
-        ),
-        f("work.days_since_hire", FactValue::Int(rng.below(1000))),
-        f("work.privilege_requests", FactValue::Int(rng.below(k))),
-        f("work.identity_switch", FactValue::Bool(rng.chance(rare))),
-        f(
-            "work.external_push_count",
+            "work.github_commits_before_account",
             FactValue::Int(i64::from(rng.chance(rare))),
+        ),
+        f("work.commit_count", FactValue::Int(rng.below(200))),
+        f(
+            "work.commit_email_count",
+            FactValue::Int(1 + rng.below(2 * k)),
+        ),
+        f("work.commit_name_count", FactValue::Int(1 + rng.below(k))),
+        f(
+            "work.commit_claimed_tz_gap_hours",
+            FactValue::Float(if rng.chance(rare * 2) { 9.0 } else { 1.0 }),
+        ),
+        f(
+            "work.github_account_age_days",
+            FactValue::Int(rng.below(3000)),
+        ),
+        f(
+            "work.exit_window_downloads",
+            FactValue::Int(rng.below(60 * k)),
         ),
         f(
             "ring.size",
@@ -118,20 +143,6 @@ fn subject_facts(i: usize, rng: &mut Rng, mix: Mix) -> (SubjectId, Vec<Fact>) {
             "ring.member_with_sanctions_hit",
             FactValue::Bool(rng.chance(rare / 2)),
         ),
-        f("interview.count", FactValue::Int(rng.below(5))),
-        f(
-            "interview.camera_on_ratio",
-            FactValue::Float(if rng.chance(rare * 2) {
-                0.0
-            } else {
-                0.5 + (rng.below(51) as f64) / 100.0
-            }),
-        ),
-        f(
-            "interview.in_person_declines",
-            FactValue::Int(i64::from(rng.chance(rare * 5)) * rng.below(2 * k)),
-        ),
-        f("interview.face_mismatch", FactValue::Bool(rng.chance(rare))),
     ];
     (s, facts)
 }

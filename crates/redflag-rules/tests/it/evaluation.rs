@@ -140,14 +140,18 @@ fn findings_carry_rule_evidence_provenance_and_citations() {
     let pack = RulePack::builtin(&registry);
     let s = subject(7);
     let source = Provenance::at_line("osquery", "usb_devices.jsonl", 12);
-    let kvm = fact(&s, "endpoint.ip_kvm_device", FactValue::Bool(true)).with_evidence(Evidence {
+    let kvm = fact(&s, "endpoint.ip_kvm_seen", FactValue::Bool(true)).with_evidence(Evidence {
         label: "usb device".into(),
         value: "1d6b:0104 PiKVM Composite Device serial CAFEBABE".into(),
         source: Some(source.clone()),
     });
     let facts = vec![
         kvm,
-        fact(&s, "endpoint.usb_gadget_composite", FactValue::Bool(true)),
+        fact(
+            &s,
+            "endpoint.usb_gadget_composite_seen",
+            FactValue::Bool(true),
+        ),
         fact(&s, "unrelated.fact", FactValue::Int(1)),
     ];
     let findings = pack.evaluate(&s, &facts);
@@ -157,15 +161,12 @@ fn findings_carry_rule_evidence_provenance_and_citations() {
     assert_eq!(f.subject, s);
     assert_eq!(f.severity, Severity::Critical);
     assert_eq!(f.weight, 7.0);
-    assert_eq!(
-        f.evidence[0],
-        Evidence::new("endpoint.ip_kvm_device", "true")
-    );
+    assert_eq!(f.evidence[0], Evidence::new("endpoint.ip_kvm_seen", "true"));
     assert_eq!(f.evidence[1].source.as_ref(), Some(&source));
     assert!(
         f.evidence
             .iter()
-            .any(|e| e.label == "endpoint.usb_gadget_composite")
+            .any(|e| e.label == "endpoint.usb_gadget_composite_seen")
     );
     assert!(
         f.citations
@@ -173,7 +174,7 @@ fn findings_carry_rule_evidence_provenance_and_citations() {
             .any(|c| c.indicators.contains(&"E3".to_string()) && c.url.starts_with("https://"))
     );
     assert!(
-        f.explanation.contains("endpoint.ip_kvm_device = true"),
+        f.explanation.contains("endpoint.ip_kvm_seen = true"),
         "{}",
         f.explanation
     );
@@ -196,7 +197,7 @@ fn explanation_templates_are_filled() {
     assert_eq!(findings.len(), 1);
     assert_eq!(
         findings[0].explanation,
-        "2 unsanctioned remote-control tools seen: anydesk, rustdesk."
+        "2 remote-control tools seen: anydesk, rustdesk."
     );
 }
 
@@ -213,13 +214,17 @@ fn batch_evaluation_matches_one_by_one() {
                     "endpoint.remote_tool_count",
                     FactValue::Int(i64::from(i % 4)),
                 ),
-                fact(&s, "endpoint.mouse_jiggler", FactValue::Bool(i % 7 == 0)),
-                fact(&s, "ring.size", FactValue::Int(i64::from(i % 6))),
-                fact(&s, "interview.count", FactValue::Int(3)),
                 fact(
                     &s,
-                    "interview.camera_on_ratio",
-                    FactValue::Float(f64::from(i % 5) / 4.0),
+                    "endpoint.mouse_jiggler_seen",
+                    FactValue::Bool(i % 7 == 0),
+                ),
+                fact(&s, "ring.size", FactValue::Int(i64::from(i % 6))),
+                fact(&s, "work.commit_count", FactValue::Int(30)),
+                fact(
+                    &s,
+                    "work.commit_claimed_tz_gap_hours",
+                    FactValue::Float(f64::from(i % 5) * 3.0),
                 ),
             ];
             (s, facts)

@@ -1,10 +1,11 @@
-//! PROVISIONAL fact registry for tests only.
+//! The fact registry the tests of this crate check the rules of `rules/endpoint/`, `rules/work/` and
+//! `rules/linkage/` against.
 //!
-//! The engines that produce these facts (endpoint inventory, work activity, linkage, interview telemetry) are
-//! being written now; until each exports `fact_specs()`, this file declares the names the rules in
-//! `rules/endpoint/`, `rules/work/`, `rules/linkage/` and `rules/interview/` read. When an engine lands, its
-//! own specs replace these entries (the lead's pipeline builds the real registry). A few facts of other areas
-//! (`claim.*`, `net.*`) are declared only to exercise the fairness lint and evaluation.
+//! Endpoint and work facts come from the real engine, `redflag_endpoint::fact_specs()` (a dev-dependency:
+//! engines never depend on each other in normal dependencies). The linkage engine has not landed yet, so the
+//! `ring.*` facts its rules read are still declared here, PROVISIONALLY; when it exports `fact_specs()`,
+//! register those instead. A few facts of other areas (`claim.*`, `net.*`, …) are declared only to exercise
+//! the fairness lint and evaluation. The CLI's tests check the whole pack against the pipeline's registry.
 
 use redflag_model::{FactRegistry, FactSpec, FactType};
 
@@ -35,100 +36,10 @@ const fn protected(name: &'static str, meaning: &'static str) -> FactSpec {
     }
 }
 
-/// The facts the rules of this crate's folders read, with their provisional types.
+/// The `ring.*` facts the linkage rules read, with provisional types, until the linkage engine lands.
 pub fn provisional_specs() -> Vec<FactSpec> {
     use FactType::*;
     vec![
-        spec(
-            "endpoint.remote_tool_count",
-            Int,
-            "provisional:endpoint",
-            "Distinct unsanctioned remote-control tools seen.",
-        ),
-        spec(
-            "endpoint.remote_tools",
-            StringList,
-            "provisional:endpoint",
-            "Names of those tools.",
-        ),
-        spec(
-            "endpoint.ip_kvm_device",
-            Bool,
-            "provisional:endpoint",
-            "USB/EDID fingerprint of PiKVM, TinyPilot or JetKVM.",
-        ),
-        spec(
-            "endpoint.usb_gadget_composite",
-            Bool,
-            "provisional:endpoint",
-            "A 1d6b:0104 Linux gadget composite device.",
-        ),
-        spec(
-            "endpoint.mouse_jiggler",
-            Bool,
-            "provisional:endpoint",
-            "Anti-idle software or a jiggler device present.",
-        ),
-        spec(
-            "endpoint.vpn_client_astrill",
-            Bool,
-            "provisional:endpoint",
-            "Astrill VPN client installed.",
-        ),
-        spec(
-            "endpoint.vm_guest_tools",
-            Bool,
-            "provisional:endpoint",
-            "Hypervisor guest tools present.",
-        ),
-        spec(
-            "endpoint.serial_mismatch",
-            Bool,
-            "provisional:endpoint",
-            "Reported serial differs from the shipped serial.",
-        ),
-        spec(
-            "work.bulk_download_count",
-            Int,
-            "provisional:work",
-            "Most files downloaded in one day.",
-        ),
-        spec(
-            "work.repo_clone_count_7d",
-            Int,
-            "provisional:work",
-            "Repositories cloned in the last 7 days.",
-        ),
-        spec(
-            "work.github_account_younger_than_commits",
-            Bool,
-            "provisional:work",
-            "Commits predate the GitHub account.",
-        ),
-        spec(
-            "work.days_since_hire",
-            Int,
-            "provisional:work",
-            "Days since the start date.",
-        ),
-        spec(
-            "work.privilege_requests",
-            Int,
-            "provisional:work",
-            "Requests for elevated access.",
-        ),
-        spec(
-            "work.identity_switch",
-            Bool,
-            "provisional:work",
-            "Work identity changed mid-engagement.",
-        ),
-        spec(
-            "work.external_push_count",
-            Int,
-            "provisional:work",
-            "Pushes of company code to non-org remotes.",
-        ),
         spec(
             "ring.size",
             Int,
@@ -152,30 +63,6 @@ pub fn provisional_specs() -> Vec<FactSpec> {
             Bool,
             "provisional:linkage",
             "Another member matches a sanctions entry.",
-        ),
-        spec(
-            "interview.count",
-            Int,
-            "provisional:interview",
-            "Video interviews held.",
-        ),
-        spec(
-            "interview.camera_on_ratio",
-            Float,
-            "provisional:interview",
-            "Share of interviews with the camera on.",
-        ),
-        spec(
-            "interview.in_person_declines",
-            Int,
-            "provisional:interview",
-            "Declined in-person steps.",
-        ),
-        spec(
-            "interview.face_mismatch",
-            Bool,
-            "provisional:interview",
-            "Face comparison across stages failed.",
         ),
     ]
 }
@@ -231,10 +118,60 @@ pub fn other_specs() -> Vec<FactSpec> {
     ]
 }
 
-/// Provisional plus other-area facts.
+/// The endpoint engine's facts, the provisional linkage facts and the other-area facts.
 pub fn registry() -> FactRegistry {
     let mut registry = FactRegistry::new();
+    registry.register(redflag_endpoint::fact_specs()).unwrap();
     registry.register(provisional_specs()).unwrap();
     registry.register(other_specs()).unwrap();
     registry
+}
+
+/// Every endpoint/work rule must load against the real engine's facts ALONE (no provisional name can stand in
+/// for a fact the engine does not produce), and every fact the engine registers is read by a rule's
+/// condition or shown as a rule's evidence, except `endpoint.host_count` (context, not a signal).
+#[test]
+fn endpoint_and_work_rules_load_against_the_real_engine() {
+    use redflag_rules::{RulePack, run_tests};
+    let mut registry = FactRegistry::new();
+    registry.register(redflag_endpoint::fact_specs()).unwrap();
+    let pack = RulePack::builtin(&registry);
+    let ours = |file: &str| file.starts_with("rules/endpoint/") || file.starts_with("rules/work/");
+    let errors: Vec<String> = pack
+        .errors()
+        .iter()
+        .filter(|e| ours(&e.location.file))
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let rules: Vec<_> = pack.rules().iter().filter(|r| ours(r.file())).collect();
+    assert!(rules.len() >= 20, "{}", rules.len());
+    let report = run_tests(&pack);
+    let failures: Vec<String> = report
+        .failures()
+        .filter(|o| ours(&o.file))
+        .map(ToString::to_string)
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let used: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .flat_map(|r| r.reads().iter().chain(&r.rule().evidence))
+        .map(String::as_str)
+        .collect();
+    let unused: Vec<&str> = redflag_endpoint::fact_specs()
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| !used.contains(n) && *n != "endpoint.host_count")
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "engine facts no rule reads or shows: {unused:?}"
+    );
+    // No rule is left in the interview folder: no engine produces `interview.*` facts.
+    assert!(
+        !pack
+            .rules()
+            .iter()
+            .any(|r| r.file().starts_with("rules/interview/"))
+    );
 }
