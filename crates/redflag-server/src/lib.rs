@@ -1,158 +1,242 @@
-//! redflag's HTTP API (axum). For now: health and readiness probes and read access to assessments;
-//! issue #11 adds screening, ingest, cases, audit, authentication and metrics, and issue #12 the
-//! analyst console.
+//! redflag's HTTP API (axum): screening, ingest, subjects, assessments with evidence, rings, cases and
+//! decisions, rules and lists, the audit log, tokens and users, probes and Prometheus metrics, plus the
+//! analyst console (the `console` module) and the background [`worker::Worker`].
 //!
-//! The router is built by [`router`] from an [`AppState`], apart from `main`, so tests drive it with
-//! `tower::ServiceExt::oneshot` without opening a socket.
+//! - [`router`] builds the whole application from an [`AppState`] (store, engines built once, token
+//!   cache, rate limiter, metrics), apart from `main`, so tests drive it with `tower::ServiceExt::oneshot`.
+//! - [`api::routes`] is the route table: method, path, the [`auth::Scope`] it needs and the handler. The
+//!   router wraps every route in [`auth`]'s check with that scope, and the authorisation test walks the
+//!   same table, so a route cannot exist without a scope or escape the test.
+//! - [`api::ApiDoc`] is the OpenAPI document (utoipa), generated from the handlers, at `/openapi.json`.
+//!
+//! **Design decision:** ingest is accepted, not performed, by the server: the upload is streamed (with a
+//! size limit) into a job row and the answer is `202` once that row is committed. Workers (in-process
+//! with `redflag serve`, or `redflag worker` processes on other machines) do the parsing and writing,
+//! idempotently, so a crash on either side neither loses an accepted upload nor duplicates it.
 //!
 //! ```no_run
 //! # async fn serve(store: redflag_store::Store) -> std::io::Result<()> {
 //! let app = redflag_server::router(redflag_server::AppState::new(store));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 //! # }
 //! ```
 //!
-//! **What this crate must never do:** compute findings itself (it calls the pipeline and the store), or
-//! return internal error details or personal data in logs.
+//! **What this crate must never do:** compute findings itself (it calls the pipeline and the store),
+//! return internal error details, or write personal data, tokens or passwords to logs (requests are
+//! logged by route template and status only).
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use redflag_model::RiskLevel;
+pub mod api;
+pub mod auth;
+pub mod console;
+pub mod limits;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+pub mod worker;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use redflag_pipeline::Engines;
 use redflag_store::Store;
-use serde::Deserialize;
+use redflag_watchlist::Index;
 
-/// Everything a request handler needs.
+pub use auth::{Principal, Role, Scope};
+pub use problem::ApiError;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Mark the session cookie `Secure` (turn off only for plain-HTTP development on another host).
+    pub secure_cookies: bool,
+    /// Largest JSON body accepted (default 256 KiB).
+    pub max_json_bytes: usize,
+    /// Largest upload accepted by `/v1/ingest/{kind}` (default 256 MiB).
+    pub max_ingest_bytes: u64,
+    /// Sustained requests per second per credential or address (0 disables; default 2 000).
+    pub rate_per_second: f64,
+    /// Burst size (default 4 000).
+    pub rate_burst: f64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: true,
+            max_json_bytes: 256 * 1024,
+            max_ingest_bytes: 256 * 1024 * 1024,
+            rate_per_second: 2000.0,
+            rate_burst: 4000.0,
+        }
+    }
+}
+
+/// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    store: Store,
+    pub(crate) store: Store,
+    engines: Arc<tokio::sync::OnceCell<Arc<Engines>>>,
+    pub(crate) tokens: auth::TokenCache,
+    pub(crate) limiter: limits::RateLimiter,
+    pub(crate) login_limiter: limits::RateLimiter,
+    pub(crate) metrics: metrics::Metrics,
+    pub(crate) config: Arc<ServerConfig>,
 }
 
 impl AppState {
-    /// State over a store.
+    /// State over a store with default settings; the engines are built on first use.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self::with_config(store, ServerConfig::default())
+    }
+
+    /// State with settings.
+    pub fn with_config(store: Store, config: ServerConfig) -> Self {
+        Self {
+            store,
+            engines: Arc::default(),
+            tokens: auth::TokenCache::default(),
+            limiter: limits::RateLimiter::new(config.rate_per_second, config.rate_burst),
+            // Sign-in: 10 attempts a minute per address and name, bursts of 5.
+            login_limiter: limits::RateLimiter::new(10.0 / 60.0, 5.0),
+            metrics: metrics::Metrics::default(),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Uses engines built elsewhere (shared with an in-process worker).
+    pub fn with_engines(self, engines: Arc<Engines>) -> Self {
+        let cell = tokio::sync::OnceCell::new();
+        let _ = cell.set(engines);
+        Self {
+            engines: Arc::new(cell),
+            ..self
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The engines (built once, on first use, off the async threads).
+    pub async fn engines(&self) -> Result<Arc<Engines>, ApiError> {
+        self.engines
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(Engines::builtin)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?
+                    .map(Arc::new)
+                    .map_err(|e| ApiError::Internal(format!("cannot build the engines: {e}")))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The sanctions index the screening routes use.
+    pub async fn index(&self) -> Result<Arc<Index>, ApiError> {
+        Ok(self.engines().await?.watchlist.clone())
+    }
+
+    /// The caller of a request, from its bearer token or session cookie (for the console's pages).
+    pub async fn principal(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<Principal>, ApiError> {
+        auth::authenticate(self, headers).await
     }
 }
 
-/// The API's error: a status and a problem+json body; the internal cause is logged, never returned.
-#[derive(Debug)]
-pub enum ApiError {
-    /// The store failed.
-    Store(redflag_store::StoreError),
-    /// The request was malformed.
-    BadRequest(String),
-}
-
-impl From<redflag_store::StoreError> for ApiError {
-    fn from(value: redflag_store::StoreError) -> Self {
-        ApiError::Store(value)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, detail) = match self {
-            ApiError::Store(error) => {
-                tracing::error!(%error, "store error");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the database is not available".to_string(),
-                )
-            }
-            ApiError::BadRequest(detail) => (StatusCode::BAD_REQUEST, detail),
-        };
-        let body = serde_json::json!({ "type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": detail });
-        (
-            status,
-            [("content-type", "application/problem+json")],
-            body.to_string(),
-        )
-            .into_response()
-    }
-}
-
-/// The API's routes.
+/// The whole application: the API routes (each behind its scope check), the console (behind a
+/// signed-in check), metrics, body limits, security headers and problem+json fallbacks.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/v1/assessments", get(assessments))
+    let mut app: Router<AppState> = Router::new();
+    for (spec, handler) in api::routes() {
+        let required = auth::Required {
+            state: state.clone(),
+            scope: spec.scope,
+        };
+        app = app.route(
+            spec.path,
+            handler.route_layer(middleware::from_fn_with_state(required, auth::authorize)),
+        );
+    }
+    let console =
+        console::routes().route_layer(middleware::from_fn_with_state(state.clone(), console_auth));
+    app.merge(console)
+        .fallback(|| async { problem::problem(StatusCode::NOT_FOUND, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            problem::problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.store.ping().await?;
-    Ok("ready")
-}
-
-#[derive(Debug, Deserialize)]
-struct AssessmentQuery {
-    min_level: Option<String>,
-    limit: Option<i64>,
-}
-
-async fn assessments(
+/// Console pages need a signed-in user (or a token): `read` to look, `decide` to change a case,
+/// `screen` to screen. A browser that is not signed in is sent to `/login`.
+async fn console_auth(
     State(state): State<AppState>,
-    Query(query): Query<AssessmentQuery>,
-) -> Result<Json<Vec<redflag_model::Assessment>>, ApiError> {
-    let level = match query.min_level.as_deref() {
-        None => RiskLevel::Medium,
-        Some(s) => RiskLevel::parse(s)
-            .ok_or_else(|| ApiError::BadRequest(format!("unknown level {s:?}")))?,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(principal) = auth::authenticate(&state, request.headers()).await? else {
+        if request.method() == Method::GET {
+            return Ok(Redirect::to("/login").into_response());
+        }
+        return Err(ApiError::Unauthorized);
     };
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(state.store.assessments(level, limit).await?))
+    let needed = if request.method() == Method::GET {
+        Scope::Read
+    } else if request.uri().path().starts_with("/console/screen") {
+        Scope::Screen
+    } else {
+        Scope::Decide
+    };
+    if !principal.allows(needed) {
+        return Err(ApiError::Forbidden(format!(
+            "this page needs the `{}` scope",
+            needed.as_str()
+        )));
+    }
+    if !state.limiter.allow(&principal.actor) {
+        return Err(ApiError::RateLimited);
+    }
+    request
+        .extensions_mut()
+        .insert(console::ConsoleUser(principal.actor.clone()));
+    request.extensions_mut().insert(principal);
+    Ok(next.run(request).await)
 }
 
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    use super::*;
-
-    async fn app() -> (Router, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_data_dir(dir.path()).await.unwrap();
-        (router(AppState::new(store)), dir)
-    }
-
-    async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
-        let response = app
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
-    }
-
-    #[tokio::test]
-    async fn probes_answer() {
-        let (app, _dir) = app().await;
-        assert_eq!(get(&app, "/healthz").await, (StatusCode::OK, "ok".into()));
-        assert_eq!(get(&app, "/readyz").await, (StatusCode::OK, "ready".into()));
-    }
-
-    #[tokio::test]
-    async fn bad_levels_are_problem_json() {
-        let (app, _dir) = app().await;
-        let (status, body) = get(&app, "/v1/assessments?min_level=extreme").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(body.contains("unknown level"), "{body}");
-        let (status, body) = get(&app, "/v1/assessments").await;
-        assert_eq!((status, body.as_str()), (StatusCode::OK, "[]"));
-    }
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry("referrer-policy")
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }

@@ -55,6 +55,14 @@ enum Command {
     Netintel(commands::netintel::Args),
     /// The rule pack: list, show, test, lint, coverage.
     Rules(commands::rules::Args),
+    /// Run queued jobs (ingest, assess, retention) and deliver webhook alerts.
+    Worker(commands::worker::Args),
+    /// Show and verify the hash-chained audit log.
+    Audit(commands::audit::Args),
+    /// Data-subject rights: export or erase everything held about a subject.
+    Subject(commands::subject::Args),
+    /// Cases and decisions from the command line.
+    Cases(commands::cases::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +87,10 @@ fn main() -> ExitCode {
             Command::Serve(ref args) => commands::serve::run(&cli, args).await,
             Command::Netintel(ref args) => commands::netintel::run(&cli, args).await,
             Command::Rules(ref args) => commands::rules::run(&cli, args).await,
+            Command::Worker(ref args) => commands::worker::run(&cli, args).await,
+            Command::Audit(ref args) => commands::audit::run(&cli, args).await,
+            Command::Subject(ref args) => commands::subject::run(&cli, args).await,
+            Command::Cases(ref args) => commands::cases::run(&cli, args).await,
         }
     });
     match result {

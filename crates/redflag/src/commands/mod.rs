@@ -1,12 +1,16 @@
 //! One module per subcommand. Each exposes `Args` (clap) and `async fn run(cli, args) -> Result<ExitCode>`.
 
 pub mod assess;
+pub mod audit;
+pub mod cases;
 pub mod demo;
 pub mod ingest;
 pub mod netintel;
 pub mod report;
 pub mod rules;
 pub mod serve;
+pub mod subject;
+pub mod worker;
 
 use anyhow::Context;
 use redflag_store::Store;

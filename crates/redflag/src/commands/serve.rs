@@ -1,10 +1,12 @@
-//! `redflag serve`: the HTTP API.
+//! `redflag serve`: the HTTP API and console, with an in-process worker by default.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
-use redflag_server::{AppState, router};
+use redflag_server::worker::{Worker, WorkerConfig};
+use redflag_server::{AppState, ServerConfig, router};
 use redflag_store::Store;
 
 use crate::Cli;
@@ -15,26 +17,126 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Background workers run inside the server (0: only separate `redflag worker` processes).
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// Sustained requests per second per credential (0 disables the limit).
+    #[arg(long, default_value_t = 2000.0)]
+    pub rate_limit: f64,
+    /// Largest ingest upload in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub max_upload_mib: u64,
+    /// Send the session cookie without `Secure` (only for plain HTTP on a host other than localhost).
+    #[arg(long)]
+    pub insecure_cookies: bool,
+    /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET).
+    #[arg(long, env = "REDFLAG_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
 }
 
 pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(cli).await?;
-    serve(store, args.listen).await?;
+    let config = ServerConfig {
+        secure_cookies: !args.insecure_cookies,
+        rate_per_second: args.rate_limit,
+        rate_burst: (args.rate_limit * 2.0).max(1.0),
+        max_ingest_bytes: args.max_upload_mib * 1024 * 1024,
+        ..ServerConfig::default()
+    };
+    serve_with(
+        store,
+        args.listen,
+        config,
+        args.workers,
+        webhook(args.webhook_url.clone())?,
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves the API on `listen` until Ctrl-C.
+/// The webhook settings from a URL and `REDFLAG_WEBHOOK_SECRET`.
+pub fn webhook(url: Option<String>) -> anyhow::Result<Option<redflag_server::worker::Webhook>> {
+    let Some(url) = url else { return Ok(None) };
+    let secret = std::env::var("REDFLAG_WEBHOOK_SECRET")
+        .context("a webhook URL needs REDFLAG_WEBHOOK_SECRET (the HMAC key)")?;
+    Ok(Some(redflag_server::worker::Webhook { url, secret }))
+}
+
+/// Serves the API on `listen` until Ctrl-C with default settings and one in-process worker.
 pub async fn serve(store: Store, listen: SocketAddr) -> anyhow::Result<()> {
+    serve_with(store, listen, ServerConfig::default(), 1, None).await
+}
+
+/// Serves the API; on first start creates an admin user and token and prints them once.
+pub async fn serve_with(
+    store: Store,
+    listen: SocketAddr,
+    config: ServerConfig,
+    workers: usize,
+    webhook: Option<redflag_server::worker::Webhook>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    eprintln!("redflag is serving on http://{address} (Ctrl-C to stop)");
-    axum::serve(listener, router(AppState::new(store)))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let state = AppState::with_config(store.clone(), config);
+    let password = std::env::var("REDFLAG_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    match redflag_server::auth::bootstrap(&state, password)
         .await
-        .context("the server stopped")?;
+        .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e:?}"))?
+    {
+        Some(boot) => {
+            eprintln!("First start: created the admin user and an admin API token (shown once).");
+            eprintln!("  Console: http://{address}/login  user: {}", boot.username);
+            match &boot.password {
+                Some(password) => eprintln!("  Password: {password}"),
+                None => eprintln!("  Password: the value of REDFLAG_ADMIN_PASSWORD"),
+            }
+            eprintln!("  API token (admin): {}", boot.token);
+        }
+        None => eprintln!("Console: http://{address}/login"),
+    }
+    let engines = tokio::task::spawn_blocking(redflag_pipeline::Engines::builtin)
+        .await?
+        .context("building the engines")?;
+    let engines = Arc::new(engines);
+    let state = state.with_engines(engines.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    for i in 0..workers {
+        let worker = Worker::with_engines(
+            store.clone(),
+            WorkerConfig {
+                id: format!("serve-{}-{i}", std::process::id()),
+                webhook: webhook.clone(),
+                ..WorkerConfig::default()
+            },
+            engines.clone(),
+        );
+        let mut stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let _ = worker
+                .run(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        }));
+    }
+    eprintln!("redflag is serving on http://{address} (Ctrl-C to stop)");
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped")?;
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
     Ok(())
 }
