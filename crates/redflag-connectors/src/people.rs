@@ -1,7 +1,7 @@
 //! People exports (ATS / HRIS / marketplace account lists) in CSV with a header row.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use redflag_model::{
     ClaimedAttributes, CountryCode, CryptoWallet, Identifier, ModelError, PayoutAccount,
@@ -10,6 +10,7 @@ use redflag_model::{
 };
 use serde::Deserialize;
 
+use crate::framing::{Checkpoint, FrameState};
 use crate::{ConnectorError, Record, Reject};
 
 /// The fields a people export can fill.
@@ -50,114 +51,92 @@ pub enum PeopleField {
     ProfileUrl,
     /// Home address.
     Address,
+    /// A resume file's name or path (relative to the export's folder), kept as the attribute
+    /// `resume_file` for [`crate::resumes`] to read.
+    ResumeFile,
 }
 
 /// Which columns feed which field. Header names are compared case-insensitively with spaces, dashes and
 /// underscores ignored, so `First Name`, `first_name` and `firstName` are one header.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PeopleMapping {
+    /// A short name (`generic`, `greenhouse`, …).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Where the column names come from (the vendor's export documentation).
+    #[serde(default)]
+    pub source: Option<String>,
     /// For each field, the header names that carry it.
     pub fields: BTreeMap<PeopleField, Vec<String>>,
     /// Separator for several values in one cell.
     #[serde(default = "default_separator")]
     pub multi_value_separator: char,
+    /// The kind of a row whose kind column is absent or empty (`employee` for an HRIS worker export).
+    #[serde(default)]
+    pub default_kind: Option<String>,
+    /// A vendor's kind wording mapped to applicant / contractor / employee / marketplace_account
+    /// (e.g. Workday `Contingent Worker: contractor`); keys compare case-insensitively.
+    #[serde(default)]
+    pub kind_values: BTreeMap<String, String>,
 }
 
 fn default_separator() -> char {
     ';'
 }
 
+/// The built-in people mappings, by name, embedded from `mappings/people-*.yaml`.
+pub const BUILTIN_MAPPINGS: &[(&str, &str)] = &[
+    ("generic", include_str!("../mappings/people-generic.yaml")),
+    (
+        "greenhouse",
+        include_str!("../mappings/people-greenhouse.yaml"),
+    ),
+    ("lever", include_str!("../mappings/people-lever.yaml")),
+    ("workday", include_str!("../mappings/people-workday.yaml")),
+];
+
 impl PeopleMapping {
-    /// A mapping that recognises the header names common ATS and HRIS exports use.
-    pub fn generic() -> Self {
-        let f = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let fields = BTreeMap::from([
-            (
-                PeopleField::Id,
-                f(&[
-                    "id",
-                    "candidate_id",
-                    "applicant_id",
-                    "employee_id",
-                    "worker_id",
-                    "account_id",
-                    "person_id",
-                ]),
-            ),
-            (
-                PeopleField::FullName,
-                f(&["name", "full_name", "candidate_name", "legal_name"]),
-            ),
-            (
-                PeopleField::FirstName,
-                f(&["first_name", "given_name", "firstname"]),
-            ),
-            (
-                PeopleField::LastName,
-                f(&["last_name", "family_name", "surname", "lastname"]),
-            ),
-            (
-                PeopleField::Email,
-                f(&[
-                    "email",
-                    "email_address",
-                    "personal_email",
-                    "work_email",
-                    "emails",
-                ]),
-            ),
-            (
-                PeopleField::Phone,
-                f(&["phone", "phone_number", "mobile", "phones"]),
-            ),
-            (
-                PeopleField::Country,
-                f(&[
-                    "country",
-                    "residence_country",
-                    "location_country",
-                    "home_country",
-                ]),
-            ),
-            (
-                PeopleField::City,
-                f(&["city", "location_city", "home_city"]),
-            ),
-            (PeopleField::Nationality, f(&["nationality", "citizenship"])),
-            (PeopleField::Timezone, f(&["timezone", "time_zone", "tz"])),
-            (
-                PeopleField::Role,
-                f(&["role", "job", "job_title", "position", "title"]),
-            ),
-            (
-                PeopleField::Kind,
-                f(&["kind", "type", "worker_type", "status"]),
-            ),
-            (
-                PeopleField::Wallet,
-                f(&["wallet", "crypto_wallet", "wallet_address"]),
-            ),
-            (
-                PeopleField::PayoutProvider,
-                f(&["payout_provider", "payment_provider", "bank"]),
-            ),
-            (
-                PeopleField::PayoutAccount,
-                f(&["payout_account", "payment_account", "bank_account", "iban"]),
-            ),
-            (
-                PeopleField::ProfileUrl,
-                f(&["linkedin", "github", "portfolio", "website", "profile_url"]),
-            ),
-            (
-                PeopleField::Address,
-                f(&["address", "home_address", "street_address"]),
-            ),
-        ]);
-        Self {
-            fields,
-            multi_value_separator: ';',
+    /// Parses a mapping from YAML; `origin` names the file in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Self, ConnectorError> {
+        serde_yaml_ng::from_str(text).map_err(|e| ConnectorError::Mapping {
+            path: origin.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// A built-in mapping by name (`generic`, `greenhouse`, `lever`, `workday`).
+    pub fn builtin(name: &str) -> Option<Self> {
+        BUILTIN_MAPPINGS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(n, text)| Self::from_yaml(text, n).ok())
+    }
+
+    /// A built-in mapping by name, or a YAML mapping file at that path.
+    pub fn load(name_or_path: &str) -> Result<Self, ConnectorError> {
+        if let Some(mapping) = Self::builtin(name_or_path) {
+            return Ok(mapping);
         }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| ConnectorError::Mapping {
+            path: name_or_path.to_string(),
+            reason: format!(
+                "not a built-in mapping ({}) and not a readable file: {e}",
+                BUILTIN_MAPPINGS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        Self::from_yaml(&text, name_or_path)
+    }
+
+    /// A mapping that recognises the header names common ATS and HRIS exports use
+    /// (`mappings/people-generic.yaml`).
+    pub fn generic() -> Self {
+        #[allow(clippy::expect_used)]
+        Self::builtin("generic").expect("the embedded generic people mapping parses (tested)")
     }
 }
 
@@ -178,6 +157,8 @@ pub struct PeopleReader<R: Read> {
     columns: HashMap<PeopleField, Vec<usize>>,
     other_columns: Vec<(usize, String)>,
     separator: char,
+    default_kind: String,
+    kind_values: HashMap<String, String>,
     record: csv::StringRecord,
     finished: bool,
 }
@@ -254,6 +235,12 @@ impl<R: Read> PeopleReader<R> {
             columns,
             other_columns,
             separator: mapping.multi_value_separator,
+            default_kind: mapping.default_kind.clone().unwrap_or_default(),
+            kind_values: mapping
+                .kind_values
+                .iter()
+                .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
+                .collect(),
             record: csv::StringRecord::new(),
             finished: false,
         })
@@ -271,8 +258,13 @@ impl<R: Read> PeopleReader<R> {
             .collect()
     }
 
+    /// The first non-empty cell of a single-valued field (not split on the separator, so that an
+    /// address or a name with the separator in it stays whole).
     fn first(&self, field: PeopleField) -> Option<&str> {
-        self.values(field).into_iter().next().map(|(_, v)| v)
+        self.columns
+            .get(&field)?
+            .iter()
+            .find_map(|&i| self.record.get(i).map(str::trim).filter(|v| !v.is_empty()))
     }
 
     fn header_name(&self, index: usize) -> String {
@@ -342,8 +334,13 @@ impl<R: Read> PeopleReader<R> {
             .map(parse_timezone)
             .transpose()
             .map_err(|e| field_err(PeopleField::Timezone, e))?;
-        let kind = SubjectKind::parse(self.first(PeopleField::Kind).unwrap_or(""))
-            .map_err(|e| field_err(PeopleField::Kind, e))?;
+        let kind_text = self.first(PeopleField::Kind).unwrap_or(&self.default_kind);
+        let kind_text = self
+            .kind_values
+            .get(&kind_text.to_lowercase())
+            .map(String::as_str)
+            .unwrap_or(kind_text);
+        let kind = SubjectKind::parse(kind_text).map_err(|e| field_err(PeopleField::Kind, e))?;
 
         let mut identifiers = Vec::new();
         for (i, email) in emails {
@@ -375,7 +372,7 @@ impl<R: Read> PeopleReader<R> {
         }
         identifiers.dedup();
 
-        let attributes = self
+        let mut attributes: BTreeMap<String, String> = self
             .other_columns
             .iter()
             .filter_map(|(i, header)| {
@@ -385,6 +382,9 @@ impl<R: Read> PeopleReader<R> {
                     .map(|v| (header.clone(), v.to_string()))
             })
             .collect();
+        if let Some(file) = self.first(PeopleField::ResumeFile) {
+            attributes.insert(crate::resumes::RESUME_FILE.to_string(), file.to_string());
+        }
         Ok(Subject {
             id,
             kind,
@@ -400,6 +400,47 @@ impl<R: Read> PeopleReader<R> {
             attributes,
             provenance: Provenance::at_line(CONNECTOR, &self.source_name, line),
         })
+    }
+}
+
+impl<R: Read> PeopleReader<R> {
+    /// Where to resume after the rows handed out so far (the start of the next row).
+    pub fn checkpoint(&self) -> Checkpoint {
+        let p = self.reader.position();
+        Checkpoint {
+            offset: p.byte(),
+            line: p.line(),
+            state: FrameState::Lines,
+        }
+    }
+}
+
+impl<R: Read + Seek> PeopleReader<R> {
+    /// Opens a reader (the header is read from the start) and moves it to `checkpoint`, taken from the
+    /// same file by [`PeopleReader::checkpoint`].
+    pub fn resume(
+        input: R,
+        source_name: &str,
+        system: &str,
+        mapping: PeopleMapping,
+        checkpoint: Checkpoint,
+    ) -> Result<Self, ConnectorError> {
+        let mut reader = Self::new(input, source_name, system, mapping)?;
+        if checkpoint.offset > 0 {
+            let mut position = csv::Position::new();
+            position
+                .set_byte(checkpoint.offset)
+                .set_line(checkpoint.line.max(1))
+                .set_record(checkpoint.line.saturating_sub(1));
+            reader
+                .reader
+                .seek(position)
+                .map_err(|e| ConnectorError::Io {
+                    path: source_name.to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+        }
+        Ok(reader)
     }
 }
 

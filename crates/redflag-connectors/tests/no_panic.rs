@@ -5,6 +5,10 @@
 
 use proptest::prelude::*;
 use redflag_connectors::framing::JsonFramer;
+use redflag_connectors::marketplace::MarketplaceReader;
+use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+use redflag_connectors::people::{PeopleMapping, PeopleReader};
+use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
 use redflag_connectors::{entra, github, google, okta, osquery};
 
 const FIXTURES: &[&[u8]] = &[
@@ -15,6 +19,12 @@ const FIXTURES: &[&[u8]] = &[
     include_bytes!("fixtures/google_login_drive_token.json"),
     include_bytes!("fixtures/osquery_results.log"),
     include_bytes!("fixtures/github_api.json"),
+    include_bytes!("fixtures/marketplace_profiles.json"),
+    include_bytes!("fixtures/payroll_synth.csv"),
+    include_bytes!("fixtures/payroll_elections.csv"),
+    include_bytes!("fixtures/shipments_synth.csv"),
+    include_bytes!("fixtures/asset_shipments.csv"),
+    include_bytes!("fixtures/workday_workers.csv"),
 ];
 
 fn run_all(bytes: &[u8]) {
@@ -29,6 +39,22 @@ fn run_all(bytes: &[u8]) {
     let _ = google::reader(bytes, "p").count();
     let _ = osquery::reader(bytes, "p").count();
     let _ = github::reader(bytes, "p").count();
+    let mut m = MarketplaceReader::new(bytes, "p", "upwork");
+    let items = m.by_ref().count() as u64;
+    assert_eq!(items, m.counts().accepted + m.counts().rejected);
+    if let Ok(mut p) = PayrollReader::new(bytes, "p", &PayoutMapping::generic()) {
+        let items = p.by_ref().count() as u64;
+        assert_eq!(items, p.counts().accepted + p.counts().rejected);
+    }
+    if let Ok(mut s) = ShippingReader::new(bytes, "p", &ShipmentMapping::generic()) {
+        let items = s.by_ref().count() as u64;
+        assert_eq!(items, s.counts().accepted + s.counts().rejected);
+    }
+    for name in ["generic", "workday", "lever", "greenhouse"] {
+        if let Ok(r) = PeopleReader::new(bytes, "p", "x", PeopleMapping::builtin(name).unwrap()) {
+            let _ = r.count();
+        }
+    }
     let mut r = okta::reader(bytes, "p");
     let items = r.by_ref().count() as u64;
     let c = r.counts();
