@@ -5,7 +5,8 @@
 //! Entry points: [`WorldConfig`] (size, window, seed, ring rate; [`WorldConfig::default`] is the
 //! ~10,000-subject, 90-day demo world, [`WorldConfig::small`] a 1,000-subject one), [`generate`] which
 //! plans the world, and [`World::write_to`] which streams `people.csv`, the event files and
-//! `ground_truth.json` into a directory. [`World::person`] generates any one subject.
+//! `ground_truth.json` into a directory. [`World::person`] generates any one subject. The [`eval`] module
+//! scores a detector's run against a world's ground truth (precision, recall, rings, fairness).
 //!
 //! **Design decision:** every subject, ring and event stream draws from its own ChaCha generator keyed by
 //! the seed and the item's index, and only the special subjects (personas, hard negatives) are planned up
@@ -36,6 +37,7 @@
 mod config;
 mod data;
 mod error;
+pub mod eval;
 mod events;
 mod ident;
 mod person;

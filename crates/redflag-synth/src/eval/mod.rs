@@ -1,0 +1,532 @@
+//! Scoring a run of the pipeline against a world's ground truth.
+//!
+//! The caller runs the detectors and hands over one [`Scored`] per subject (score, level, rules fired,
+//! ring) and the stored rings as member lists; [`evaluate`] returns an [`EvalReport`]: subject-level
+//! precision, recall and F1 at a decision level, ring-level precision and recall, a precision–recall
+//! curve, each rule's true and false positives, the false positives themselves, and the fairness table.
+//! [`time_to_detect`] scores runs on growing prefixes of the event window. [`render_markdown`] and
+//! [`svg::pr_curve_svg`] turn a report into files.
+//!
+//! Everything here is arithmetic on labels and scores: no engine, no I/O beyond [`Truth::read`]. The
+//! ground truth is read only here, never by a detector.
+
+pub mod fairness;
+pub mod metrics;
+mod report;
+pub mod svg;
+mod truth;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use redflag_model::{Assessment, RiskLevel};
+use serde::{Deserialize, Serialize};
+
+pub use fairness::{FairnessRow, FairnessTable, InnocentOutcome, Tolerance, fairness_table};
+pub use metrics::{Confusion, PrPoint, RingMatch, average_precision, match_rings, pr_curve};
+pub use report::render_markdown;
+pub use truth::{EvalError, PlantedRing, SubjectTruth, Truth, read_labels, subject_id};
+
+use crate::truth::Strength;
+
+/// What the pipeline said about one subject, reduced to what scoring needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    /// The subject id (`synth:P0000042`).
+    pub subject: String,
+    /// The risk score (a probability).
+    pub score: f64,
+    /// The risk level.
+    pub level: RiskLevel,
+    /// Ids of the rules that fired.
+    pub rules: Vec<String>,
+}
+
+impl Scored {
+    /// The parts of an assessment scoring needs.
+    pub fn from_assessment(assessment: &Assessment) -> Self {
+        Self {
+            subject: assessment.subject.as_str().to_string(),
+            score: assessment.score,
+            level: assessment.level,
+            rules: assessment
+                .findings
+                .iter()
+                .map(|f| f.rule_id.clone())
+                .collect(),
+        }
+    }
+}
+
+/// How to score a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalOptions {
+    /// A subject is flagged when its level is at least this.
+    pub level: RiskLevel,
+    /// The fairness tolerance.
+    pub tolerance: Tolerance,
+    /// Most false positives listed in the report (all are counted).
+    pub max_listed: usize,
+    /// Most points of the precision–recall curve kept in the report (the average precision uses all).
+    pub max_curve_points: usize,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self {
+            level: RiskLevel::High,
+            tolerance: Tolerance::default(),
+            max_listed: 50,
+            max_curve_points: 200,
+        }
+    }
+}
+
+/// The world an evaluation ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldSummary {
+    /// The generator that wrote it.
+    pub generator: String,
+    /// Its seed.
+    pub seed: u64,
+    /// Subjects in the truth.
+    pub subjects: usize,
+    /// Operators' personas.
+    pub operators: usize,
+    /// Innocents (hard negatives included).
+    pub innocents: usize,
+    /// Hard negatives.
+    pub hard_negatives: usize,
+    /// Planted rings.
+    pub rings: usize,
+    /// First and last day of the event window.
+    pub window: [String; 2],
+}
+
+/// Subject-level figures at the decision level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectMetrics {
+    /// The decision level (`high` flags high and critical).
+    pub level: RiskLevel,
+    /// Counts.
+    pub confusion: Confusion,
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+    /// False-positive rate among innocents.
+    pub false_positive_rate: f64,
+    /// Average precision over every score threshold.
+    pub average_precision: f64,
+    /// Subjects of the truth the run did not assess (rejected rows); counted as not flagged.
+    pub unscored: usize,
+}
+
+/// Recall by ring strength.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrengthRow {
+    /// The strength.
+    pub strength: Strength,
+    /// Operators in rings of that strength.
+    pub operators: u64,
+    /// Flagged among them.
+    pub flagged: u64,
+    /// `flagged / operators`.
+    pub recall: f64,
+}
+
+/// False positives by hard-negative category (and `ordinary` for other innocents).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryRow {
+    /// The category.
+    pub category: String,
+    /// Innocents in it.
+    pub innocents: u64,
+    /// Flagged among them.
+    pub flagged: u64,
+    /// `flagged / innocents`.
+    pub rate: f64,
+}
+
+/// Ring-level figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RingMetrics {
+    /// Linkage against the planted rings.
+    pub linkage: RingMatch,
+    /// Planted rings with at least one member flagged at the decision level.
+    pub rings_with_a_flagged_member: usize,
+    /// One row per planted ring.
+    pub rings: Vec<RingRow>,
+}
+
+/// One planted ring's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RingRow {
+    /// `ring-001`.
+    pub id: String,
+    /// Strength.
+    pub strength: Strength,
+    /// Members.
+    pub members: usize,
+    /// Members flagged.
+    pub flagged: usize,
+    /// Whether a stored ring holds most of it.
+    pub found_by_linkage: bool,
+}
+
+/// One rule's contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleContribution {
+    /// Rule id.
+    pub rule: String,
+    /// Operators it fired on.
+    pub fired_on_operators: u64,
+    /// Innocents it fired on.
+    pub fired_on_innocents: u64,
+    /// Flagged operators it fired on (true positives it contributed to).
+    pub true_positives: u64,
+    /// Flagged innocents it fired on (false positives it contributed to).
+    pub false_positives: u64,
+}
+
+/// One flagged innocent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FalsePositive {
+    /// Subject id.
+    pub subject: String,
+    /// Score.
+    pub score: f64,
+    /// Level.
+    pub level: RiskLevel,
+    /// The hard-negative category, if the subject was built to look suspicious.
+    pub hard_negative: Option<String>,
+    /// Rules that fired.
+    pub rules: Vec<String>,
+}
+
+/// The result of [`evaluate`] (plus what the caller adds: time to detect, timings, notes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// The world.
+    pub world: WorldSummary,
+    /// Subject-level figures.
+    pub subjects: SubjectMetrics,
+    /// Recall by ring strength.
+    pub by_strength: Vec<StrengthRow>,
+    /// False-positive rate by hard-negative category.
+    pub by_category: Vec<CategoryRow>,
+    /// Ring-level figures.
+    pub rings: RingMetrics,
+    /// The precision–recall curve (thinned to the configured number of points).
+    pub pr_curve: Vec<PrPoint>,
+    /// Every rule that fired, by id.
+    pub rules: Vec<RuleContribution>,
+    /// False positives, highest score first (at most the configured number).
+    pub false_positives: Vec<FalsePositive>,
+    /// The fairness table.
+    pub fairness: FairnessTable,
+    /// Time to detect, when the caller ran prefixes.
+    pub time_to_detect: Option<TimeToDetect>,
+    /// Wall time of the run's stages, in seconds, as the caller measured them.
+    pub timings: BTreeMap<String, f64>,
+    /// Remarks for the reader (missing inputs, engines not wired).
+    pub notes: Vec<String>,
+}
+
+impl EvalReport {
+    /// Whether the fairness table has a violation.
+    pub fn fairness_violated(&self) -> bool {
+        self.fairness.violations > 0
+    }
+}
+
+/// Scores one run. `scored` holds the pipeline's verdicts (subjects missing from it count as not
+/// flagged); `stored_rings` the member lists of the rings the run stored (empty when linkage did not
+/// run).
+pub fn evaluate(
+    truth: &Truth,
+    scored: &[Scored],
+    stored_rings: &[Vec<String>],
+    options: &EvalOptions,
+) -> EvalReport {
+    let by_subject: BTreeMap<&str, &Scored> =
+        scored.iter().map(|s| (s.subject.as_str(), s)).collect();
+    let flagged = |s: Option<&&Scored>| s.is_some_and(|s| s.level >= options.level);
+
+    let mut confusion = Confusion::default();
+    let mut scores = Vec::with_capacity(truth.subjects.len());
+    let mut unscored = 0;
+    let mut rules: BTreeMap<&str, RuleContribution> = BTreeMap::new();
+    let mut false_positives = Vec::new();
+    let mut categories: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut innocents = Vec::new();
+    let mut flagged_operators: BTreeSet<&str> = BTreeSet::new();
+    for subject in &truth.subjects {
+        let verdict = by_subject.get(subject.subject_id.as_str());
+        if verdict.is_none() {
+            unscored += 1;
+        }
+        let is_flagged = flagged(verdict);
+        confusion.add(subject.operator, is_flagged);
+        scores.push((verdict.map_or(0.0, |s| s.score), subject.operator));
+        if subject.operator && is_flagged {
+            flagged_operators.insert(subject.subject_id.as_str());
+        }
+        if let Some(verdict) = verdict {
+            let fired: BTreeSet<&str> = verdict.rules.iter().map(String::as_str).collect();
+            for rule in fired {
+                let entry = rules.entry(rule).or_insert_with(|| RuleContribution {
+                    rule: rule.to_string(),
+                    fired_on_operators: 0,
+                    fired_on_innocents: 0,
+                    true_positives: 0,
+                    false_positives: 0,
+                });
+                match (subject.operator, is_flagged) {
+                    (true, true) => {
+                        entry.fired_on_operators += 1;
+                        entry.true_positives += 1;
+                    }
+                    (true, false) => entry.fired_on_operators += 1,
+                    (false, true) => {
+                        entry.fired_on_innocents += 1;
+                        entry.false_positives += 1;
+                    }
+                    (false, false) => entry.fired_on_innocents += 1,
+                }
+            }
+        }
+        if !subject.operator {
+            let category = subject.hard_negative.as_deref().unwrap_or("ordinary");
+            let entry = categories.entry(category).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(is_flagged);
+            innocents.push(InnocentOutcome {
+                name_origin: &subject.name_origin,
+                nationality: &subject.nationality,
+                flagged: is_flagged,
+            });
+            if let (true, Some(verdict)) = (is_flagged, verdict) {
+                false_positives.push(FalsePositive {
+                    subject: subject.subject_id.clone(),
+                    score: verdict.score,
+                    level: verdict.level,
+                    hard_negative: subject.hard_negative.clone(),
+                    rules: verdict.rules.clone(),
+                });
+            }
+        }
+    }
+    false_positives.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    false_positives.truncate(options.max_listed);
+
+    let curve = pr_curve(&scores);
+    let average_precision = average_precision(&curve);
+
+    let planted = truth.planted_rings();
+    let planted_members: Vec<Vec<String>> = planted.iter().map(|r| r.members.clone()).collect();
+    let linkage = match_rings(&planted_members, stored_rings);
+    let found: BTreeSet<usize> = linkage.found_planted.iter().copied().collect();
+    let ring_rows: Vec<RingRow> = planted
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RingRow {
+            id: r.id.clone(),
+            strength: r.strength,
+            members: r.members.len(),
+            flagged: r
+                .members
+                .iter()
+                .filter(|m| flagged_operators.contains(m.as_str()))
+                .count(),
+            found_by_linkage: found.contains(&i),
+        })
+        .collect();
+
+    let mut strengths: BTreeMap<Strength, (u64, u64)> = BTreeMap::new();
+    for ring in &ring_rows {
+        let entry = strengths.entry(ring.strength).or_default();
+        entry.0 += ring.members as u64;
+        entry.1 += ring.flagged as u64;
+    }
+    let rate = |n: u64, k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+
+    let operators = truth.subjects.iter().filter(|s| s.operator).count();
+    EvalReport {
+        world: WorldSummary {
+            generator: truth.ground.generator.clone(),
+            seed: truth.ground.seed,
+            subjects: truth.subjects.len(),
+            operators,
+            innocents: truth.subjects.len() - operators,
+            hard_negatives: truth
+                .subjects
+                .iter()
+                .filter(|s| s.hard_negative.is_some())
+                .count(),
+            rings: planted.len(),
+            window: truth.ground.window.clone(),
+        },
+        subjects: SubjectMetrics {
+            level: options.level,
+            confusion,
+            precision: confusion.precision(),
+            recall: confusion.recall(),
+            f1: confusion.f1(),
+            false_positive_rate: confusion.false_positive_rate(),
+            average_precision,
+            unscored,
+        },
+        by_strength: strengths
+            .into_iter()
+            .map(|(strength, (n, k))| StrengthRow {
+                strength,
+                operators: n,
+                flagged: k,
+                recall: rate(n, k),
+            })
+            .collect(),
+        by_category: categories
+            .into_iter()
+            .map(|(category, (n, k))| CategoryRow {
+                category: category.to_string(),
+                innocents: n,
+                flagged: k,
+                rate: rate(n, k),
+            })
+            .collect(),
+        rings: RingMetrics {
+            rings_with_a_flagged_member: ring_rows.iter().filter(|r| r.flagged > 0).count(),
+            linkage,
+            rings: ring_rows,
+        },
+        pr_curve: metrics::thin(&curve, options.max_curve_points),
+        rules: rules.into_values().collect(),
+        false_positives,
+        fairness: fairness_table(innocents, options.tolerance),
+        time_to_detect: None,
+        timings: BTreeMap::new(),
+        notes: Vec::new(),
+    }
+}
+
+/// The subjects one run on a prefix of the event window flagged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrefixRun {
+    /// Days of events the run saw (from the window's first day).
+    pub days: u32,
+    /// Subject ids flagged at the decision level.
+    pub flagged: BTreeSet<String>,
+}
+
+/// One prefix's row of the time-to-detect table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrefixRow {
+    /// Days of events.
+    pub days: u32,
+    /// Operators flagged.
+    pub operators_flagged: u64,
+    /// Recall over all operators.
+    pub recall: f64,
+    /// Operators holding an account (with events) flagged.
+    pub hired_flagged: u64,
+    /// Recall over hired operators.
+    pub hired_recall: f64,
+    /// Innocents flagged.
+    pub innocents_flagged: u64,
+}
+
+/// How many days of data it takes to flag operators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeToDetect {
+    /// Subjects of the (smaller) world the prefixes ran on.
+    pub subjects: usize,
+    /// Its seed.
+    pub seed: u64,
+    /// Operators in it.
+    pub operators: u64,
+    /// Of which hired (with events).
+    pub hired: u64,
+    /// One row per prefix, shortest first.
+    pub prefixes: Vec<PrefixRow>,
+    /// Median over operators flagged in the longest prefix of the first prefix (days) that flags them.
+    pub median_days: Option<u32>,
+    /// The same over hired operators only.
+    pub median_days_hired: Option<u32>,
+    /// Operators not flagged in any prefix.
+    pub never_flagged: u64,
+}
+
+/// Scores runs on growing prefixes. An operator's time to detect is the first prefix that flags it.
+pub fn time_to_detect(truth: &Truth, runs: &[PrefixRun]) -> TimeToDetect {
+    let mut runs: Vec<&PrefixRun> = runs.iter().collect();
+    runs.sort_by_key(|r| r.days);
+    let hired = truth.hired();
+    let operators: Vec<&SubjectTruth> = truth.subjects.iter().filter(|s| s.operator).collect();
+    let is_hired = |s: &SubjectTruth| hired.get(&s.subject_id).copied().unwrap_or(false);
+    let hired_count = operators.iter().filter(|s| is_hired(s)).count() as u64;
+    let rate = |n: u64, k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let operator_ids: BTreeSet<&str> = operators.iter().map(|s| s.subject_id.as_str()).collect();
+    let prefixes = runs
+        .iter()
+        .map(|run| {
+            let flagged_ops: Vec<&&SubjectTruth> = operators
+                .iter()
+                .filter(|s| run.flagged.contains(&s.subject_id))
+                .collect();
+            let hired_flagged = flagged_ops.iter().filter(|s| is_hired(s)).count() as u64;
+            let ops = flagged_ops.len() as u64;
+            PrefixRow {
+                days: run.days,
+                operators_flagged: ops,
+                recall: rate(operators.len() as u64, ops),
+                hired_flagged,
+                hired_recall: rate(hired_count, hired_flagged),
+                innocents_flagged: run
+                    .flagged
+                    .iter()
+                    .filter(|s| !operator_ids.contains(s.as_str()))
+                    .count() as u64,
+            }
+        })
+        .collect();
+    let first_day = |s: &SubjectTruth| {
+        runs.iter()
+            .find(|r| r.flagged.contains(&s.subject_id))
+            .map(|r| r.days)
+    };
+    let mut all: Vec<u32> = operators.iter().filter_map(|s| first_day(s)).collect();
+    let mut hired_days: Vec<u32> = operators
+        .iter()
+        .filter(|s| is_hired(s))
+        .filter_map(|s| first_day(s))
+        .collect();
+    let never = operators.len() as u64 - all.len() as u64;
+    TimeToDetect {
+        subjects: truth.subjects.len(),
+        seed: truth.ground.seed,
+        operators: operators.len() as u64,
+        hired: hired_count,
+        prefixes,
+        median_days: median(&mut all),
+        median_days_hired: median(&mut hired_days),
+        never_flagged: never,
+    }
+}
+
+/// The lower median (an observed prefix, never an average of two).
+fn median(values: &mut [u32]) -> Option<u32> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    Some(values[(values.len() - 1) / 2])
+}
+
+#[cfg(test)]
+mod tests;

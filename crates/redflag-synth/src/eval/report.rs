@@ -1,0 +1,254 @@
+//! The evaluation report as Markdown.
+
+use std::fmt::Write;
+
+use super::EvalReport;
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+fn pct2(x: f64) -> String {
+    format!("{:.2} %", x * 100.0)
+}
+
+/// Renders a report as a Markdown document (headings from level 2 down, so it can be pasted into a
+/// larger document). `command` is the command line that produced it; `svg` the curve's file name, if one
+/// was written next to the report.
+pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) -> String {
+    let mut md = String::new();
+    let w = &report.world;
+    let s = &report.subjects;
+    let c = &s.confusion;
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        md,
+        "## Evaluation: {} subjects, seed {}\n",
+        w.subjects, w.seed
+    );
+    let _ = writeln!(md, "Command: `{command}`\n");
+    let _ = writeln!(
+        md,
+        "World: {} ({} subjects: {} operators' personas in {} rings, {} innocents of which {} hard negatives; events {} to {}).\n",
+        w.generator,
+        w.subjects,
+        w.operators,
+        w.rings,
+        w.innocents,
+        w.hard_negatives,
+        w.window[0],
+        w.window[1]
+    );
+    for note in &report.notes {
+        let _ = writeln!(md, "> {note}\n");
+    }
+
+    let _ = writeln!(
+        md,
+        "### Subjects (flagged = level {} or above)\n",
+        s.level.as_str()
+    );
+    let _ = writeln!(
+        md,
+        "| precision | recall | F1 | false-positive rate | average precision | TP | FP | FN | TN |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| {:.3} | {:.3} | {:.3} | {} | {:.3} | {} | {} | {} | {} |\n",
+        s.precision,
+        s.recall,
+        s.f1,
+        pct2(s.false_positive_rate),
+        s.average_precision,
+        c.true_positives,
+        c.false_positives,
+        c.false_negatives,
+        c.true_negatives
+    );
+    if s.unscored > 0 {
+        let _ = writeln!(
+            md,
+            "{} subjects of the truth were not assessed (rejected input rows) and count as not flagged.\n",
+            s.unscored
+        );
+    }
+    if let Some(svg) = svg {
+        let _ = writeln!(md, "Precision–recall curve: [{svg}]({svg})\n");
+    }
+
+    let _ = writeln!(md, "Recall by ring strength:\n");
+    let _ = writeln!(
+        md,
+        "| strength | operators | flagged | recall |\n|---|---|---|---|"
+    );
+    for row in &report.by_strength {
+        let _ = writeln!(
+            md,
+            "| {:?} | {} | {} | {:.3} |",
+            row.strength, row.operators, row.flagged, row.recall
+        );
+    }
+    let _ = writeln!(md, "\nFalse-positive rate by kind of innocent:\n");
+    let _ = writeln!(
+        md,
+        "| kind | innocents | flagged | rate |\n|---|---|---|---|"
+    );
+    for row in &report.by_category {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            row.category,
+            row.innocents,
+            row.flagged,
+            pct2(row.rate)
+        );
+    }
+
+    let r = &report.rings;
+    let _ = writeln!(md, "\n### Rings\n");
+    let _ = writeln!(
+        md,
+        "A planted ring is found when one stored ring holds more than half of its members; a stored ring is correct when more than half of its members come from one planted ring.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| planted | stored | found | recall | correct stored | precision | planted rings with a flagged member |\n|---|---|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {:.3} | {} | {} | {} |\n",
+        r.linkage.planted,
+        r.linkage.stored,
+        r.linkage.found,
+        r.linkage.recall,
+        r.linkage.correct,
+        r.linkage
+            .precision
+            .map_or("n/a (no rings stored)".to_string(), |p| format!("{p:.3}")),
+        r.rings_with_a_flagged_member
+    );
+
+    let _ = writeln!(md, "### Rules\n");
+    let _ = writeln!(
+        md,
+        "| rule | fired on operators | fired on innocents | in true positives | in false positives |\n|---|---|---|---|---|"
+    );
+    for rule in &report.rules {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            rule.rule,
+            rule.fired_on_operators,
+            rule.fired_on_innocents,
+            rule.true_positives,
+            rule.false_positives
+        );
+    }
+
+    let _ = writeln!(
+        md,
+        "\n### False positives ({} in all{})\n",
+        c.false_positives,
+        if report.false_positives.len() < c.false_positives as usize {
+            format!(", first {} by score", report.false_positives.len())
+        } else {
+            String::new()
+        }
+    );
+    if report.false_positives.is_empty() {
+        let _ = writeln!(md, "None.");
+    } else {
+        let _ = writeln!(
+            md,
+            "| subject | score | level | hard negative | rules |\n|---|---|---|---|---|"
+        );
+        for fp in &report.false_positives {
+            let _ = writeln!(
+                md,
+                "| {} | {:.3} | {} | {} | {} |",
+                fp.subject,
+                fp.score,
+                fp.level.as_str(),
+                fp.hard_negative.as_deref().unwrap_or("—"),
+                fp.rules.join(" ")
+            );
+        }
+    }
+
+    let f = &report.fairness;
+    let _ = writeln!(md, "\n### Fairness\n");
+    let _ = writeln!(
+        md,
+        "Overall false-positive rate among {} innocents: {} ({} flagged). Tolerance: {}; limit {}. Violations: **{}**.\n",
+        f.innocents,
+        pct2(f.overall_rate),
+        f.false_positives,
+        f.tolerance.describe(),
+        pct2(f.limit),
+        f.violations
+    );
+    let _ = writeln!(
+        md,
+        "| dimension | group | innocents | flagged | rate | judged | within tolerance |\n|---|---|---|---|---|---|---|"
+    );
+    for row in &f.rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            row.dimension,
+            row.group,
+            row.innocents,
+            row.false_positives,
+            pct2(row.rate),
+            if row.judged { "yes" } else { "no (small)" },
+            if !row.judged {
+                "—"
+            } else if row.violation {
+                "**NO**"
+            } else {
+                "yes"
+            }
+        );
+    }
+
+    if let Some(t) = &report.time_to_detect {
+        let _ = writeln!(md, "\n### Time to detect\n");
+        let _ = writeln!(
+            md,
+            "A world of {} subjects (seed {}, {} operators, {} of them hired and so with events), assessed on the first N days of its event window. Median days to detect: {} over all operators flagged, {} over hired ones; {} operators never flagged.\n",
+            t.subjects,
+            t.seed,
+            t.operators,
+            t.hired,
+            t.median_days.map_or("n/a".into(), |d| d.to_string()),
+            t.median_days_hired.map_or("n/a".into(), |d| d.to_string()),
+            t.never_flagged
+        );
+        let _ = writeln!(
+            md,
+            "| days | operators flagged | recall | hired flagged | hired recall | innocents flagged |\n|---|---|---|---|---|---|"
+        );
+        for p in &t.prefixes {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                p.days,
+                p.operators_flagged,
+                pct(p.recall),
+                p.hired_flagged,
+                pct(p.hired_recall),
+                p.innocents_flagged
+            );
+        }
+    }
+
+    if !report.timings.is_empty() {
+        let _ = writeln!(md, "\n### Timings\n");
+        let _ = writeln!(md, "| stage | seconds |\n|---|---|");
+        for (stage, secs) in &report.timings {
+            let _ = writeln!(md, "| {stage} | {secs:.2} |");
+        }
+    }
+    md
+}
