@@ -10,6 +10,12 @@ use crate::normalize::{self, NormName, Unit};
 
 /// Default score a match must reach to be reported.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
+/// How many candidate names, best covered first, a query scores in full.
+const MAX_CANDIDATES: usize = 200;
+
+/// A blocking key in more names than this is too common to generate candidates on its own.
+const FREQUENT_KEY: usize = 3000;
+
 /// Default number of matches returned.
 pub const DEFAULT_TOP_K: usize = 10;
 
@@ -468,7 +474,27 @@ impl Index {
             let qweights: Vec<f32> = qname.units.iter().map(|u| self.query_weight(u)).collect();
             let qjoined = joined_keys(&qname);
             let mut hits: HashMap<u32, u32> = HashMap::new(); // name id -> bitmask of query units hit
-            for (ui, u) in qname.units.iter().enumerate() {
+            // Units whose every key is very common ("Kim", "Korea", "Trading") do not generate candidates
+            // when rarer units exist; they still count when candidates are scored.
+            let rarest = |u: &Unit| {
+                u.keys
+                    .iter()
+                    .map(|k| self.postings.get(k).map_or(0, Vec::len))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let mut blocking: Vec<usize> = (0..qname.units.len())
+                .filter(|&i| (1..=FREQUENT_KEY).contains(&rarest(&qname.units[i])))
+                .collect();
+            if blocking.is_empty()
+                && let Some(i) = (0..qname.units.len())
+                    .filter(|&i| rarest(&qname.units[i]) > 0)
+                    .min_by_key(|&i| (rarest(&qname.units[i]), i))
+            {
+                blocking.push(i);
+            }
+            for &ui in &blocking {
+                let u = &qname.units[ui];
                 let bit = 1u32 << ui.min(31);
                 for k in &u.keys {
                     if let Some(p) = self.postings.get(k) {
@@ -492,11 +518,25 @@ impl Index {
                     }
                 }
             }
-            let need = if qname.units.len() >= 3 { 2 } else { 1 };
-            for (nid, mask) in hits {
-                if (mask.count_ones() as usize) < need.min(qname.units.len()) {
-                    continue;
-                }
+            let need = if qname.units.len() >= 3 { 2 } else { 1 }.min(blocking.len());
+            // Score only the most promising candidates: those whose blocking keys cover the most query
+            // weight (a name sharing only "Korea" and "Trading" with the query cannot win).
+            let mut ranked: Vec<(f32, u32)> = hits
+                .into_iter()
+                .filter(|(_, mask)| (mask.count_ones() as usize) >= need)
+                .map(|(nid, mask)| {
+                    let covered: f32 = qweights
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1u32 << (*i).min(31)) != 0)
+                        .map(|(_, w)| *w)
+                        .sum();
+                    (covered, nid)
+                })
+                .collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            ranked.truncate(MAX_CANDIDATES);
+            for (_, nid) in ranked {
                 let n = &self.names[nid as usize];
                 let (li, entity) = &self.entities[n.entity as usize];
                 if !list_ok(*li) {
@@ -682,6 +722,19 @@ fn is_syllable(u: &Unit) -> bool {
     u.keys.first().is_some_and(|k| *k != u.text)
 }
 
+/// The L1 distance of two strings' letter counts: a lower bound of twice their edit distance, computed
+/// without allocating, so most pairs never reach the edit-distance computation.
+fn letter_distance(a: &str, b: &str) -> usize {
+    let mut counts = [0i32; 64];
+    for c in a.bytes() {
+        counts[(c & 63) as usize] += 1;
+    }
+    for c in b.bytes() {
+        counts[(c & 63) as usize] -= 1;
+    }
+    counts.iter().map(|c| c.unsigned_abs() as usize).sum()
+}
+
 /// Similarity of two strings that may differ by a typo: one edit in six letters or more, two in eight or
 /// more; an edit costs more than its share of the length, so a typo never looks like a romanisation.
 fn typo_similarity(a: &str, b: &str) -> f64 {
@@ -689,8 +742,11 @@ fn typo_similarity(a: &str, b: &str) -> f64 {
     if longest < 6 {
         return 0.0;
     }
-    let d = strsim::osa_distance(a, b);
     let allowed = if longest >= 8 { 2 } else { 1 };
+    if a.len().abs_diff(b.len()) > allowed || letter_distance(a, b) > 2 * allowed {
+        return 0.0;
+    }
+    let d = strsim::osa_distance(a, b);
     if d == 0 {
         1.0
     } else if d <= allowed {
@@ -715,7 +771,7 @@ fn multi_syllable_word(units: &[Unit]) -> bool {
 /// Similarity of two whole names written without spaces: one edit in seven letters or more, two in twelve.
 fn joined_typo_similarity(a: &str, b: &str) -> f64 {
     let longest = a.len().max(b.len());
-    if longest < 7 {
+    if longest < 7 || a.len().abs_diff(b.len()) > 2 {
         return 0.0;
     }
     let d = strsim::osa_distance(a, b);
