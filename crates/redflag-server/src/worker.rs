@@ -65,6 +65,8 @@ pub struct WorkerConfig {
     pub batch: usize,
     /// Alert delivery, when configured.
     pub webhook: Option<Webhook>,
+    /// Queue an assessment run after each ingest (default true).
+    pub assess_after_ingest: bool,
 }
 
 impl Default for WorkerConfig {
@@ -75,6 +77,7 @@ impl Default for WorkerConfig {
             poll: Duration::from_millis(500),
             batch: 5000,
             webhook: None,
+            assess_after_ingest: true,
         }
     }
 }
@@ -304,13 +307,15 @@ impl Worker {
             stored += outcome.inserted;
             duplicates += outcome.duplicates;
         }
-        self.store
-            .enqueue_job(&NewJob {
-                kind: "assess".into(),
-                dedupe_key: Some("assess".into()),
-                ..Default::default()
-            })
-            .await?;
+        if self.config.assess_after_ingest {
+            self.store
+                .enqueue_job(&NewJob {
+                    kind: "assess".into(),
+                    dedupe_key: Some("assess".into()),
+                    ..Default::default()
+                })
+                .await?;
+        }
         Ok(serde_json::json!({
             "accepted": stored,
             "duplicates": duplicates,
