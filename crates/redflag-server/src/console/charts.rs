@@ -144,7 +144,7 @@ pub(crate) struct TimelinePoint {
 /// Sign-ins over time (x) by local hour of day (y), coloured by VPN / hosting; the band of the claimed
 /// working day (09:00–18:00) is shaded.
 pub(crate) fn timeline(points: &[TimelinePoint], zone_label: &str) -> Markup {
-    let (w, h, left, right, top, bottom) = (1000.0, 260.0, 48.0, 12.0, 12.0, 34.0);
+    let (w, h, left, right, top, bottom) = (600.0, 270.0, 46.0, 12.0, 12.0, 34.0);
     let (min, max) = match (
         points.iter().map(|p| p.unix).min(),
         points.iter().map(|p| p.unix).max(),
@@ -157,7 +157,9 @@ pub(crate) fn timeline(points: &[TimelinePoint], zone_label: &str) -> Markup {
     let x_of = |t: i64| left + (t - min) as f64 / span * (w - left - right);
     let y_of = |hour: f64| top + hour / 24.0 * (h - top - bottom);
     let days = span / 86_400.0;
-    let ticks: Vec<i64> = (0..=6).map(|i| min + (span * f64::from(i) / 6.0) as i64).collect();
+    let ticks: Vec<i64> = (0..=4)
+        .map(|i| min + (span * f64::from(i) / 4.0) as i64)
+        .collect();
     html! {
         svg.chart #timeline role="img" viewBox=(format!("0 0 {w} {h}")) aria-labelledby="tl-title tl-desc" data-points=(points.len()) {
             title #tl-title { "Timeline of sign-ins by hour of day (" (zone_label) ")" }
@@ -179,7 +181,7 @@ pub(crate) fn timeline(points: &[TimelinePoint], zone_label: &str) -> Markup {
                         title { (p.label) " (failed)" }
                     }
                 } @else {
-                    circle.pt cx=(fmt1(x_of(p.unix))) cy=(fmt1(y_of(p.local_hour))) r="3.6" fill=(p.kind.colour()) fill-opacity="0.75" {
+                    circle.pt cx=(fmt1(x_of(p.unix))) cy=(fmt1(y_of(p.local_hour))) r="3" fill=(p.kind.colour()) fill-opacity="0.75" {
                         title { (p.label) }
                     }
                 }
@@ -199,7 +201,7 @@ pub(crate) fn timeline(points: &[TimelinePoint], zone_label: &str) -> Markup {
 /// Monday–Friday) outlined after converting it to UTC with `offset_hours`.
 pub(crate) fn heatmap(counts: &[[u32; 24]; 7], offset_hours: Option<i32>, zone: &str) -> Markup {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let (cell, left, top) = (34.0, 44.0, 22.0);
+    let (cell, left, top) = (22.0, 34.0, 20.0);
     let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
     let mut work = [[false; 24]; 7];
     if let Some(offset) = offset_hours {
@@ -338,7 +340,7 @@ pub(crate) fn layout(personas: usize, links: &[GraphLink]) -> Vec<(f64, f64)> {
         }
         temperature *= 0.985;
     }
-    // Normalise into [0.08, 0.92] so labels fit.
+    // Normalise into [0.15, 0.85] x [0.1, 0.9] so labels fit.
     let (minx, maxx) = pos
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
@@ -350,7 +352,7 @@ pub(crate) fn layout(personas: usize, links: &[GraphLink]) -> Vec<(f64, f64)> {
     pos.iter()
         .map(|p| {
             (
-                0.1 + (p.0 - minx) / sx * 0.8,
+                0.15 + (p.0 - minx) / sx * 0.7,
                 0.1 + (p.1 - miny) / sy * 0.8,
             )
         })
@@ -476,7 +478,10 @@ mod tests {
         let a = layout(4, &links);
         assert_eq!(a, layout(4, &links));
         assert_eq!(a.len(), 6);
-        assert!(a.iter().all(|p| (0.0..=1.0).contains(&p.0) && (0.0..=1.0).contains(&p.1)));
+        assert!(
+            a.iter()
+                .all(|p| (0.0..=1.0).contains(&p.0) && (0.0..=1.0).contains(&p.1))
+        );
         // Linked nodes end up nearer each other than the farthest pair.
         let d = |i: usize, j: usize| ((a[i].0 - a[j].0).powi(2) + (a[i].1 - a[j].1).powi(2)).sqrt();
         assert!(d(3, 5) < d(0, 3), "{a:?}");

@@ -120,16 +120,38 @@ pub async fn populate(store: &Store, engines: &Engines) -> Result<FixtureIds, Fi
 
     // The ring: three personas, one laptop, one payout account.
     let ring_people = [
-        Person { id: "1001", name: "Daniel Whitaker", country: "US", city: "Austin", tz: "America/Chicago", email: "d.whitaker.dev@gmail.com".into() },
-        Person { id: "1002", name: "Ethan Brooks", country: "US", city: "Denver", tz: "America/Denver", email: "ethanbrooks.codes@outlook.com".into() },
-        Person { id: "1003", name: "Ryan Coleman", country: "US", city: "Seattle", tz: "America/Los_Angeles", email: "ryan.coleman.fullstack@gmail.com".into() },
+        Person {
+            id: "1001",
+            name: "Daniel Whitaker",
+            country: "US",
+            city: "Austin",
+            tz: "America/Chicago",
+            email: "d.whitaker.dev@gmail.com".into(),
+        },
+        Person {
+            id: "1002",
+            name: "Ethan Brooks",
+            country: "US",
+            city: "Denver",
+            tz: "America/Denver",
+            email: "ethanbrooks.codes@outlook.com".into(),
+        },
+        Person {
+            id: "1003",
+            name: "Ryan Coleman",
+            country: "US",
+            city: "Seattle",
+            tz: "America/Los_Angeles",
+            email: "ryan.coleman.fullstack@gmail.com".into(),
+        },
     ];
     let device = DeviceId::new(DeviceKind::Serial, "C02XK1ZJH7JY")?;
     let payout = PayoutAccount::new("payoneer", "payee-88213407")?;
     for (i, p) in ring_people.iter().enumerate() {
         let mut s = subject(p, "Senior full-stack engineer")?;
         s.identifiers.push(Identifier::Device(device.clone()));
-        s.identifiers.push(Identifier::PayoutAccount(payout.clone()));
+        s.identifiers
+            .push(Identifier::PayoutAccount(payout.clone()));
         if i == 0 {
             s.identifiers.push(Identifier::wallet(SANCTIONED_WALLET)?);
         }
@@ -137,14 +159,19 @@ pub async fn populate(store: &Store, engines: &Engines) -> Result<FixtureIds, Fi
         // 60 working days of sign-ins at 00:00–09:00 UTC (09:00–18:00 in Shenyang), mostly through
         // Astrill, some direct from a Chinese residential range, one from a data centre.
         for day in 0..60i64 {
-            let at = start + Duration::days(day) + Duration::hours(((day * 7 + i as i64 * 3) % 9) + 1);
+            let at =
+                start + Duration::days(day) + Duration::hours(((day * 7 + i as i64 * 3) % 9) + 1);
             let ip = match day % 6 {
                 0 => "175.167.10.20",
                 5 => "1.44.96.10",
                 _ if i == 1 => "155.94.199.59",
                 _ => "142.214.202.2",
             };
-            let outcome = if day % 13 == 4 { SignInOutcome::Failure } else { SignInOutcome::Success };
+            let outcome = if day % 13 == 4 {
+                SignInOutcome::Failure
+            } else {
+                SignInOutcome::Success
+            };
             events.push(sign_in(&p.email, at, ip, outcome, n)?);
             n += 1;
         }
@@ -166,28 +193,113 @@ pub async fn populate(store: &Store, engines: &Engines) -> Result<FixtureIds, Fi
     }
 
     // A subject whose fields carry HTML and script: it must render as text.
-    let hostile = Person { id: "6666", name: PAYLOAD_NAME, country: "GB", city: "<b>London</b>", tz: "Europe/London", email: "payload.tester@example.org".into() };
+    let hostile = Person {
+        id: "6666",
+        name: PAYLOAD_NAME,
+        country: "GB",
+        city: "<b>London</b>",
+        tz: "Europe/London",
+        email: "payload.tester@example.org".into(),
+    };
     let mut h = subject(&hostile, PAYLOAD_ROLE)?;
-    h.attributes.insert("note".into(), "<iframe src=javascript:alert(3)>".into());
+    h.attributes
+        .insert("note".into(), "<iframe src=javascript:alert(3)>".into());
     subjects.push(h);
     for day in 0..10i64 {
-        events.push(sign_in(&hostile.email, start + Duration::days(day) + Duration::hours(10), "81.2.69.160", SignInOutcome::Success, n)?);
+        events.push(sign_in(
+            &hostile.email,
+            start + Duration::days(day) + Duration::hours(10),
+            "81.2.69.160",
+            SignInOutcome::Success,
+            n,
+        )?);
         n += 1;
     }
 
     // Ordinary people: sign in from home during their own working day.
     let ordinary: [(&str, &str, &str, &str, &str, &str, i64); 8] = [
-        ("2001", "Maria Fernandes", "PT", "Lisbon", "Europe/Lisbon", "85.240.10.12", 9),
-        ("2002", "Jonas Becker", "DE", "Berlin", "Europe/Berlin", "91.64.20.7", 8),
-        ("2003", "Aisha Bello", "NG", "Lagos", "Africa/Lagos", "105.112.10.9", 9),
-        ("2004", "Priya Raman", "IN", "Chennai", "Asia/Kolkata", "49.204.30.2", 4),
-        ("2005", "Sofia Lindqvist", "SE", "Malmö", "Europe/Stockholm", "78.69.10.3", 8),
-        ("2006", "Carlos Mendoza", "MX", "Guadalajara", "America/Mexico_City", "187.188.20.4", 15),
-        ("2007", "Hannah Okafor", "CA", "Toronto", "America/Toronto", "99.224.10.5", 14),
-        ("2008", "Lucas Martin", "FR", "Lyon", "Europe/Paris", "90.45.10.6", 8),
+        (
+            "2001",
+            "Maria Fernandes",
+            "PT",
+            "Lisbon",
+            "Europe/Lisbon",
+            "85.240.10.12",
+            9,
+        ),
+        (
+            "2002",
+            "Jonas Becker",
+            "DE",
+            "Berlin",
+            "Europe/Berlin",
+            "91.64.20.7",
+            8,
+        ),
+        (
+            "2003",
+            "Aisha Bello",
+            "NG",
+            "Lagos",
+            "Africa/Lagos",
+            "105.112.10.9",
+            9,
+        ),
+        (
+            "2004",
+            "Priya Raman",
+            "IN",
+            "Chennai",
+            "Asia/Kolkata",
+            "49.204.30.2",
+            4,
+        ),
+        (
+            "2005",
+            "Sofia Lindqvist",
+            "SE",
+            "Malmö",
+            "Europe/Stockholm",
+            "78.69.10.3",
+            8,
+        ),
+        (
+            "2006",
+            "Carlos Mendoza",
+            "MX",
+            "Guadalajara",
+            "America/Mexico_City",
+            "187.188.20.4",
+            15,
+        ),
+        (
+            "2007",
+            "Hannah Okafor",
+            "CA",
+            "Toronto",
+            "America/Toronto",
+            "99.224.10.5",
+            14,
+        ),
+        (
+            "2008",
+            "Lucas Martin",
+            "FR",
+            "Lyon",
+            "Europe/Paris",
+            "90.45.10.6",
+            8,
+        ),
     ];
     for (id, name, country, city, tz, ip, utc_hour) in ordinary {
-        let p = Person { id, name, country, city, tz, email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")) };
+        let p = Person {
+            id,
+            name,
+            country,
+            city,
+            tz,
+            email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+        };
         subjects.push(subject(&p, "Software engineer")?);
         for day in 0..40i64 {
             let at = start + Duration::days(day) + Duration::hours(utc_hour + day % 3);
@@ -208,8 +320,14 @@ pub async fn populate(store: &Store, engines: &Engines) -> Result<FixtureIds, Fi
     let mut links = Vec::new();
     for (a, b) in [(0, 1), (1, 2), (0, 2)] {
         for (kind, value) in [
-            (IdentifierKind::Device, Identifier::Device(device.clone()).value()),
-            (IdentifierKind::PayoutAccount, Identifier::PayoutAccount(payout.clone()).value()),
+            (
+                IdentifierKind::Device,
+                Identifier::Device(device.clone()).value(),
+            ),
+            (
+                IdentifierKind::PayoutAccount,
+                Identifier::PayoutAccount(payout.clone()).value(),
+            ),
         ] {
             links.push(RingLink {
                 a: members[a].clone(),
@@ -229,7 +347,12 @@ pub async fn populate(store: &Store, engines: &Engines) -> Result<FixtureIds, Fi
         value: "142.214.202.2".into(),
         weight: 0.5,
     });
-    let ring = Ring { id: ring_id.clone(), members: members.clone(), links, score: 0.93 };
+    let ring = Ring {
+        id: ring_id.clone(),
+        members: members.clone(),
+        links,
+        score: 0.93,
+    };
     let mut assessments = output.assessments;
     for a in &mut assessments {
         if members.contains(&a.subject) {

@@ -79,7 +79,8 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// Refuses cross-site form posts and adds the security headers to every console response.
 async fn guard(request: Request, next: Next) -> Response {
     if request.method() == axum::http::Method::POST && !same_origin(&request) {
-        return (StatusCode::FORBIDDEN, "cross-site form posts are refused").into_response();
+        return ConsoleError::Forbidden("Cross-site form posts are refused.".into())
+            .into_response();
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -87,7 +88,9 @@ async fn guard(request: Request, next: Next) -> Response {
         ("content-security-policy", CSP),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        // `same-origin`, not `no-referrer`: with `no-referrer` browsers send `Origin: null` on form
+        // posts, and the origin check above needs the real origin. Nothing leaks to other sites.
+        ("referrer-policy", "same-origin"),
         ("cross-origin-opener-policy", "same-origin"),
         (
             "permissions-policy",
@@ -153,6 +156,8 @@ pub(crate) enum ConsoleError {
     BadRequest(String),
     /// The engines failed to load.
     Engines(String),
+    /// Refused (shown to the user).
+    Forbidden(String),
 }
 
 impl From<redflag_store::StoreError> for ConsoleError {
@@ -180,6 +185,7 @@ impl IntoResponse for ConsoleError {
             }
             ConsoleError::NotFound(what) => (StatusCode::NOT_FOUND, format!("No {what}.")),
             ConsoleError::BadRequest(what) => (StatusCode::BAD_REQUEST, what),
+            ConsoleError::Forbidden(what) => (StatusCode::FORBIDDEN, what),
         };
         let body = layout::page(
             status.canonical_reason().unwrap_or("Error"),

@@ -83,24 +83,26 @@ fn events_csv(events: &[(String, &Event)]) -> Result<Vec<u8>, ConsoleError> {
 
 fn zip_files(files: &[(&str, Vec<u8>)]) -> Result<Vec<u8>, ConsoleError> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let fail = |e: String| ConsoleError::BadRequest(format!("zip: {e}"));
     for (name, bytes) in files {
         zip.start_file(*name, options)
             .map_err(|e| fail(e.to_string()))?;
         zip.write_all(bytes).map_err(|e| fail(e.to_string()))?;
     }
-    Ok(zip
-        .finish()
-        .map_err(|e| fail(e.to_string()))?
-        .into_inner())
+    Ok(zip.finish().map_err(|e| fail(e.to_string()))?.into_inner())
 }
 
 fn download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     (
         [
@@ -152,10 +154,7 @@ pub(crate) async fn subject_pack(
 }
 
 /// The pack of one ring: the ring report, every member's findings, and their events.
-pub(crate) async fn ring_pack(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> PageResult {
+pub(crate) async fn ring_pack(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
     let store = store(&state);
     let view = RingView::load(store, &id)
         .await?

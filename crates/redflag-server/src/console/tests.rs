@@ -32,7 +32,9 @@ struct App {
 
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = redflag_store::Store::open_data_dir(dir.path()).await.unwrap();
+    let store = redflag_store::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
     store.ensure_console_indexes().await.unwrap();
     let engines = shared_engines().await;
     let ids = fixture::populate(&store, &engines).await.unwrap();
@@ -131,7 +133,11 @@ async fn overview_leads_to_the_planted_ring() {
     let app = app().await;
     let page = get(&app.router, "/console").await;
     ok(&page, "/console");
-    assert!(page.body.contains("/console/rings/ring-001"), "{}", page.body);
+    assert!(
+        page.body.contains("/console/rings/ring-001"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Daniel Whitaker"));
     assert!(page.body.contains("us-ofac-sdn") || page.body.contains("OFAC"));
     let ring = get(&app.router, "/console/rings/ring-001").await;
@@ -159,7 +165,10 @@ async fn subject_page_explains_and_draws() {
     assert!(body.contains("Sanctions matches"), "no sanctions section");
     // Sign-ins are drawn: VPN (red) and direct points exist, and the claimed location.
     assert!(body.contains("fill=\"#d92d20\""), "no VPN point");
-    assert!(body.contains("claimed location: Austin"), "no claimed point");
+    assert!(
+        body.contains("claimed location: Austin"),
+        "no claimed point"
+    );
     // The personas linked through the shared laptop are listed with the identifiers.
     assert!(body.contains("Ethan Brooks") && body.contains("Ryan Coleman"));
     assert!(body.contains("href=\"https://"), "no public source link");
@@ -183,7 +192,10 @@ async fn hostile_fields_render_as_text() {
         assert!(!page.body.contains("<b>London</b>"), "{uri}");
     }
     let page = get(&app.router, &uri).await;
-    assert!(page.body.contains("&lt;script&gt;alert('xss')&lt;/script&gt;"));
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert('xss')&lt;/script&gt;")
+    );
     assert!(page.body.contains("&lt;b&gt;London&lt;/b&gt;"));
     // The evidence pack's report escapes too.
     let pack = get(&app.router, &format!("{uri}/pack.zip")).await;
@@ -210,7 +222,11 @@ async fn filters_search_and_sort() {
     assert_eq!(ring.body.matches("/console/subjects/demo%3A100").count(), 3);
     assert!(!ring.body.contains("Maria Fernandes"));
 
-    let by_email = get(&app.router, "/console/subjects?q=ethanbrooks.codes%40outlook.com").await;
+    let by_email = get(
+        &app.router,
+        "/console/subjects?q=ethanbrooks.codes%40outlook.com",
+    )
+    .await;
     assert!(by_email.body.contains("Ethan Brooks"));
     assert!(!by_email.body.contains("Daniel Whitaker"));
 
@@ -221,15 +237,27 @@ async fn filters_search_and_sort() {
     let network = get(&app.router, "/console/subjects?stage=network").await;
     ok(&network, "stage");
     assert!(network.body.contains("Daniel Whitaker"));
-    assert!(!network.body.contains("Sofia Lindqvist"), "{}", network.body);
+    assert!(
+        !network.body.contains("Sofia Lindqvist"),
+        "{}",
+        network.body
+    );
 
     let by_name = get(&app.router, "/console/subjects?sort=name").await;
     let a = by_name.body.find("Aisha Bello").unwrap();
     let s = by_name.body.find("Sofia Lindqvist").unwrap();
     assert!(a < s);
 
-    for bad in ["/console/subjects?level=extreme", "/console/subjects?sort=zzz", "/console/subjects?stage=moon"] {
-        assert_eq!(get(&app.router, bad).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    for bad in [
+        "/console/subjects?level=extreme",
+        "/console/subjects?sort=zzz",
+        "/console/subjects?stage=moon",
+    ] {
+        assert_eq!(
+            get(&app.router, bad).await.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
     }
 }
 
@@ -285,23 +313,46 @@ async fn cases_open_assign_comment_decide() {
     )
     .await;
     assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
-    let location = opened.headers[header::LOCATION].to_str().unwrap().to_string();
+    let location = opened.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(location.starts_with("/console/cases/"));
     for (action, form) in [
         ("assign", "assignee=alex"),
-        ("comment", "body=Payout+account+shared+with+two+other+applicants"),
-        ("decide", "decision=escalated&reason=Shared+laptop+serial+and+payout+account%3B+to+security"),
+        (
+            "comment",
+            "body=Payout+account+shared+with+two+other+applicants",
+        ),
+        (
+            "decide",
+            "decision=escalated&reason=Shared+laptop+serial+and+payout+account%3B+to+security",
+        ),
     ] {
         let done = post(&app.router, &format!("{location}/{action}"), form).await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{action}: {}", done.body);
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{action}: {}",
+            done.body
+        );
     }
     let page = get(&app.router, &location).await;
     ok(&page, &location);
     assert!(page.body.contains("alex"));
     assert!(page.body.contains("Payout account shared"));
     assert!(page.body.contains("escalated"));
-    assert!(page.body.contains("case.decide"), "audit history missing: {}", page.body);
-    let short = post(&app.router, &format!("{location}/decide"), "decision=cleared&reason=ok").await;
+    assert!(
+        page.body.contains("case.decide"),
+        "audit history missing: {}",
+        page.body
+    );
+    let short = post(
+        &app.router,
+        &format!("{location}/decide"),
+        "decision=cleared&reason=ok",
+    )
+    .await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
     let list = get(&app.router, "/console/subjects?case=open").await;
     assert!(list.body.contains("Ethan Brooks"), "{}", list.body);
@@ -313,7 +364,10 @@ async fn cases_open_assign_comment_decide() {
             .header(header::HOST, "console.example")
             .header(header::ORIGIN, "https://evil.example")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("target_kind=subject&target_id={}", enc(target))))
+            .body(Body::from(format!(
+                "target_kind=subject&target_id={}",
+                enc(target)
+            )))
             .unwrap(),
     )
     .await;
@@ -348,10 +402,19 @@ async fn evidence_packs_hold_report_json_and_csv() {
     assert_eq!(pack.headers[header::CONTENT_TYPE], "application/zip");
     let report = unzip(&pack.bytes, "report.html");
     assert!(report.contains("<style>"), "styles must be inline");
-    assert!(!report.contains("/console/static/"), "no external stylesheet");
+    assert!(
+        !report.contains("/console/static/"),
+        "no external stylesheet"
+    );
     assert!(report.contains("id=\"map\""));
-    let json: serde_json::Value = serde_json::from_str(&unzip(&pack.bytes, "findings.json")).unwrap();
-    assert!(!json["assessment"]["findings"].as_array().unwrap().is_empty());
+    let json: serde_json::Value =
+        serde_json::from_str(&unzip(&pack.bytes, "findings.json")).unwrap();
+    assert!(
+        !json["assessment"]["findings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let csv = unzip(&pack.bytes, "events.csv");
     assert!(csv.lines().count() > 50, "{csv}");
     assert!(csv.starts_with("subject,event_id,time_utc"));
@@ -371,5 +434,9 @@ async fn rules_page_counts_hits() {
     ok(&page, "rules");
     assert!(page.body.contains("id=\"rules\""));
     // At least one rule links to its subjects with a non-zero count.
-    assert!(page.body.contains("/console/subjects?rule=RF-"), "{}", page.body);
+    assert!(
+        page.body.contains("/console/subjects?rule=RF-"),
+        "{}",
+        page.body
+    );
 }

@@ -94,7 +94,9 @@ pub(crate) async fn open(
     let store = store(&state);
     let exists = match kind {
         CaseTarget::Subject => store
-            .subject(&redflag_model::SubjectId::from_stored(form.target_id.clone()))
+            .subject(&redflag_model::SubjectId::from_stored(
+                form.target_id.clone(),
+            ))
             .await?
             .is_some(),
         CaseTarget::Ring => store.ring(&form.target_id).await?.is_some(),

@@ -61,7 +61,9 @@ impl RingView {
             .collect();
         members.sort_by(|a, b| {
             let score = |m: &(Subject, Option<Assessment>)| m.1.as_ref().map_or(0.0, |a| a.score);
-            score(b).total_cmp(&score(a)).then_with(|| a.0.id.cmp(&b.0.id))
+            score(b)
+                .total_cmp(&score(a))
+                .then_with(|| a.0.id.cmp(&b.0.id))
         });
         Ok(Some(Self { ring, members }))
     }
@@ -89,7 +91,10 @@ impl RingView {
                 .map(|k| k.as_str().to_string())
                 .unwrap_or_else(|| l.kind.clone());
             let entry = links.entry((kind, l.value.clone())).or_default();
-            for m in [index(l.a.as_str()), index(l.b.as_str())].into_iter().flatten() {
+            for m in [index(l.a.as_str()), index(l.b.as_str())]
+                .into_iter()
+                .flatten()
+            {
                 if !entry.contains(&m) {
                     entry.push(m);
                 }

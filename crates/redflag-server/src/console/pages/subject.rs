@@ -24,6 +24,9 @@ use crate::console::{ConsoleError, PageResult, engines, store};
 /// Events read for one subject's charts (the most recent ones).
 pub(crate) const EVENT_LIMIT: i64 = 2000;
 
+/// Evidence rows shown before the rest fold away.
+const EVIDENCE_SHOWN: usize = 6;
+
 /// Everything shown about one subject.
 pub(crate) struct SubjectView {
     pub subject: Subject,
@@ -63,9 +66,15 @@ impl SubjectView {
             .await?;
         let tz = subject.claimed.timezone;
         let reference = events.last().map(|e| e.time).unwrap_or_else(Utc::now);
-        let offset_hours =
-            tz.map(|tz| tz.offset_from_utc_datetime(&reference.naive_utc()).fix().local_minus_utc() / 3600);
-        let zone = tz.map(|tz| tz.name().to_string()).unwrap_or_else(|| "UTC".to_string());
+        let offset_hours = tz.map(|tz| {
+            tz.offset_from_utc_datetime(&reference.naive_utc())
+                .fix()
+                .local_minus_utc()
+                / 3600
+        });
+        let zone = tz
+            .map(|tz| tz.name().to_string())
+            .unwrap_or_else(|| "UTC".to_string());
         let map = map_points(&subject, &events, netintel);
         let timeline = events
             .iter()
@@ -186,7 +195,9 @@ fn map_points(subject: &Subject, events: &[Event], netintel: &NetIntel) -> Vec<M
                         format!(
                             "payout {} {}",
                             p.provider.clone().unwrap_or_default(),
-                            p.country.map(|c| c.as_str().to_string()).unwrap_or_default()
+                            p.country
+                                .map(|c| c.as_str().to_string())
+                                .unwrap_or_default()
                         ),
                     );
                 }
@@ -248,7 +259,11 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>) 
         (header(&view, true))
         (body(&view))
     };
-    Ok(html(layout::page(&view.subject.name.full, Nav::Subjects, body)))
+    Ok(html(layout::page(
+        &view.subject.name.full,
+        Nav::Subjects,
+        body,
+    )))
 }
 
 /// The head of the page: who, score, level, actions.
@@ -307,8 +322,29 @@ pub(crate) fn body(view: &SubjectView) -> Markup {
         a.map(|a| a.findings.iter().collect()).unwrap_or_default();
     findings.sort_by(|x, y| y.weight.total_cmp(&x.weight));
     html! {
-        div.grid.two {
-            section.card aria-labelledby="findings-h" {
+        div.grid.charts {
+                section.card aria-labelledby="map-h" {
+                    h2 #map-h { "Where: sign-ins, claimed location and addresses" }
+                    (charts::world_map(&view.map))
+                    details {
+                        summary { "Places (" (view.map.len()) ")" }
+                        table {
+                            thead { tr { th { "What" } th { "Place" } th.num { "Count" } } }
+                            tbody { @for p in &view.map { tr { td { (p.kind.label()) } td { (p.label) } td.num { (p.count) } } } }
+                        }
+                    }
+                }
+                section.card aria-labelledby="tl-h" {
+                    h2 #tl-h { "When: sign-ins by local hour (" (view.zone) ")" }
+                    @if view.timeline.is_empty() { p.muted { "No sign-ins recorded." } } @else { (charts::timeline(&view.timeline, &view.zone)) }
+                }
+                section.card aria-labelledby="hm-h" {
+                    h2 #hm-h { "Activity hours (UTC) against the claimed working day" }
+                    (charts::heatmap(&view.heat, view.offset_hours, &view.zone))
+                    p.muted { "Darker: more events. Green outline: 09:00–18:00 Monday–Friday in " (view.zone) ", shown in UTC." }
+                }
+        }
+        section.card aria-labelledby="findings-h" {
                 h2 #findings-h { "Why: findings (" (findings.len()) ")" }
                 @if findings.is_empty() { p.muted { "No rule fired." } }
                 @for f in &findings {
@@ -324,8 +360,20 @@ pub(crate) fn body(view: &SubjectView) -> Markup {
                             table {
                                 thead { tr { th scope="col" { "Evidence" } th scope="col" { "Value" } th scope="col" { "Record" } } }
                                 tbody {
-                                    @for e in &f.evidence {
+                                    @for e in f.evidence.iter().take(EVIDENCE_SHOWN) {
                                         tr { td { (e.label) } td.mono { (e.value) } td.muted { @if let Some(src) = &e.source { (src) } } }
+                                    }
+                                }
+                            }
+                            @if f.evidence.len() > EVIDENCE_SHOWN {
+                                details {
+                                    summary { (f.evidence.len() - EVIDENCE_SHOWN) " more evidence rows" }
+                                    table {
+                                        tbody {
+                                            @for e in f.evidence.iter().skip(EVIDENCE_SHOWN) {
+                                                tr { td { (e.label) } td.mono { (e.value) } td.muted { @if let Some(src) = &e.source { (src) } } }
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -361,29 +409,6 @@ pub(crate) fn body(view: &SubjectView) -> Markup {
                     }
                 }
             }
-            div.grid {
-                section.card aria-labelledby="map-h" {
-                    h2 #map-h { "Where: sign-ins, claimed location and addresses" }
-                    (charts::world_map(&view.map))
-                    details {
-                        summary { "Places (" (view.map.len()) ")" }
-                        table {
-                            thead { tr { th { "What" } th { "Place" } th.num { "Count" } } }
-                            tbody { @for p in &view.map { tr { td { (p.kind.label()) } td { (p.label) } td.num { (p.count) } } } }
-                        }
-                    }
-                }
-                section.card aria-labelledby="tl-h" {
-                    h2 #tl-h { "When: sign-ins by local hour (" (view.zone) ")" }
-                    @if view.timeline.is_empty() { p.muted { "No sign-ins recorded." } } @else { (charts::timeline(&view.timeline, &view.zone)) }
-                }
-                section.card aria-labelledby="hm-h" {
-                    h2 #hm-h { "Activity hours (UTC) against the claimed working day" }
-                    (charts::heatmap(&view.heat, view.offset_hours, &view.zone))
-                    p.muted { "Darker: more events. Green outline: 09:00–18:00 Monday–Friday in " (view.zone) ", shown in UTC." }
-                }
-            }
-        }
         section.card aria-labelledby="ids-h" {
             h2 #ids-h { "Identifiers and the personas linked through each" }
             table #identifiers {
@@ -456,7 +481,9 @@ pub(crate) fn event_detail(e: &Event) -> String {
             "{:?} {} {}",
             p.method,
             p.provider.clone().unwrap_or_default(),
-            p.country.map(|c| c.as_str().to_string()).unwrap_or_default()
+            p.country
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default()
         ),
         EventKind::Shipment(s) => format!(
             "{} {}",

@@ -89,9 +89,8 @@ pub(crate) async fn list(
 ) -> PageResult {
     let store = store(&state);
     ensure_indexes(store).await?;
-    let sort = SubjectSort::parse(query.sort.trim()).ok_or_else(|| {
-        ConsoleError::BadRequest(format!("Unknown sort {:?}.", query.sort))
-    })?;
+    let sort = SubjectSort::parse(query.sort.trim())
+        .ok_or_else(|| ConsoleError::BadRequest(format!("Unknown sort {:?}.", query.sort)))?;
     let level = some(&query.level);
     if let Some(l) = &level
         && redflag_model::RiskLevel::parse(l).is_none()
@@ -102,7 +101,9 @@ pub(crate) async fn list(
         None => None,
         Some(stage) => {
             if !STAGES.contains(&stage.as_str()) {
-                return Err(ConsoleError::BadRequest(format!("Unknown stage {stage:?}.")));
+                return Err(ConsoleError::BadRequest(format!(
+                    "Unknown stage {stage:?}."
+                )));
             }
             let engines = engines(&state).await?;
             Some(
