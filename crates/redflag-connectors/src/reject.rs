@@ -36,6 +36,7 @@ pub struct RejectWriter {
     path: PathBuf,
     writer: Option<csv::Writer<File>>,
     count: u64,
+    append: bool,
 }
 
 impl RejectWriter {
@@ -45,7 +46,28 @@ impl RejectWriter {
             path: path.into(),
             writer: None,
             count: 0,
+            append: false,
         }
+    }
+
+    /// A writer that appends to `path` (used when an ingest resumes from a checkpoint, so that the
+    /// rejects of the interrupted run are kept); the header is written only into a new or empty file.
+    pub fn append(path: impl Into<PathBuf>) -> Self {
+        Self {
+            append: true,
+            ..Self::new(path)
+        }
+    }
+
+    /// Flushes what was written so far (before a checkpoint is saved).
+    pub fn flush(&mut self) -> Result<(), ConnectorError> {
+        if let Some(writer) = self.writer.as_mut() {
+            writer.flush().map_err(|e| ConnectorError::RejectsFile {
+                path: self.path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
     }
 
     /// The rejects file path for an input file: `<input>.rejects.csv` in `dir`.
@@ -68,10 +90,20 @@ impl RejectWriter {
             if let Some(parent) = self.path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| err(&e))?;
             }
-            let mut writer = csv::Writer::from_path(&self.path).map_err(|e| err(&e))?;
-            writer
-                .write_record(["source", "line", "field", "reason", "raw"])
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(self.append)
+                .truncate(!self.append)
+                .open(&self.path)
                 .map_err(|e| err(&e))?;
+            let fresh = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
+            let mut writer = csv::Writer::from_writer(file);
+            if fresh {
+                writer
+                    .write_record(["source", "line", "field", "reason", "raw"])
+                    .map_err(|e| err(&e))?;
+            }
             self.writer = Some(writer);
         }
         if let Some(writer) = self.writer.as_mut() {
