@@ -30,11 +30,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use redflag_identity::IdentityConfig;
+use redflag_linkage::{ExtraEvidence, LinkageConfig, Linker, SharedValue};
 use redflag_model::{
-    Assessment, Event, Fact, FactRegistry, FactSpec, FactType, FactValue, ModelError,
+    Assessment, Event, Fact, FactRegistry, FactSpec, FactType, FactValue, ModelError, Ring, RingId,
     SanctionsMatchSummary, Subject, SubjectId, VersionStamp,
 };
-use redflag_netintel::{EgressConfig, NetConfig, NetIntel};
+use redflag_netintel::{EgressConfig, EgressKey, NetConfig, NetIntel};
 use redflag_rules::{RulePack, Scorer, ScoringConfig};
 use redflag_watchlist::{Index, ScreenOptions};
 
@@ -50,6 +51,9 @@ pub enum PipelineError {
     /// The vendored lists failed to load.
     #[error("watchlists: {0}")]
     Watchlist(#[from] redflag_watchlist::WatchlistError),
+    /// The linkage configuration is invalid.
+    #[error("linkage: {0}")]
+    Linkage(#[from] redflag_linkage::LinkageError),
 }
 
 /// The crate name, as the producer of the `subject.*` facts.
@@ -101,6 +105,7 @@ pub fn registry() -> Result<FactRegistry, PipelineError> {
     registry.register(redflag_netintel::fact_specs())?;
     registry.register(redflag_watchlist::fact_specs())?;
     registry.register(redflag_endpoint::fact_specs())?;
+    registry.register(redflag_linkage::fact_specs())?;
     Ok(registry)
 }
 
@@ -117,6 +122,8 @@ pub struct PipelineConfig {
     pub screen: ScreenOptions,
     /// Scoring prior, decay and level thresholds.
     pub scoring: ScoringConfig,
+    /// Persona linkage thresholds and benign values.
+    pub linkage: LinkageConfig,
 }
 
 /// Every engine, built once.
@@ -131,6 +138,8 @@ pub struct Engines {
     pub rules: RulePack,
     /// The scorer.
     pub scorer: Scorer,
+    /// Persona linkage.
+    pub linker: Linker,
     /// Engine settings.
     pub config: PipelineConfig,
 }
@@ -142,6 +151,10 @@ pub struct PipelineOutput {
     pub facts: Vec<Fact>,
     /// One assessment per subject, in subject order.
     pub assessments: Vec<Assessment>,
+    /// Rings of linked personas.
+    pub rings: Vec<Ring>,
+    /// Notes from linkage (excluded placeholder values, oversized blocks).
+    pub linkage_notes: Vec<String>,
 }
 
 impl Engines {
@@ -176,12 +189,14 @@ impl Engines {
             tracing::debug!(%error, "rule not loaded");
         }
         let scorer = Scorer::new(config.scoring.clone());
+        let linker = Linker::new(config.linkage.clone())?;
         Ok(Self {
             registry,
             netintel,
             watchlist,
             rules,
             scorer,
+            linker,
             config,
         })
     }
@@ -255,6 +270,37 @@ impl Engines {
                 .push(fact);
         }
 
+        // Linkage: one operator, many personas. Shared egress and sanctions hits come in as data.
+        let extra = ExtraEvidence {
+            egress: egress
+                .iter()
+                .map(|group| match group.key {
+                    EgressKey::Ip(ip) => SharedValue::egress_ip(ip, group.subjects.clone()),
+                    EgressKey::Prefix(first) => {
+                        SharedValue::egress_prefix(&prefix_text(first), group.subjects.clone())
+                    }
+                })
+                .collect(),
+            sanctions_hits: subjects
+                .iter()
+                .zip(&per_subject)
+                .filter(|(_, (_, matches))| matches.iter().any(|m| m.corroborated))
+                .map(|(s, _)| s.id.clone())
+                .collect(),
+        };
+        let linkage = self.linker.link(subjects, &attributed, &extra);
+        for fact in linkage.facts {
+            population
+                .entry(fact.subject.clone())
+                .or_default()
+                .push(fact);
+        }
+        let ring_of: BTreeMap<&SubjectId, &RingId> = linkage
+            .rings
+            .iter()
+            .flat_map(|r| r.members.iter().map(move |m| (m, &r.id)))
+            .collect();
+
         let versions = self.versions();
         let mut output = PipelineOutput::default();
         let results: Vec<(Vec<Fact>, Assessment)> = subjects
@@ -265,9 +311,10 @@ impl Engines {
                     facts.extend(more.iter().cloned());
                 }
                 let findings = self.rules.evaluate(&subject.id, &facts);
+                let ring = ring_of.get(&subject.id).map(|r| (*r).clone());
                 let assessment =
                     self.scorer
-                        .assess(&subject.id, findings, matches, None, versions.clone(), at);
+                        .assess(&subject.id, findings, matches, ring, versions.clone(), at);
                 (facts, assessment)
             })
             .collect();
@@ -275,6 +322,11 @@ impl Engines {
             output.facts.extend(facts);
             output.assessments.push(assessment);
         }
+        // Findings on a ring raise every member.
+        self.scorer
+            .propagate_rings(&mut output.assessments, &linkage.rings);
+        output.rings = linkage.rings;
+        output.linkage_notes = linkage.notes;
         output
     }
 }
@@ -296,6 +348,14 @@ fn group_events(subjects: &[Subject], events: &[Event]) -> Vec<Vec<Event>> {
         list.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
     }
     grouped
+}
+
+/// `a.b.c.0/24` or `x:y:z::/48` for a prefix given by its first address.
+fn prefix_text(first: std::net::IpAddr) -> String {
+    match first {
+        std::net::IpAddr::V4(_) => format!("{first}/24"),
+        std::net::IpAddr::V6(_) => format!("{first}/48"),
+    }
 }
 
 fn own_facts(subject: &Subject) -> Vec<Fact> {

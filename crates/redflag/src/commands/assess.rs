@@ -26,6 +26,8 @@ pub struct AssessSummary {
     pub facts: usize,
     /// Findings raised.
     pub findings: usize,
+    /// Rings of linked personas.
+    pub rings: usize,
     /// Subjects per level.
     pub levels: BTreeMap<RiskLevel, usize>,
     /// Wall time in seconds.
@@ -34,12 +36,29 @@ pub struct AssessSummary {
 
 pub async fn run(cli: &Cli, _args: &Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(cli).await?;
-    let engines = Engines::builtin()?;
+    let engines = tokio::task::block_in_place(|| build_engines(cli))?;
     let summary = assess_store(&store, &engines).await?;
     if !cli.quiet {
         print_summary(&summary);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The engines on the vendored data plus whatever lists and network data sets were imported into the
+/// data directory (`redflag lists import`, `redflag netintel import`).
+pub fn build_engines(cli: &Cli) -> anyhow::Result<Engines> {
+    let registry = redflag_pipeline::registry()?;
+    let rules = redflag_rules::RulePack::builtin(&registry);
+    let netintel = std::sync::Arc::new(super::netintel::load(&cli.data_dir)?);
+    let lists = super::lists::load_active(&cli.data_dir)?;
+    let watchlist = std::sync::Arc::new(redflag_watchlist::Index::build(lists));
+    Ok(Engines::with(
+        registry,
+        rules,
+        netintel,
+        watchlist,
+        redflag_pipeline::PipelineConfig::default(),
+    )?)
 }
 
 /// Assesses everything in the store and writes facts and assessments back.
@@ -52,6 +71,10 @@ pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<As
     let ids: Vec<_> = subjects.iter().map(|s| s.id.clone()).collect();
     store.replace_facts(&ids, &output.facts).await?;
     store.save_assessments(&output.assessments).await?;
+    store.replace_rings(&output.rings).await?;
+    for note in &output.linkage_notes {
+        tracing::info!(%note, "linkage");
+    }
     let mut levels = BTreeMap::new();
     for a in &output.assessments {
         *levels.entry(a.level).or_insert(0) += 1;
@@ -61,6 +84,7 @@ pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<As
         events: events.len(),
         facts: output.facts.len(),
         findings: output.assessments.iter().map(|a| a.findings.len()).sum(),
+        rings: output.rings.len(),
         levels,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -76,7 +100,13 @@ pub fn print_summary(summary: &AssessSummary) {
         .collect::<Vec<_>>()
         .join(", ");
     eprintln!(
-        "assessed {} subjects from {} events in {:.1} s: {} facts, {} findings; {}",
-        summary.subjects, summary.events, summary.seconds, summary.facts, summary.findings, levels
+        "assessed {} subjects from {} events in {:.1} s: {} facts, {} findings, {} rings; {}",
+        summary.subjects,
+        summary.events,
+        summary.seconds,
+        summary.facts,
+        summary.findings,
+        summary.rings,
+        levels
     );
 }

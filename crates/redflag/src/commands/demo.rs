@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use redflag_model::RiskLevel;
-use redflag_pipeline::Engines;
 use redflag_synth::WorldConfig;
 
 use crate::Cli;
@@ -17,6 +16,8 @@ use crate::output::{Format, print_assessments};
 const DEMO_EVENT_FILES: &[(&str, super::ingest::Kind)] = &[
     ("okta_system_log.ndjson", super::ingest::Kind::Okta),
     ("osquery_results.ndjson", super::ingest::Kind::Osquery),
+    ("payroll_changes.csv", super::ingest::Kind::Payroll),
+    ("laptop_shipments.csv", super::ingest::Kind::Shipping),
 ];
 
 /// Arguments of `demo`.
@@ -70,9 +71,13 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = super::open_store(cli).await?;
     let rejects_dir = cli.data_dir.join("rejects");
-    let people =
-        super::ingest::ingest_people(&store, &written.path("people.csv"), &config.system, &rejects_dir)
-            .await?;
+    let people = super::ingest::ingest_people(
+        &store,
+        &written.path("people.csv"),
+        &config.system,
+        &rejects_dir,
+    )
+    .await?;
     eprintln!(
         "ingested {} people ({} rejected)",
         people.accepted, people.rejected
@@ -89,7 +94,10 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let engines = tokio::task::block_in_place(Engines::builtin)?;
+    // Laptops shipped to a person are theirs: their inventory rows can now be attributed.
+    store.claim_shipped_devices().await?;
+
+    let engines = tokio::task::block_in_place(|| super::assess::build_engines(cli))?;
     let summary = super::assess::assess_store(&store, &engines).await?;
     super::assess::print_summary(&summary);
 
