@@ -43,6 +43,8 @@ pub struct Cli {
 enum Command {
     /// Generate a realistic synthetic population, run every engine on it and show the results.
     Demo(commands::demo::Args),
+    /// Score the pipeline against a synthetic world's ground truth: precision, recall, rings, fairness.
+    Eval(commands::eval::Args),
     /// Read input files of one kind into the store.
     Ingest(commands::ingest::Args),
     /// Run every engine over the stored subjects and events and store the assessments.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(ref args) => commands::demo::run(&cli, args).await,
+            Command::Eval(ref args) => commands::eval::run(&cli, args).await,
             Command::Ingest(ref args) => commands::ingest::run(&cli, args).await,
             Command::Assess(ref args) => commands::assess::run(&cli, args).await,
             Command::Report(ref args) => commands::report::run(&cli, args).await,

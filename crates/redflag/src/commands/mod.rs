@@ -4,6 +4,7 @@ pub mod assess;
 pub mod audit;
 pub mod cases;
 pub mod demo;
+pub mod eval;
 pub mod ingest;
 pub mod netintel;
 pub mod report;

@@ -1,0 +1,721 @@
+//! `redflag eval`: runs the pipeline on a generated world (or any directory holding a redflag-synth
+//! `ground_truth.json`) and scores it against the truth: subject and ring precision/recall/F1, a
+//! precision–recall curve (SVG), each rule's contribution, the false positives, time to detect on
+//! growing prefixes of the event window, and the fairness table.
+//!
+//! The pipeline is called directly ([`Engines::assess`]) on subjects and events read by the real
+//! connectors, without a database: attribution of events to subjects is done in memory the way the
+//! store does it (the lowest subject id claiming one of the event's identifiers).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+use redflag_connectors::people::{PeopleMapping, PeopleReader};
+use redflag_connectors::resumes::{self, ResumeLimits};
+use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
+use redflag_connectors::{Record, okta, osquery};
+use redflag_model::{
+    DeviceId, DeviceKind, Event, Identifier, IdentifierKind, RiskLevel, Subject, SubjectId,
+};
+use redflag_pipeline::{Engines, PipelineOutput};
+use redflag_synth::WorldConfig;
+use redflag_synth::eval::{
+    EvalOptions, EvalReport, PrefixRun, Scored, Truth, evaluate, render_markdown, svg,
+    time_to_detect,
+};
+
+use crate::Cli;
+use crate::output::table;
+
+/// How `eval` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum EvalFormat {
+    /// Tables for people.
+    #[default]
+    Table,
+    /// The whole report as one JSON document.
+    Json,
+}
+
+/// Arguments of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Evaluate this directory (with `ground_truth.json`, `people.csv` and any event files) instead of
+    /// generating a world.
+    #[arg(long)]
+    pub world: Option<PathBuf>,
+    /// Subjects of the generated world.
+    #[arg(long, default_value_t = 10_000)]
+    pub subjects: usize,
+    /// Days of events of the generated world.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// Seed of the generated world (default: the generator's default seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Operator rings per 10,000 subjects in the generated worlds (default: the generator's, 12).
+    #[arg(long)]
+    pub rings_per_10k: Option<f64>,
+    /// Generate people and ground truth only, no event files (for very large worlds).
+    #[arg(long)]
+    pub people_only: bool,
+    /// Where to write the generated world (default: `<data-dir>/eval-world-<subjects>-<seed>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A subject counts as flagged at this level or above (low, medium, high, critical).
+    #[arg(long, default_value = "high", value_parser = parse_level)]
+    pub level: RiskLevel,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+    /// The Markdown report (default: `eval-report.md` in the world directory).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The precision–recall curve (default: `pr-curve.svg` in the world directory).
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Subjects of the smaller world time to detect runs on, written to
+    /// `<data-dir>/eval-ttd-<subjects>-<seed>` (0 skips time to detect).
+    #[arg(long, default_value_t = 2_000)]
+    pub ttd_subjects: usize,
+    /// Prefixes of the event window, in days, time to detect runs on.
+    #[arg(long, value_delimiter = ',', default_value = "7,14,30,60,90")]
+    pub ttd_days: Vec<u32>,
+    /// Exit with code 1 when subject-level F1 is below this.
+    #[arg(long)]
+    pub min_f1: Option<f64>,
+    /// Exit with code 1 when subject-level recall is below this.
+    #[arg(long)]
+    pub min_recall: Option<f64>,
+    /// Exit with code 1 when the fairness table has a violation.
+    #[arg(long)]
+    pub fail_on_unfair: bool,
+}
+
+fn parse_level(text: &str) -> Result<RiskLevel, String> {
+    RiskLevel::parse(text)
+        .ok_or_else(|| format!("unknown level {text:?}; expected low, medium, high or critical"))
+}
+
+pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    tokio::task::block_in_place(|| run_blocking(cli, args))
+}
+
+fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let mut timings = BTreeMap::new();
+    let seed = args.seed.unwrap_or(WorldConfig::default().seed);
+    let dir = match &args.world {
+        Some(dir) => dir.clone(),
+        None => {
+            let config = WorldConfig {
+                seed,
+                subjects: args.subjects,
+                days: args.days,
+                events: !args.people_only,
+                rings_per_10k: args
+                    .rings_per_10k
+                    .unwrap_or(WorldConfig::default().rings_per_10k),
+                ..WorldConfig::default()
+            };
+            let dir = args.out.clone().unwrap_or_else(|| {
+                cli.data_dir
+                    .join(format!("eval-world-{}-{}", config.subjects, config.seed))
+            });
+            let t = Instant::now();
+            generate(&config, &dir, cli.quiet)?;
+            timings.insert("generate world".to_string(), t.elapsed().as_secs_f64());
+            dir
+        }
+    };
+
+    let t = Instant::now();
+    let truth = Truth::read(&dir)?;
+    let world = load_world(&dir, &truth.ground.system)?;
+    timings.insert("read world".to_string(), t.elapsed().as_secs_f64());
+    if !cli.quiet {
+        eprintln!(
+            "read {} subjects ({} rejected) and {} events ({} attributed) from {}",
+            world.subjects.len(),
+            world.rejected,
+            world.events_read,
+            world.events.len(),
+            dir.display()
+        );
+    }
+
+    let t = Instant::now();
+    let engines = Engines::builtin().context("building the engines")?;
+    timings.insert("build engines".to_string(), t.elapsed().as_secs_f64());
+
+    let at = window_end(&truth)?;
+    let t = Instant::now();
+    let output = engines.assess(&world.subjects, &world.events, at);
+    timings.insert("assess".to_string(), t.elapsed().as_secs_f64());
+
+    let options = EvalOptions {
+        level: args.level,
+        ..EvalOptions::default()
+    };
+    let scored: Vec<Scored> = output
+        .assessments
+        .iter()
+        .map(Scored::from_assessment)
+        .collect();
+    let rings = stored_rings(&output);
+    let mut report = evaluate(&truth, &scored, &rings, &options);
+    report.notes.extend(world.notes.iter().cloned());
+    if rings.is_empty() {
+        report.notes.push(
+            "The run stored no rings, so ring recall is 0 by construction and ring precision is not applicable.".into(),
+        );
+    }
+    drop(output);
+    drop(world);
+
+    if args.ttd_subjects > 0 && !args.ttd_days.is_empty() {
+        let t = Instant::now();
+        let ttd_dir = cli
+            .data_dir
+            .join(format!("eval-ttd-{}-{seed}", args.ttd_subjects));
+        report.time_to_detect = Some(run_time_to_detect(
+            &engines,
+            &ttd_dir,
+            WorldConfig {
+                seed,
+                subjects: args.ttd_subjects,
+                rings_per_10k: args
+                    .rings_per_10k
+                    .unwrap_or(WorldConfig::default().rings_per_10k),
+                ..WorldConfig::default()
+            },
+            &args.ttd_days,
+            args.level,
+            cli.quiet,
+        )?);
+        timings.insert("time to detect".to_string(), t.elapsed().as_secs_f64());
+    }
+    timings.insert("total".to_string(), started.elapsed().as_secs_f64());
+    report.timings = timings;
+
+    let command = command_line();
+    let svg_path = args.svg.clone().unwrap_or_else(|| dir.join("pr-curve.svg"));
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| dir.join("eval-report.md"));
+    let operating = Some((report.subjects.recall, report.subjects.precision));
+    let title = format!(
+        "redflag precision–recall, {} subjects (seed {})",
+        report.world.subjects, report.world.seed
+    );
+    let curve = svg::pr_curve_svg(&report.pr_curve, operating, &title);
+    write_file(&svg_path, &curve)?;
+    let svg_link = relative_to(&svg_path, &report_path);
+    let markdown = render_markdown(&report, &command, Some(&svg_link));
+    write_file(&report_path, &markdown)?;
+
+    match args.format {
+        EvalFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            println!();
+        }
+        EvalFormat::Table => print_tables(&report),
+    }
+    if !cli.quiet {
+        eprintln!(
+            "report: {}  curve: {}",
+            report_path.display(),
+            svg_path.display()
+        );
+    }
+
+    let mut failed = Vec::new();
+    if let Some(min) = args.min_f1
+        && report.subjects.f1 < min
+    {
+        failed.push(format!("F1 {:.3} is below {min}", report.subjects.f1));
+    }
+    if let Some(min) = args.min_recall
+        && report.subjects.recall < min
+    {
+        failed.push(format!(
+            "recall {:.3} is below {min}",
+            report.subjects.recall
+        ));
+    }
+    if args.fail_on_unfair && report.fairness_violated() {
+        failed.push(format!(
+            "{} fairness violation(s)",
+            report.fairness.violations
+        ));
+    }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("eval check failed: {}", failed.join("; "));
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn generate(config: &WorldConfig, dir: &Path, quiet: bool) -> anyhow::Result<()> {
+    if !quiet {
+        eprintln!(
+            "generating a world of {} subjects, {} days (seed {}) in {}",
+            config.subjects,
+            config.days,
+            config.seed,
+            dir.display()
+        );
+    }
+    redflag_synth::generate(config)
+        .write_to(dir)
+        .with_context(|| format!("writing the synthetic world to {}", dir.display()))?;
+    Ok(())
+}
+
+/// The end of the truth's event window (midnight UTC of its last day), when the run is assessed.
+fn window_end(truth: &Truth) -> anyhow::Result<DateTime<Utc>> {
+    window_day(&truth.ground.window[1])
+}
+
+fn window_day(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("ground truth window day {text:?} is not YYYY-MM-DD"))?;
+    Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// A world read through the connectors, events attributed in memory.
+struct LoadedWorld {
+    subjects: Vec<Subject>,
+    /// Attributed events only.
+    events: Vec<Event>,
+    rejected: u64,
+    events_read: u64,
+    notes: Vec<String>,
+}
+
+/// Reads `people.csv` and whichever event files the directory holds.
+fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
+    let people = dir.join("people.csv");
+    let file = File::open(&people).with_context(|| format!("cannot open {}", people.display()))?;
+    let reader = PeopleReader::new(
+        BufReader::new(file),
+        &people.display().to_string(),
+        system,
+        PeopleMapping::generic(),
+    )?;
+    let mut subjects = Vec::new();
+    let mut rejected = 0;
+    let mut unattached = 0u64;
+    let limits = ResumeLimits::default();
+    for record in reader {
+        match record {
+            Ok(mut subject) => {
+                if let Err(problem) = resumes::attach_named(&mut subject, dir, &limits, extract) {
+                    tracing::warn!(%problem, "resume not attached");
+                    unattached += 1;
+                }
+                subjects.push(subject);
+            }
+            Err(reject) => {
+                tracing::warn!(%reject, "rejected");
+                rejected += 1;
+            }
+        }
+    }
+
+    let mut notes = Vec::new();
+    if unattached > 0 {
+        notes.push(format!(
+            "{unattached} resumes named in people.csv could not be attached."
+        ));
+    }
+    let mut events = Vec::new();
+    let payroll_path = dir.join("payroll_changes.csv");
+    if payroll_path.exists() {
+        let name = payroll_path.display().to_string();
+        let reader = PayrollReader::new(open(&payroll_path)?, &name, &PayoutMapping::generic())?;
+        read_events(reader, &mut events, &mut rejected);
+    }
+    let shipping_path = dir.join("laptop_shipments.csv");
+    if shipping_path.exists() {
+        let name = shipping_path.display().to_string();
+        let reader =
+            ShippingReader::new(open(&shipping_path)?, &name, &ShipmentMapping::generic())?;
+        read_events(reader, &mut events, &mut rejected);
+    }
+    let okta_path = dir.join("okta_system_log.ndjson");
+    if okta_path.exists() {
+        let name = okta_path.display().to_string();
+        read_events(
+            okta::reader(open(&okta_path)?, &name),
+            &mut events,
+            &mut rejected,
+        );
+    } else {
+        notes.push("No okta_system_log.ndjson: sign-in rules saw no data.".into());
+    }
+    let osquery_path = dir.join("osquery_results.ndjson");
+    if osquery_path.exists() {
+        let name = osquery_path.display().to_string();
+        let mut endpoint = Vec::new();
+        read_events(
+            osquery::reader(open(&osquery_path)?, &name),
+            &mut endpoint,
+            &mut rejected,
+        );
+        // osquery rows name a host, not a person: the laptop's shipment record ties its serial to the
+        // employee's email, as an MDM inventory would.
+        let owners = laptop_owners(&dir.join("laptop_shipments.csv"))?;
+        for event in &mut endpoint {
+            let owner = event.identifiers.iter().find_map(|i| match i {
+                Identifier::Device(d) if d.kind == DeviceKind::Serial => owners.get(&d.value),
+                _ => None,
+            });
+            if let Some(email) = owner
+                && let Ok(email) = Identifier::email(email)
+            {
+                event.identifiers.push(email);
+            }
+        }
+        events.extend(endpoint);
+    }
+    let events_read = events.len() as u64;
+    let events = attribute(&subjects, events);
+    Ok(LoadedWorld {
+        subjects,
+        events,
+        rejected,
+        events_read,
+        notes,
+    })
+}
+
+/// Resume text extraction within the identity engine's limits (as `ingest people` does).
+fn extract(bytes: &[u8], name: &str) -> Result<String, String> {
+    redflag_identity::extract_text(bytes, name, &redflag_identity::ExtractLimits::default())
+        .map(|r| r.text)
+        .map_err(|e| e.to_string())
+}
+
+fn open(path: &Path) -> anyhow::Result<BufReader<File>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufReader::with_capacity(1 << 20, file))
+}
+
+fn read_events(
+    reader: impl Iterator<Item = Record<Event>>,
+    out: &mut Vec<Event>,
+    rejected: &mut u64,
+) {
+    for record in reader {
+        match record {
+            Ok(event) => out.push(event),
+            Err(reject) => {
+                tracing::warn!(%reject, "rejected");
+                *rejected += 1;
+            }
+        }
+    }
+}
+
+/// Serial → email from the synth `laptop_shipments.csv` (absent file: no owners).
+fn laptop_owners(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let mut owners = HashMap::new();
+    if !path.exists() {
+        return Ok(owners);
+    }
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(email), Some(serial)) = (column("email"), column("serial")) else {
+        return Ok(owners);
+    };
+    for record in reader.records() {
+        let record = record.with_context(|| format!("reading {}", path.display()))?;
+        if let (Some(e), Some(s)) = (record.get(email), record.get(serial))
+            && let Ok(device) = DeviceId::new(DeviceKind::Serial, s)
+        {
+            owners.insert(device.value, e.to_string());
+        }
+    }
+    Ok(owners)
+}
+
+/// Attributes each event to the lowest subject id claiming one of its identifiers (as the store does)
+/// and drops events nobody claims.
+fn attribute(subjects: &[Subject], events: Vec<Event>) -> Vec<Event> {
+    let mut claims: HashMap<(IdentifierKind, String), &SubjectId> = HashMap::new();
+    for subject in subjects {
+        for identifier in &subject.identifiers {
+            claims
+                .entry((identifier.kind(), identifier.value()))
+                .and_modify(|id| {
+                    if subject.id < **id {
+                        *id = &subject.id;
+                    }
+                })
+                .or_insert(&subject.id);
+        }
+    }
+    events
+        .into_iter()
+        .filter_map(|mut event| {
+            let owner = event
+                .identifiers
+                .iter()
+                .filter_map(|i| claims.get(&(i.kind(), i.value())))
+                .min()
+                .map(|id| (*id).clone());
+            event.subject = owner;
+            event.subject.is_some().then_some(event)
+        })
+        .collect()
+}
+
+/// Stored rings as member lists: the rings the run produced, or else the ring each assessment names.
+fn stored_rings(output: &PipelineOutput) -> Vec<Vec<String>> {
+    if !output.rings.is_empty() {
+        return output
+            .rings
+            .iter()
+            .map(|r| r.members.iter().map(|m| m.as_str().to_string()).collect())
+            .collect();
+    }
+    let mut rings: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for assessment in &output.assessments {
+        if let Some(ring) = &assessment.ring {
+            rings
+                .entry(ring.0.as_str())
+                .or_default()
+                .push(assessment.subject.as_str().to_string());
+        }
+    }
+    rings.into_values().collect()
+}
+
+/// Generates a smaller world and assesses it on growing prefixes of its event window.
+fn run_time_to_detect(
+    engines: &Engines,
+    dir: &Path,
+    base: WorldConfig,
+    days: &[u32],
+    level: RiskLevel,
+    quiet: bool,
+) -> anyhow::Result<redflag_synth::eval::TimeToDetect> {
+    let longest = days.iter().copied().max().unwrap_or(0).max(1);
+    let config = WorldConfig {
+        days: longest,
+        ..base
+    };
+    generate(&config, dir, quiet)?;
+    let truth = Truth::read(dir)?;
+    let world = load_world(dir, &truth.ground.system)?;
+    let start = window_day(&truth.ground.window[0])?;
+    let mut runs = Vec::new();
+    for &d in days {
+        let end = start + Duration::days(i64::from(d));
+        let prefix: Vec<Event> = world
+            .events
+            .iter()
+            .filter(|e| e.time < end)
+            .cloned()
+            .collect();
+        let output = engines.assess(&world.subjects, &prefix, end);
+        let flagged: BTreeSet<String> = output
+            .assessments
+            .iter()
+            .filter(|a| a.level >= level)
+            .map(|a| a.subject.as_str().to_string())
+            .collect();
+        if !quiet {
+            eprintln!(
+                "time to detect: {d} days, {} events, {} flagged",
+                prefix.len(),
+                flagged.len()
+            );
+        }
+        runs.push(PrefixRun { days: d, flagged });
+    }
+    Ok(time_to_detect(&truth, &runs))
+}
+
+fn print_tables(report: &EvalReport) {
+    let s = &report.subjects;
+    let w = &report.world;
+    println!(
+        "World: {} subjects, {} operators in {} rings, {} innocents ({} hard negatives), events {} to {}",
+        w.subjects, w.operators, w.rings, w.innocents, w.hard_negatives, w.window[0], w.window[1]
+    );
+    let mut t = table(&[
+        "flagged at",
+        "precision",
+        "recall",
+        "F1",
+        "FPR",
+        "TP",
+        "FP",
+        "FN",
+        "TN",
+    ]);
+    for row in &s.by_level {
+        let c = &row.confusion;
+        let chosen = if row.level == s.level {
+            " (chosen)"
+        } else {
+            ""
+        };
+        t.add_row(vec![
+            format!("{} or above{chosen}", row.level.as_str()),
+            format!("{:.3}", row.precision),
+            format!("{:.3}", row.recall),
+            format!("{:.3}", row.f1),
+            format!("{:.2} %", c.false_positive_rate() * 100.0),
+            c.true_positives.to_string(),
+            c.false_positives.to_string(),
+            c.false_negatives.to_string(),
+            c.true_negatives.to_string(),
+        ]);
+    }
+    println!("{t}");
+    if let Some(best) = &s.best_f1 {
+        println!(
+            "Average precision {:.3}. Best F1 on this world: {:.3} at score >= {:.4} (precision {:.3}, recall {:.3})",
+            s.average_precision, best.f1, best.threshold, best.precision, best.recall
+        );
+    }
+
+    let l = &report.rings.linkage;
+    println!(
+        "Rings: {} planted, {} stored, {} found (recall {:.3}), precision {}; {} planted rings have a flagged member",
+        l.planted,
+        l.stored,
+        l.found,
+        l.recall,
+        l.precision.map_or("n/a".into(), |p| format!("{p:.3}")),
+        report.rings.rings_with_a_flagged_member
+    );
+
+    let mut t = table(&["strength", "operators", "flagged", "recall"]);
+    for row in &report.by_strength {
+        t.add_row(vec![
+            format!("{:?}", row.strength),
+            row.operators.to_string(),
+            row.flagged.to_string(),
+            format!("{:.3}", row.recall),
+        ]);
+    }
+    println!("{t}");
+
+    let mut t = table(&["rule", "on operators", "on innocents", "in TP", "in FP"]);
+    for rule in &report.rules {
+        t.add_row(vec![
+            rule.rule.clone(),
+            rule.fired_on_operators.to_string(),
+            rule.fired_on_innocents.to_string(),
+            rule.true_positives.to_string(),
+            rule.false_positives.to_string(),
+        ]);
+    }
+    println!("{t}");
+
+    let mut t = table(&["false positive", "score", "hard negative", "rules"]);
+    for fp in report.false_positives.iter().take(15) {
+        t.add_row(vec![
+            fp.subject.clone(),
+            format!("{:.3}", fp.score),
+            fp.hard_negative.clone().unwrap_or_default(),
+            fp.rules.join(" "),
+        ]);
+    }
+    if !report.false_positives.is_empty() {
+        println!("{t}");
+    }
+
+    let f = &report.fairness;
+    println!(
+        "Fairness: overall FPR {:.2} % over {} innocents, limit {:.2} %, {} violation(s)",
+        f.overall_rate * 100.0,
+        f.innocents,
+        f.limit * 100.0,
+        f.violations
+    );
+    let mut t = table(&[
+        "dimension",
+        "group",
+        "innocents",
+        "flagged",
+        "FPR",
+        "verdict",
+    ]);
+    for row in f.rows.iter().filter(|r| r.judged) {
+        t.add_row(vec![
+            row.dimension.clone(),
+            row.group.clone(),
+            row.innocents.to_string(),
+            row.false_positives.to_string(),
+            format!("{:.2} %", row.rate * 100.0),
+            if row.violation { "VIOLATION" } else { "ok" }.to_string(),
+        ]);
+    }
+    println!("{t}");
+
+    if let Some(ttd) = &report.time_to_detect {
+        println!(
+            "Time to detect ({} subjects): median {} days (hired: {}), {} operators never flagged",
+            ttd.subjects,
+            ttd.median_days.map_or("n/a".into(), |d| d.to_string()),
+            ttd.median_days_hired
+                .map_or("n/a".into(), |d| d.to_string()),
+            ttd.never_flagged
+        );
+        let mut t = table(&["days", "recall", "hired recall", "innocents flagged"]);
+        for p in &ttd.prefixes {
+            t.add_row(vec![
+                p.days.to_string(),
+                format!("{:.1} %", p.recall * 100.0),
+                format!("{:.1} %", p.hired_recall * 100.0),
+                p.innocents_flagged.to_string(),
+            ]);
+        }
+        println!("{t}");
+    }
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+}
+
+/// The command line as typed, with the program shown as `redflag`.
+fn command_line() -> String {
+    let mut parts: Vec<String> = std::env::args().skip(1).collect();
+    parts.insert(0, "redflag".into());
+    parts.join(" ")
+}
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `target` relative to the directory of `from` when it lies under it, else `target` as given.
+fn relative_to(target: &Path, from: &Path) -> String {
+    let base = from.parent().unwrap_or(Path::new(""));
+    target
+        .strip_prefix(base)
+        .unwrap_or(target)
+        .display()
+        .to_string()
+}
