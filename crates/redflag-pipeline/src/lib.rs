@@ -109,6 +109,45 @@ pub fn registry() -> Result<FactRegistry, PipelineError> {
     Ok(registry)
 }
 
+/// The facts reference (`docs/FACTS.md`): every registered fact with its type, producer, meaning and
+/// example, grouped by domain. Generated, so it cannot drift from the code.
+pub fn facts_markdown(registry: &FactRegistry) -> String {
+    let mut out = String::from(
+        "# Facts reference\n\nEvery fact the engines produce, generated from their `fact_specs()` by \
+         `redflag-pipeline` (regenerate with `REDFLAG_UPDATE_DOCS=1 cargo test -p redflag-pipeline`). \
+         Rules may read only these names; a rule that names another fact is refused at load time. \
+         **Protected** facts may not be the only facts a rule reads (the fairness lint).\n",
+    );
+    let mut domain = "";
+    for spec in registry.iter() {
+        let this = spec.name.split('.').next().unwrap_or("");
+        if this != domain {
+            domain = this;
+            out.push_str(&format!(
+                "\n## `{domain}.*`\n\n| fact | type | producer | meaning | example |\n|---|---|---|---|---|\n"
+            ));
+        }
+        let protected = if spec.protected {
+            " **Protected.**"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {}{} | `{}` |\n",
+            spec.name,
+            spec.fact_type
+                .as_str()
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+            spec.producer,
+            spec.meaning.replace('|', "\\|").replace('\n', " "),
+            protected,
+            spec.example.replace('|', "\\|"),
+        ));
+    }
+    out
+}
+
 /// Settings of every engine the pipeline runs.
 #[derive(Debug, Clone, Default)]
 pub struct PipelineConfig {

@@ -73,3 +73,51 @@ fn a_disposable_email_is_a_cited_finding_and_names_alone_are_not() {
     assert!(minjun.sanctions.is_empty());
     assert_eq!(by_id(&assessments, "ats:1").level, RiskLevel::Low);
 }
+
+#[test]
+fn the_whole_builtin_pack_loads_against_the_real_registry_and_passes_its_own_tests() {
+    let registry = redflag_pipeline::registry().unwrap();
+    let pack = redflag_rules::RulePack::builtin(&registry);
+    let errors: Vec<String> = pack.errors().iter().map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "rules that do not load:\n{}",
+        errors.join("\n")
+    );
+    assert!(pack.len() >= 60, "only {} rules loaded", pack.len());
+    let report = redflag_rules::run_tests(&pack);
+    let failures: Vec<String> = report.failures().map(|f| format!("{f:?}")).collect();
+    assert!(
+        report.is_ok(),
+        "failing rule tests:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        report.passed() >= 120,
+        "only {} rule tests ran",
+        report.passed()
+    );
+}
+
+#[test]
+fn the_facts_reference_is_up_to_date() {
+    let registry = redflag_pipeline::registry().unwrap();
+    let expected = redflag_pipeline::facts_markdown(&registry);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/FACTS.md");
+    if std::env::var_os("REDFLAG_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/FACTS.md is stale: run `REDFLAG_UPDATE_DOCS=1 cargo test -p redflag-pipeline`"
+    );
+    for spec in registry.iter() {
+        assert!(
+            !spec.meaning.trim().is_empty(),
+            "{} has no meaning",
+            spec.name
+        );
+        assert!(spec.name.contains('.'), "{} has no domain", spec.name);
+    }
+}
