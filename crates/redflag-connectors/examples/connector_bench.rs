@@ -14,6 +14,8 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::time::Instant;
 
+use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
 use redflag_connectors::{entra, okta, osquery};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,6 +35,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "okta" => count(okta::reader(input, path)),
                 "entra" => count(entra::reader(input, path)),
                 "osquery" => count(osquery::reader(input, path)),
+                "payroll" => count(PayrollReader::new(input, path, &PayoutMapping::generic())?),
+                "shipping" => count(ShippingReader::new(
+                    input,
+                    path,
+                    &ShipmentMapping::generic(),
+                )?),
                 other => return Err(format!("unknown kind {other}").into()),
             };
             let secs = start.elapsed().as_secs_f64();

@@ -14,6 +14,9 @@
 //! developer activity from [`github`] REST API JSON and audit logs. The JSON readers share
 //! [`framing::JsonFramer`] (NDJSON, arrays, API pages, bounded memory) and [`JsonEventReader`], which
 //! gives counts, rejects with line and field, wrong-format refusal and a resumable [`Checkpoint`].
+//! Payroll changes ([`payroll`]) and device shipments ([`shipping`]) are CSV read through declarative
+//! YAML [`table::ColumnMapping`]s; people exports have built-in mappings for Greenhouse, Lever and
+//! Workday; [`resumes`] attaches resume text; [`marketplace`] reads freelance-marketplace profiles.
 //!
 //! ```
 //! use redflag_connectors::people::{PeopleMapping, PeopleReader};
