@@ -1,2 +1,614 @@
-//! Placeholder, replaced below.
-fn main() {}
+//! Benchmark driver for `bench/linkage/run.py`.
+//!
+//! - `linkage_bench febrl IN.csv OUT.csv`: links a FEBRL file (columns rec_id, given_name, surname,
+//!   street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id) and writes
+//!   every pair with person probability >= 0.01 as `a,b,probability`.
+//! - `linkage_bench synth N [CSV]`: generates N synthetic subjects with planted duplicates (and persona
+//!   rings, families, a shared NAT), links them end to end, prints timings, quality against the planted
+//!   truth and peak memory as one JSON line; writes the people as CSV for Splink when CSV is given.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use redflag_linkage::{ExtraEvidence, LinkageConfig, Linker};
+use redflag_model::{
+    DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, PayoutAccount, PersonName,
+    PostalAddress, Provenance, Shipment, Subject, SubjectId, SubjectKind,
+};
+
+fn subject(id: &str, given: &str, family: &str, attrs: &[(&str, String)]) -> Subject {
+    let name = PersonName::new(None, Some(given), Some(family))
+        .or_else(|_| PersonName::new(Some("?"), None, None))
+        .unwrap();
+    Subject {
+        id: SubjectId::new("b", id).unwrap(),
+        kind: SubjectKind::Applicant,
+        name,
+        claimed: Default::default(),
+        role: None,
+        identifiers: Vec::new(),
+        attributes: attrs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        provenance: Provenance::at_line("bench", "synthetic", 0),
+    }
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn febrl(input: &str, output: &str) {
+    let mut rdr = csv::Reader::from_path(input).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, g, s, sn, a1, a2, sub, pc, st, dob, ssn) = (
+        col("rec_id"),
+        col("given_name"),
+        col("surname"),
+        col("street_number"),
+        col("address_1"),
+        col("address_2"),
+        col("suburb"),
+        col("postcode"),
+        col("state"),
+        col("date_of_birth"),
+        col("soc_sec_id"),
+    );
+    let mut subjects = Vec::new();
+    for row in rdr.records() {
+        let row = row.unwrap();
+        let address = format!("{} {} {}", &row[sn], &row[a1], &row[a2]);
+        subjects.push(subject(
+            &row[id],
+            &row[g],
+            &row[s],
+            &[
+                ("home_address", address),
+                ("postcode", row[pc].to_string()),
+                ("suburb", format!("{} {}", &row[sub], &row[st])),
+                ("date_of_birth", row[dob].to_string()),
+                ("id_number", row[ssn].to_string()),
+            ],
+        ));
+    }
+    let config = LinkageConfig {
+        report_threshold: 0.01,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let result = Linker::new(config)
+        .unwrap()
+        .link(&subjects, &[], &ExtraEvidence::default());
+    let secs = start.elapsed().as_secs_f64();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(output).unwrap());
+    writeln!(out, "a,b,probability").unwrap();
+    for p in &result.pairs {
+        let a = p.a.as_str().trim_start_matches("b:");
+        let b = p.b.as_str().trim_start_matches("b:");
+        writeln!(out, "{a},{b},{}", p.probability).unwrap();
+    }
+    eprintln!(
+        "{{\"records\": {}, \"seconds\": {secs:.3}, \"candidates\": {}, \"pairs\": {}, \"lambda\": {}}}",
+        subjects.len(),
+        result.stats.candidate_pairs,
+        result.pairs.len(),
+        result.stats.lambda
+    );
+}
+
+const GIVEN: &[&str] = &[
+    "james",
+    "mary",
+    "john",
+    "patricia",
+    "robert",
+    "jennifer",
+    "michael",
+    "linda",
+    "william",
+    "elizabeth",
+    "david",
+    "barbara",
+    "richard",
+    "susan",
+    "joseph",
+    "jessica",
+    "thomas",
+    "sarah",
+    "charles",
+    "karen",
+    "wei",
+    "min",
+    "jun",
+    "yuki",
+    "hiroshi",
+    "ana",
+    "maria",
+    "jose",
+    "luis",
+    "carlos",
+    "fatima",
+    "ahmed",
+    "mohammed",
+    "aisha",
+    "omar",
+    "olga",
+    "ivan",
+    "dmitri",
+    "anna",
+    "sofia",
+    "lucas",
+    "emma",
+    "noah",
+    "olivia",
+    "liam",
+    "ava",
+    "ethan",
+    "mia",
+    "mason",
+    "chloe",
+    "priya",
+    "raj",
+    "arjun",
+    "deepa",
+    "kwame",
+    "amara",
+    "chen",
+    "li",
+    "hana",
+    "sven",
+    "ingrid",
+    "pierre",
+    "claire",
+    "marco",
+    "giulia",
+    "pablo",
+    "lucia",
+    "tomas",
+    "eva",
+    "jan",
+    "petra",
+];
+const FAMILY: &[&str] = &[
+    "smith",
+    "johnson",
+    "williams",
+    "brown",
+    "jones",
+    "garcia",
+    "miller",
+    "davis",
+    "rodriguez",
+    "martinez",
+    "hernandez",
+    "lopez",
+    "gonzalez",
+    "wilson",
+    "anderson",
+    "thomas",
+    "taylor",
+    "moore",
+    "jackson",
+    "martin",
+    "lee",
+    "perez",
+    "thompson",
+    "white",
+    "harris",
+    "sanchez",
+    "clark",
+    "ramirez",
+    "lewis",
+    "robinson",
+    "walker",
+    "young",
+    "allen",
+    "king",
+    "wright",
+    "scott",
+    "torres",
+    "nguyen",
+    "hill",
+    "flores",
+    "green",
+    "adams",
+    "nelson",
+    "baker",
+    "hall",
+    "rivera",
+    "campbell",
+    "mitchell",
+    "carter",
+    "roberts",
+    "kim",
+    "park",
+    "chen",
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "singh",
+    "kumar",
+    "patel",
+    "shah",
+    "khan",
+    "ali",
+    "hussain",
+    "ivanov",
+    "petrov",
+    "muller",
+    "schmidt",
+    "schneider",
+    "fischer",
+    "weber",
+    "meyer",
+    "wagner",
+    "becker",
+    "rossi",
+    "russo",
+    "ferrari",
+    "esposito",
+    "bianchi",
+    "romano",
+    "silva",
+    "santos",
+    "oliveira",
+    "souza",
+    "pereira",
+    "costa",
+    "dubois",
+    "moreau",
+    "laurent",
+    "simon",
+    "michel",
+    "novak",
+    "kowalski",
+    "nowak",
+    "wisniewski",
+    "tanaka",
+    "suzuki",
+    "sato",
+    "watanabe",
+    "ito",
+];
+const STREETS: &[&str] = &[
+    "main",
+    "oak",
+    "pine",
+    "maple",
+    "cedar",
+    "elm",
+    "view",
+    "lake",
+    "hill",
+    "park",
+    "washington",
+    "lincoln",
+    "church",
+    "river",
+    "spring",
+    "north",
+    "south",
+    "market",
+    "union",
+    "mill",
+    "forest",
+    "meadow",
+    "sunset",
+    "highland",
+    "valley",
+    "bridge",
+    "station",
+    "harbour",
+    "victoria",
+    "king",
+];
+
+fn zipf(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    // P(k) ~ 1/(k+1): a few very common values and a long tail.
+    let h: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
+    let mut x = rng.r#gen::<f64>() * h;
+    for k in 0..n {
+        x -= 1.0 / (k + 1) as f64;
+        if x <= 0.0 {
+            return k;
+        }
+    }
+    n - 1
+}
+
+fn typo(rng: &mut ChaCha8Rng, s: &str) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    if c.len() < 3 {
+        return s.to_string();
+    }
+    let i = rng.gen_range(1..c.len() - 1);
+    match rng.gen_range(0..3) {
+        0 => c[i] = (b'a' + rng.gen_range(0..26u8)) as char,
+        1 => c.swap(i, i + 1),
+        _ => {
+            c.remove(i);
+        }
+    }
+    c.into_iter().collect()
+}
+
+#[derive(Clone)]
+struct Person {
+    given: String,
+    family: String,
+    dob: String,
+    street: String,
+    postcode: String,
+    city: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+fn synth(n: usize, csv_path: Option<&str>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let t0 = Instant::now();
+    let n_dups = n / 10;
+    let n_base = n - n_dups;
+    let mut people: Vec<Person> = Vec::with_capacity(n);
+    let mut truth: Vec<(usize, usize)> = Vec::new();
+    // Families: 2% of base records live with 1-3 relatives at the same address.
+    let mut i = 0;
+    while people.len() < n_base {
+        let city_id = rng.gen_range(0..3000);
+        let family = FAMILY[zipf(&mut rng, FAMILY.len())].to_string();
+        let p = Person {
+            given: GIVEN[zipf(&mut rng, GIVEN.len())].to_string(),
+            family: family.clone(),
+            dob: format!(
+                "{}-{:02}-{:02}",
+                rng.gen_range(1950..2005),
+                rng.gen_range(1..13),
+                rng.gen_range(1..29)
+            ),
+            street: format!(
+                "{} {} {}",
+                rng.gen_range(1..3000),
+                STREETS[rng.gen_range(0..STREETS.len())],
+                ["street", "road", "avenue", "lane"][rng.gen_range(0..4)]
+            ),
+            postcode: format!("{:05}", city_id * 7 % 99_991),
+            city: format!("city{city_id}"),
+            email: rng
+                .gen_bool(0.7)
+                .then(|| format!("user{i}@mail{}.example", i % 97)),
+            phone: rng
+                .gen_bool(0.6)
+                .then(|| format!("+1{}{:07}", 201 + i % 700, i % 9_999_999)),
+        };
+        people.push(p.clone());
+        i += 1;
+        if rng.gen_bool(0.02) {
+            for _ in 0..rng.gen_range(1..4) {
+                if people.len() >= n_base {
+                    break;
+                }
+                let mut rel = p.clone();
+                rel.given = GIVEN[rng.gen_range(0..GIVEN.len())].to_string();
+                rel.dob = format!(
+                    "{}-{:02}-{:02}",
+                    rng.gen_range(1950..2005),
+                    rng.gen_range(1..13),
+                    rng.gen_range(1..29)
+                );
+                rel.email = rng
+                    .gen_bool(0.7)
+                    .then(|| format!("user{i}@mail{}.example", i % 97));
+                people.push(rel);
+                i += 1;
+            }
+        }
+    }
+    // Duplicates with typos and missing fields.
+    for _ in 0..n_dups {
+        let b = rng.gen_range(0..n_base);
+        let mut d = people[b].clone();
+        let edits = rng.gen_range(1..4);
+        for _ in 0..edits {
+            match rng.gen_range(0..6) {
+                0 => d.given = typo(&mut rng, &d.given),
+                1 => d.family = typo(&mut rng, &d.family),
+                2 => d.street = typo(&mut rng, &d.street),
+                3 => d.email = None,
+                4 => d.phone = None,
+                _ => {
+                    let parts: Vec<&str> = d.dob.split('-').collect();
+                    d.dob = format!("{}-{}-{}", parts[0], parts[2], parts[1]);
+                }
+            }
+        }
+        truth.push((b, people.len()));
+        people.push(d);
+    }
+    // Truth closure: duplicates of one base are duplicates of each other.
+    let mut by_base: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (b, d) in &truth {
+        by_base.entry(*b).or_insert_with(|| vec![*b]).push(*d);
+    }
+    let mut true_pairs: HashSet<(usize, usize)> = HashSet::new();
+    for members in by_base.values() {
+        for x in 0..members.len() {
+            for y in x + 1..members.len() {
+                let (a, b) = (members[x].min(members[y]), members[x].max(members[y]));
+                true_pairs.insert((a, b));
+            }
+        }
+    }
+    let mut subjects: Vec<Subject> = people
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let mut s = subject(
+                &k.to_string(),
+                &p.given,
+                &p.family,
+                &[
+                    ("date_of_birth", p.dob.clone()),
+                    ("home_address", format!("{} {}", p.street, p.city)),
+                    ("postcode", p.postcode.clone()),
+                    ("city", p.city.clone()),
+                ],
+            );
+            if let Some(e) = &p.email
+                && let Ok(id) = Identifier::email(e)
+            {
+                s.identifiers.push(id);
+            }
+            if let Some(ph) = &p.phone
+                && let Ok(id) = Identifier::phone(ph, None)
+            {
+                s.identifiers.push(id);
+            }
+            s
+        })
+        .collect();
+    // Persona rings: 0.1% of subjects get a shared payout account, device and shipping address with
+    // 2-5 others.
+    let mut events = Vec::new();
+    let ring_count = n / 1000 / 4;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let mut cursor = 0;
+    for r in 0..ring_count {
+        let size = rng.gen_range(3..7);
+        for m in 0..size {
+            let k = order[cursor];
+            cursor += 1;
+            let s = &mut subjects[k];
+            if m % 2 == 0 {
+                s.identifiers.push(Identifier::PayoutAccount(
+                    PayoutAccount::new("payoneer", &format!("77{r:08}")).unwrap(),
+                ));
+            }
+            if m % 2 == 1 || m == 0 {
+                s.identifiers.push(Identifier::Device(
+                    DeviceId::new(DeviceKind::Serial, &format!("SN{r:08}")).unwrap(),
+                ));
+            }
+            events.push(Event {
+                id: EventId::derive("bench", &[&k.to_string()]),
+                time: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                utc_offset_seconds: 0,
+                kind: EventKind::Shipment(Shipment {
+                    address: PostalAddress::new(&format!("{r} Farm Road, Dover"), None).unwrap(),
+                    item: None,
+                    serial: None,
+                }),
+                identifiers: Vec::new(),
+                subject: Some(s.id.clone()),
+                provenance: Provenance::at_line("bench", "shipments", 0),
+            });
+        }
+    }
+    // Placeholder and overshared values: 2% of subjects give "N/A" ids, 1500 share one phone.
+    for s in subjects.iter_mut().take(n / 50) {
+        s.attributes.insert("id_number".into(), "N/A".into());
+    }
+    let gen_secs = t0.elapsed().as_secs_f64();
+    if let Some(path) = csv_path {
+        let mut w = csv::Writer::from_path(path).unwrap();
+        w.write_record([
+            "unique_id",
+            "given_name",
+            "surname",
+            "dob",
+            "address",
+            "postcode",
+            "city",
+            "email",
+            "phone",
+        ])
+        .unwrap();
+        for (k, p) in people.iter().enumerate() {
+            w.write_record([
+                k.to_string(),
+                p.given.clone(),
+                p.family.clone(),
+                p.dob.clone(),
+                format!("{} {}", p.street, p.city),
+                p.postcode.clone(),
+                p.city.clone(),
+                p.email.clone().unwrap_or_default(),
+                p.phone.clone().unwrap_or_default(),
+            ])
+            .unwrap();
+        }
+        w.flush().unwrap();
+        let mut t = csv::Writer::from_path(format!("{path}.truth")).unwrap();
+        for (a, b) in &true_pairs {
+            t.write_record([a.to_string(), b.to_string()]).unwrap();
+        }
+        t.flush().unwrap();
+    }
+    let rss_before = peak_rss_mib();
+    let t1 = Instant::now();
+    let result = Linker::new(LinkageConfig::default()).unwrap().link(
+        &subjects,
+        &events,
+        &ExtraEvidence::default(),
+    );
+    let link_secs = t1.elapsed().as_secs_f64();
+    let id_of = |s: &SubjectId| -> usize { s.as_str()[2..].parse().unwrap() };
+    let predicted: HashSet<(usize, usize)> = result
+        .pairs
+        .iter()
+        .filter(|p| p.probability >= 0.9)
+        .map(|p| {
+            let (a, b) = (id_of(&p.a), id_of(&p.b));
+            (a.min(b), a.max(b))
+        })
+        .collect();
+    let tp = predicted.intersection(&true_pairs).count() as f64;
+    let precision = tp / predicted.len().max(1) as f64;
+    let recall = tp / true_pairs.len().max(1) as f64;
+    let f1 = 2.0 * precision * recall / (precision + recall).max(1e-12);
+    let ring_found = result
+        .rings
+        .iter()
+        .filter(|r| {
+            r.links
+                .iter()
+                .any(|l| l.kind == "payout" || l.kind == "device")
+        })
+        .count();
+    println!(
+        "{{\"subjects\": {n}, \"generate_seconds\": {gen_secs:.2}, \"link_seconds\": {link_secs:.2}, \"candidates\": {}, \"pairs_reported\": {}, \"rings\": {}, \"persona_rings_planted\": {ring_count}, \"persona_rings_found\": {ring_found}, \"excluded_values\": {}, \"precision\": {precision:.4}, \"recall\": {recall:.4}, \"f1\": {f1:.4}, \"rss_before_link_mib\": {rss_before:.0}, \"peak_rss_mib\": {:.0}, \"threads\": {}}}",
+        result.stats.candidate_pairs,
+        result.pairs.len(),
+        result.rings.len(),
+        result.excluded_values.len(),
+        peak_rss_mib(),
+        rayon::current_num_threads()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("febrl") => febrl(&args[2], &args[3]),
+        Some("synth") => synth(args[2].parse().expect("N"), args.get(3).map(String::as_str)),
+        _ => eprintln!("usage: linkage_bench febrl IN OUT | synth N [CSV]"),
+    }
+}

