@@ -1,13 +1,18 @@
 //! Device shipping exports (IT asset / logistics CSV, one row per laptop or device shipped) into
 //! [`EventKind::Shipment`] events, through a [`ShipmentMapping`].
 //!
-//! Each event carries the row's email as its identifier; the employee id, asset tag, serial and tracking
-//! number are part of the stable key. Shipping exports usually carry calendar dates: the built-in
+//! Each event carries the row's email and, when the row names one, the device's serial as identifiers
+//! (an asset record declares whose device it is, so the store can attribute that device's inventory
+//! rows to the recipient); the employee id, asset tag, serial and tracking number are part of the
+//! stable key. Shipping exports usually carry calendar dates: the built-in
 //! mapping declares them UTC (a date has no hour to shift), a custom mapping may declare another zone.
 
 use std::io::{Read, Seek};
 
-use redflag_model::{Event, EventId, EventKind, Identifier, PostalAddress, Provenance, Shipment};
+use redflag_model::{
+    DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, PostalAddress, Provenance,
+    Shipment,
+};
 use serde::Deserialize;
 
 use crate::framing::Checkpoint;
@@ -147,6 +152,13 @@ impl<R: Read> ShippingReader<R> {
                 t.first(F::TrackingNumber).unwrap_or(""),
             ],
         );
+        let mut identifiers = vec![email];
+        if let Some(device) = serial
+            .as_deref()
+            .and_then(|s| DeviceId::new(DeviceKind::Serial, s).ok())
+        {
+            identifiers.push(Identifier::Device(device));
+        }
         Ok(Event {
             id,
             time,
@@ -156,7 +168,7 @@ impl<R: Read> ShippingReader<R> {
                 item,
                 serial,
             }),
-            identifiers: vec![email],
+            identifiers,
             subject: None,
             provenance: Provenance::at_line(CONNECTOR, t.source(), line),
         })

@@ -180,6 +180,8 @@ fn synth_shipments_read_with_the_generic_mapping() {
         ok[0].identifiers[0].key(),
         "email:aagarwal1009@northwind-labs.com"
     );
+    // The asset record declares whose laptop it is.
+    assert_eq!(ok[0].identifiers[1].key(), "device:serial:C02X3FJ6DJ2A");
 }
 
 #[test]
