@@ -71,11 +71,22 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = super::open_store(cli).await?;
     let rejects_dir = cli.data_dir.join("rejects");
-    let people = super::ingest::ingest_people(
+    let options = super::ingest::Options {
+        checkpoints: None,
+        rejects_dir: rejects_dir.clone(),
+        restart: true,
+        batch: 5000,
+        progress: false,
+        quiet: true,
+    };
+    // People with their resumes (the `resume_file` column) attached.
+    let people = super::ingest::ingest_file(
         &store,
+        super::ingest::Kind::People,
         &written.path("people.csv"),
         &config.system,
-        &rejects_dir,
+        None,
+        &options,
     )
     .await?;
     eprintln!(
