@@ -238,9 +238,11 @@ impl Store {
                 bind(Param::Text(search.to_string()), &mut params),
                 bind(Param::Text(lower), &mut params),
             );
+            // One candidate set from three index lookups (an OR across them would scan the table).
             clauses.push(format!(
-                "((lower(s.name) >= {p_low} AND lower(s.name) < {p_high}) OR a.subject_id = {p_exact}
-                  OR a.subject_id IN (SELECT subject_id FROM identifiers WHERE value IN ({p_exact}, {p_lexact})))"
+                "a.subject_id IN (SELECT id FROM subjects WHERE lower(name) >= {p_low} AND lower(name) < {p_high}
+                  UNION SELECT id FROM subjects WHERE id = {p_exact}
+                  UNION SELECT subject_id FROM identifiers WHERE value IN ({p_exact}, {p_lexact}))"
             ));
         }
         let (key, desc) = sort.key();
@@ -256,7 +258,12 @@ impl Store {
             };
             let i = bind(Param::Text(after_id), &mut params);
             let op = if desc { "<" } else { ">" };
-            clauses.push(format!("({key}, {id_col}) {op} ({k}, {i})"));
+            // `key >= k AND (key > k OR id > i)` rather than a row value: every planner turns the first
+            // term into an index seek, also on the expression index of the name order.
+            let op_eq = if desc { "<=" } else { ">=" };
+            clauses.push(format!(
+                "{key} {op_eq} {k} AND ({key} {op} {k} OR {id_col} {op} {i})"
+            ));
         }
         let where_sql = if clauses.is_empty() {
             String::new()
