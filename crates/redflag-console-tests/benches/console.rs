@@ -7,6 +7,8 @@
 //!
 //! `cargo bench -p redflag-console-tests --bench console`
 
+#![allow(clippy::unwrap_used)] // a benchmark harness: any failure should stop it loudly
+
 use std::time::{Duration, Instant};
 
 use axum::body::Body;

@@ -4,6 +4,8 @@
 //! case decision work end to end, that hostile data renders as text, that form fields are labelled and
 //! text has enough contrast; saves a screenshot of each page under `target/console-screenshots/`.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failure should stop the test loudly
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
