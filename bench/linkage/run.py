@@ -212,7 +212,7 @@ def febrl():
                  "seconds": round(t, 2)}
             )
             print(json.dumps(rows[-1]), flush=True)
-    print(pd.DataFrame(rows).to_markdown(index=False) if hasattr(pd.DataFrame, "to_markdown") else pd.DataFrame(rows))
+    print(pd.DataFrame(rows).to_string(index=False))
 
 
 def scale(n):

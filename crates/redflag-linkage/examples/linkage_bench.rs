@@ -427,12 +427,36 @@ fn synth(n: usize, csv_path: Option<&str>) {
         let mut d = people[b].clone();
         let edits = rng.gen_range(1..4);
         for _ in 0..edits {
-            match rng.gen_range(0..6) {
+            match rng.gen_range(0..7) {
                 0 => d.given = typo(&mut rng, &d.given),
                 1 => d.family = typo(&mut rng, &d.family),
                 2 => d.street = typo(&mut rng, &d.street),
-                3 => d.email = None,
-                4 => d.phone = None,
+                // A lost or changed email or phone.
+                3 => {
+                    d.email = rng
+                        .gen_bool(0.5)
+                        .then(|| format!("alt{}@mail{}.example", people.len(), people.len() % 89))
+                }
+                4 => {
+                    d.phone = rng.gen_bool(0.5).then(|| {
+                        format!(
+                            "+1{}{:07}",
+                            301 + people.len() % 600,
+                            people.len() % 9_999_991
+                        )
+                    })
+                }
+                // Moved house.
+                5 => {
+                    let city_id = rng.gen_range(0..3000);
+                    d.city = format!("city{city_id}");
+                    d.postcode = format!("{:05}", city_id * 7 % 99_991);
+                    d.street = format!(
+                        "{} {} road",
+                        rng.gen_range(1..3000),
+                        STREETS[rng.gen_range(0..STREETS.len())]
+                    );
+                }
                 _ => {
                     let parts: Vec<&str> = d.dob.split('-').collect();
                     d.dob = format!("{}-{}-{}", parts[0], parts[2], parts[1]);

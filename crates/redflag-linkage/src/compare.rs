@@ -188,8 +188,8 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     for (i, cx) in x.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(y.len());
-        for j in lo..hi {
-            if used_y & (1 << j) == 0 && y[j] == *cx {
+        for (j, cy) in y.iter().enumerate().take(hi).skip(lo) {
+            if used_y & (1 << j) == 0 && cy == cx {
                 used_y |= 1 << j;
                 used_x |= 1 << i;
                 matches += 1;
