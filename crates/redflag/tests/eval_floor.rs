@@ -2,10 +2,12 @@
 //! above the floor recorded in `docs/EVALUATION.md` (the `eval-floor` marker line, the one source of the
 //! figures) and the fairness table must have no violation.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 
-/// The floor line of docs/EVALUATION.md: `<!-- eval-floor: f1=0.35 recall=0.20 -->`.
+/// The floor line of docs/EVALUATION.md: `<!-- eval-floor: f1=0.50 recall=0.38 -->`.
 fn recorded_floor() -> (f64, f64) {
     let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/EVALUATION.md");
     let text = std::fs::read_to_string(&doc).unwrap();

@@ -121,6 +121,63 @@ pub struct SubjectMetrics {
     pub average_precision: f64,
     /// Subjects of the truth the run did not assess (rejected rows); counted as not flagged.
     pub unscored: usize,
+    /// The same counts at every decision level, lowest first.
+    pub by_level: Vec<LevelRow>,
+    /// The score threshold with the highest F1 on this world (for tuning the level thresholds; it is
+    /// fitted to this world, so it overstates what a fixed threshold achieves elsewhere).
+    pub best_f1: Option<BestPoint>,
+}
+
+/// Figures at one decision level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelRow {
+    /// Flagged = this level or above.
+    pub level: RiskLevel,
+    /// Counts.
+    pub confusion: Confusion,
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+}
+
+/// The point of the precision–recall curve with the highest F1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BestPoint {
+    /// Flag subjects scoring at least this.
+    pub threshold: f64,
+    /// Precision there.
+    pub precision: f64,
+    /// Recall there.
+    pub recall: f64,
+    /// F1 there.
+    pub f1: f64,
+}
+
+/// The curve's point with the highest F1 (the highest threshold among ties).
+pub fn best_f1(curve: &[PrPoint]) -> Option<BestPoint> {
+    let f1 = |p: &PrPoint| {
+        if p.precision + p.recall == 0.0 {
+            0.0
+        } else {
+            2.0 * p.precision * p.recall / (p.precision + p.recall)
+        }
+    };
+    let mut best: Option<BestPoint> = None;
+    for p in curve {
+        let value = f1(p);
+        if best.is_none_or(|b| value > b.f1) {
+            best = Some(BestPoint {
+                threshold: p.threshold,
+                precision: p.precision,
+                recall: p.recall,
+                f1: value,
+            });
+        }
+    }
+    best
 }
 
 /// Recall by ring strength.
@@ -201,7 +258,7 @@ pub struct FalsePositive {
     pub level: RiskLevel,
     /// The hard-negative category, if the subject was built to look suspicious.
     pub hard_negative: Option<String>,
-    /// Rules that fired.
+    /// Rules that fired, each once, in the assessment's order.
     pub rules: Vec<String>,
 }
 
@@ -255,6 +312,13 @@ pub fn evaluate(
     let flagged = |s: Option<&&Scored>| s.is_some_and(|s| s.level >= options.level);
 
     let mut confusion = Confusion::default();
+    let levels = [
+        RiskLevel::Low,
+        RiskLevel::Medium,
+        RiskLevel::High,
+        RiskLevel::Critical,
+    ];
+    let mut at_level = [Confusion::default(); 4];
     let mut scores = Vec::with_capacity(truth.subjects.len());
     let mut unscored = 0;
     let mut rules: BTreeMap<&str, RuleContribution> = BTreeMap::new();
@@ -269,6 +333,9 @@ pub fn evaluate(
         }
         let is_flagged = flagged(verdict);
         confusion.add(subject.operator, is_flagged);
+        for (level, counts) in levels.iter().zip(at_level.iter_mut()) {
+            counts.add(subject.operator, verdict.is_some_and(|v| v.level >= *level));
+        }
         scores.push((verdict.map_or(0.0, |s| s.score), subject.operator));
         if subject.operator && is_flagged {
             flagged_operators.insert(subject.subject_id.as_str());
@@ -313,7 +380,7 @@ pub fn evaluate(
                     score: verdict.score,
                     level: verdict.level,
                     hard_negative: subject.hard_negative.clone(),
-                    rules: verdict.rules.clone(),
+                    rules: unique(&verdict.rules),
                 });
             }
         }
@@ -381,6 +448,18 @@ pub fn evaluate(
             false_positive_rate: confusion.false_positive_rate(),
             average_precision,
             unscored,
+            by_level: levels
+                .iter()
+                .zip(at_level)
+                .map(|(&level, c)| LevelRow {
+                    level,
+                    confusion: c,
+                    precision: c.precision(),
+                    recall: c.recall(),
+                    f1: c.f1(),
+                })
+                .collect(),
+            best_f1: best_f1(&curve),
         },
         by_strength: strengths
             .into_iter()
@@ -517,6 +596,16 @@ pub fn time_to_detect(truth: &Truth, runs: &[PrefixRun]) -> TimeToDetect {
         median_days_hired: median(&mut hired_days),
         never_flagged: never,
     }
+}
+
+/// The items once each, in first-seen order.
+fn unique(items: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    items
+        .iter()
+        .filter(|i| seen.insert(i.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// The lower median (an observed prefix, never an average of two).

@@ -66,6 +66,30 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
         c.false_negatives,
         c.true_negatives
     );
+    let _ = writeln!(md, "At every level:\n");
+    let _ = writeln!(
+        md,
+        "| flagged at | precision | recall | F1 | TP | FP |\n|---|---|---|---|---|---|"
+    );
+    for row in &s.by_level {
+        let _ = writeln!(
+            md,
+            "| {} or above | {:.3} | {:.3} | {:.3} | {} | {} |",
+            row.level.as_str(),
+            row.precision,
+            row.recall,
+            row.f1,
+            row.confusion.true_positives,
+            row.confusion.false_positives
+        );
+    }
+    if let Some(best) = &s.best_f1 {
+        let _ = writeln!(
+            md,
+            "\nBest F1 on this world's curve: {:.3} at score ≥ {:.4} (precision {:.3}, recall {:.3}); fitted to this world, so an optimistic figure.\n",
+            best.f1, best.threshold, best.precision, best.recall
+        );
+    }
     if s.unscored > 0 {
         let _ = writeln!(
             md,

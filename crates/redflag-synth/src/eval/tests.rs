@@ -119,6 +119,30 @@ fn subject_metrics_at_high() {
     assert_eq!(report.world.operators, 3);
     assert_eq!(report.world.innocents, 7);
     assert_eq!(report.world.hard_negatives, 1);
+    let levels: Vec<(RiskLevel, u64, u64)> = s
+        .by_level
+        .iter()
+        .map(|l| {
+            (
+                l.level,
+                l.confusion.true_positives,
+                l.confusion.false_positives,
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        vec![
+            (RiskLevel::Low, 3, 6),
+            (RiskLevel::Medium, 3, 2),
+            (RiskLevel::High, 2, 1),
+            (RiskLevel::Critical, 1, 0),
+        ]
+    );
+    // Scores 0.95 op, 0.5 fp, 0.4 op, 0.1 op, 0.06 fp: F1 is best at 0.1 (3 of 3 found, 1 false alarm).
+    let best = s.best_f1.unwrap();
+    assert_eq!(best.threshold, 0.1);
+    assert!((best.f1 - 2.0 * 0.75 / 1.75).abs() < 1e-12);
 }
 
 #[test]

@@ -85,6 +85,10 @@ pub struct Args {
     /// `<data-dir>/eval-ttd-<subjects>-<seed>` (0 skips time to detect).
     #[arg(long, default_value_t = 2_000)]
     pub ttd_subjects: usize,
+    /// Operator rings per 10,000 subjects in the time-to-detect world (denser than the default so a
+    /// small world holds enough operators to measure).
+    #[arg(long, default_value_t = 60.0)]
+    pub ttd_rings_per_10k: f64,
     /// Prefixes of the event window, in days, time to detect runs on.
     #[arg(long, value_delimiter = ',', default_value = "7,14,30,60,90")]
     pub ttd_days: Vec<u32>,
@@ -191,9 +195,7 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             WorldConfig {
                 seed,
                 subjects: args.ttd_subjects,
-                rings_per_10k: args
-                    .rings_per_10k
-                    .unwrap_or(WorldConfig::default().rings_per_10k),
+                rings_per_10k: args.ttd_rings_per_10k,
                 ..WorldConfig::default()
             },
             &args.ttd_days,
