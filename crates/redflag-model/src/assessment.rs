@@ -58,8 +58,9 @@ pub struct SanctionsMatchSummary {
     /// Whether an exact identifier (wallet, email, phone, document) matched.
     pub exact_identifier: bool,
     /// Whether the match is corroborated: an exact identifier, or a name match supported by an agreeing
-    /// date of birth or country. An uncorroborated name-only match is listed for a compliance review but
-    /// adds nothing to the risk score, so that a common name is never a risk on its own.
+    /// date of birth (an agreeing country is not enough: it correlates with the name's origin). An
+    /// uncorroborated name-only match is listed for a compliance review but adds nothing to the risk
+    /// score, so that a common name is never a risk on its own.
     #[serde(default)]
     pub corroborated: bool,
     /// Field-by-field explanation.

@@ -33,7 +33,7 @@ pub struct ScoringConfig {
     pub thresholds: LevelThresholds,
     /// Log-odds of a sanctions match on an exact identifier (wallet, email, phone, document): decisive.
     pub sanctions_exact_weight: f64,
-    /// Log-odds of a corroborated name match (name plus an agreeing date of birth or country),
+    /// Log-odds of a corroborated name match (name plus an agreeing date of birth),
     /// multiplied by its match score in [0, 1]. An uncorroborated name-only match adds nothing: it is
     /// listed on the assessment for a compliance review, but a common name is never a risk on its own.
     pub sanctions_name_weight: f64,

@@ -201,12 +201,9 @@ impl Match {
             programs: self.programs.clone(),
             score: self.score,
             exact_identifier: self.exact_identifier,
-            corroborated: self.exact_identifier
-                || self.dob_agrees == Some(true)
-                || self
-                    .explanation
-                    .iter()
-                    .any(|e| e.feature == "country" && e.score > 0.0),
+            // A country agreeing is no corroboration: it correlates with the name's origin, and a
+            // common Chinese name agreeing with a Chinese listed person is still only a namesake.
+            corroborated: self.exact_identifier || self.dob_agrees == Some(true),
             explanation: self.explanation.iter().map(Explanation::line).collect(),
         }
     }
