@@ -21,6 +21,7 @@
 //! **What this crate must never do:** compute anything about subjects (that is the engines' work) or
 //! know about HTTP.
 
+mod assets;
 mod audit;
 mod auth;
 mod cases;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use redflag_model::{
-    DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier, PersonName, PostalAddress,
-    Provenance, Shipment, Subject, SubjectId, SubjectKind,
+    DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier, PersonName,
+    PostalAddress, Provenance, Shipment, Subject, SubjectId, SubjectKind,
 };
 use redflag_store::Store;
 

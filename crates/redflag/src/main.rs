@@ -57,6 +57,8 @@ enum Command {
     Netintel(commands::netintel::Args),
     /// The rule pack: list, show, test, lint, coverage.
     Rules(commands::rules::Args),
+    /// Persona rings found by linkage: list them, or show one with its evidence graph (JSON, DOT).
+    Rings(commands::rings::Args),
     /// Run queued jobs (ingest, assess, retention) and deliver webhook alerts.
     Worker(commands::worker::Args),
     /// Show and verify the hash-chained audit log.
@@ -65,6 +67,10 @@ enum Command {
     Subject(commands::subject::Args),
     /// Cases and decisions from the command line.
     Cases(commands::cases::Args),
+    /// Screen names and identifiers against the sanctions lists.
+    Screen(commands::screen::Args),
+    /// Import, update and show the sanctions lists.
+    Lists(commands::lists::Args),
 }
 
 fn main() -> ExitCode {
@@ -89,11 +95,14 @@ fn main() -> ExitCode {
             Command::Report(ref args) => commands::report::run(&cli, args).await,
             Command::Serve(ref args) => commands::serve::run(&cli, args).await,
             Command::Netintel(ref args) => commands::netintel::run(&cli, args).await,
+            Command::Rings(ref args) => commands::rings::run(&cli, args).await,
             Command::Rules(ref args) => commands::rules::run(&cli, args).await,
             Command::Worker(ref args) => commands::worker::run(&cli, args).await,
             Command::Audit(ref args) => commands::audit::run(&cli, args).await,
             Command::Subject(ref args) => commands::subject::run(&cli, args).await,
             Command::Cases(ref args) => commands::cases::run(&cli, args).await,
+            Command::Screen(ref args) => commands::screen::run(&cli, args).await,
+            Command::Lists(ref args) => commands::lists::run(&cli, args).await,
         }
     });
     match result {

@@ -12,6 +12,15 @@ use redflag_synth::WorldConfig;
 use crate::Cli;
 use crate::output::{Format, print_assessments};
 
+/// The default demo world: large enough to hold a dozen planted rings among thousands of innocents,
+/// small enough that generation, ingest and every engine finish in about a minute on two cores (see
+/// docs/BENCHMARKS.md for the larger worlds).
+const DEFAULT_SUBJECTS: usize = 3_000;
+/// Days of activity in the default demo world.
+const DEFAULT_DAYS: u32 = 30;
+/// Planted operator rings per 10,000 subjects in the demo world.
+const DEMO_RINGS_PER_10K: f64 = 30.0;
+
 /// The event files a synthetic world contains, and the connector that reads each.
 const DEMO_EVENT_FILES: &[(&str, super::ingest::Kind)] = &[
     ("okta_system_log.ndjson", super::ingest::Kind::Okta),
@@ -30,8 +39,11 @@ pub struct Args {
     #[arg(long)]
     pub no_serve: bool,
     /// Number of subjects to generate.
-    #[arg(long)]
-    pub subjects: Option<usize>,
+    #[arg(long, default_value_t = DEFAULT_SUBJECTS)]
+    pub subjects: usize,
+    /// Days of events (sign-ins, endpoint inventory, payroll, shipping) to generate.
+    #[arg(long, default_value_t = DEFAULT_DAYS)]
+    pub days: u32,
     /// Seed of the generator (the same seed gives the same world).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -44,9 +56,10 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         ..WorldConfig::default()
     };
-    if let Some(n) = args.subjects {
-        config.subjects = n;
-    }
+    config.subjects = args.subjects;
+    config.days = args.days;
+    // Denser than a real company (about 12 rings per 10,000), so a demo-sized world shows several.
+    config.rings_per_10k = DEMO_RINGS_PER_10K;
     eprintln!(
         "generating a synthetic world of {} subjects (seed {}) in {}",
         config.subjects,

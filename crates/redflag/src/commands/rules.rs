@@ -163,8 +163,11 @@ pub async fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             for failure in report.tests.failures() {
                 writeln!(out, "{failure}")?;
             }
-            let broken: std::collections::BTreeSet<&str> =
-                report.errors.iter().map(|e| e.location.file.as_str()).collect();
+            let broken: std::collections::BTreeSet<&str> = report
+                .errors
+                .iter()
+                .map(|e| e.location.file.as_str())
+                .collect();
             writeln!(
                 out,
                 "{} rules loaded, {} broken files ({} problems), {} failing tests",
