@@ -1,4 +1,5 @@
 //! The whole pipeline on a small people file: facts, findings with citations, sanctions, levels.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
 use chrono::{TimeZone, Utc};
 use redflag_connectors::people::{PeopleMapping, PeopleReader};

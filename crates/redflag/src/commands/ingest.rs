@@ -599,49 +599,6 @@ impl FileRun<'_> {
     }
 }
 
-/// Reads one people file into the store with the generic mapping (kept for callers that ingest one
-/// file without options); bad rows go to the rejects file and the rest is stored.
-pub async fn ingest_people(
-    store: &Store,
-    file: &Path,
-    system: &str,
-    rejects_dir: &Path,
-) -> anyhow::Result<IngestCounts> {
-    let input = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let reader = PeopleReader::new(
-        BufReader::new(input),
-        &file.display().to_string(),
-        system,
-        PeopleMapping::generic(),
-    )?;
-    let mut rejects = RejectWriter::new(RejectWriter::path_for(rejects_dir, file));
-    let mut batch = Vec::with_capacity(1000);
-    let mut counts = IngestCounts::default();
-    for record in reader {
-        match record {
-            Ok(subject) => batch.push(subject),
-            Err(reject) => {
-                tracing::warn!(%reject, "rejected");
-                rejects.write(&reject)?;
-                counts.rejected += 1;
-            }
-        }
-        if batch.len() == batch.capacity() {
-            counts.accepted += store.upsert_subjects(&batch).await?;
-            batch.clear();
-        }
-    }
-    counts.accepted += store.upsert_subjects(&batch).await?;
-    if let Some((path, n)) = rejects.finish()? {
-        eprintln!(
-            "{}: {n} rejected records written to {}",
-            file.display(),
-            path.display()
-        );
-    }
-    Ok(counts)
-}
-
 /// Attaches resume files to stored subjects: a file's stem is the subject's id in `system`
 /// (`resumes/P0000042.pdf` → `synth:P0000042`). A file with no such subject, or whose text cannot be
 /// read, is rejected with the reason.
