@@ -1,10 +1,9 @@
 //! The fact registry the tests of this crate check the rules of `rules/endpoint/`, `rules/work/` and
 //! `rules/linkage/` against.
 //!
-//! Endpoint and work facts come from the real engine, `redflag_endpoint::fact_specs()` (a dev-dependency:
-//! engines never depend on each other in normal dependencies). The linkage engine has not landed yet, so the
-//! `ring.*` facts its rules read are still declared here, PROVISIONALLY; when it exports `fact_specs()`,
-//! register those instead. A few facts of other areas (`claim.*`, `net.*`, …) are declared only to exercise
+//! Endpoint, work and ring facts come from the real engines, `redflag_endpoint::fact_specs()` and
+//! `redflag_linkage::fact_specs()` (dev-dependencies: engines never depend on each other in normal
+//! dependencies). A few facts of other areas (`claim.*`, `net.*`, …) are declared only to exercise
 //! the fairness lint and evaluation. The CLI's tests check the whole pack against the pipeline's registry.
 
 use redflag_model::{FactRegistry, FactSpec, FactType};
@@ -34,37 +33,6 @@ const fn protected(name: &'static str, meaning: &'static str) -> FactSpec {
         example: "",
         protected: true,
     }
-}
-
-/// The `ring.*` facts the linkage rules read, with provisional types, until the linkage engine lands.
-pub fn provisional_specs() -> Vec<FactSpec> {
-    use FactType::*;
-    vec![
-        spec(
-            "ring.size",
-            Int,
-            "provisional:linkage",
-            "Members of the subject's ring (1 when alone).",
-        ),
-        spec(
-            "ring.shared_payout_account",
-            Bool,
-            "provisional:linkage",
-            "Payout account shared with another member.",
-        ),
-        spec(
-            "ring.shared_shipping_address",
-            Bool,
-            "provisional:linkage",
-            "Laptop shipping address shared with another member.",
-        ),
-        spec(
-            "ring.member_with_sanctions_hit",
-            Bool,
-            "provisional:linkage",
-            "Another member matches a sanctions entry.",
-        ),
-    ]
 }
 
 /// Facts of other areas, for lint and evaluation tests only.
@@ -122,7 +90,7 @@ pub fn other_specs() -> Vec<FactSpec> {
 pub fn registry() -> FactRegistry {
     let mut registry = FactRegistry::new();
     registry.register(redflag_endpoint::fact_specs()).unwrap();
-    registry.register(provisional_specs()).unwrap();
+    registry.register(redflag_linkage::fact_specs()).unwrap();
     registry.register(other_specs()).unwrap();
     registry
 }
