@@ -268,16 +268,7 @@ impl Store {
     pub async fn upsert_subjects(&self, subjects: &[Subject]) -> Result<u64> {
         let now = ts(Utc::now());
         // Last occurrence of each id wins (one statement may not update a row twice on PostgreSQL).
-        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for (i, subject) in subjects.iter().enumerate() {
-            last.insert(subject.id.as_str(), i);
-        }
-        let unique: Vec<&Subject> = subjects
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| last.get(s.id.as_str()) == Some(i))
-            .map(|(_, s)| s)
-            .collect();
+        let unique = last_per_key(subjects, |s| s.id.as_str());
         let mut tx = self
             .pool
             .begin()
@@ -630,16 +621,7 @@ impl Store {
     /// Inserts or replaces assessments, and the per-rule findings index (`findings` table) that
     /// answers "who fired rule X". A subject assessed twice in one batch keeps the last assessment.
     pub async fn save_assessments(&self, assessments: &[Assessment]) -> Result<()> {
-        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for (i, a) in assessments.iter().enumerate() {
-            last.insert(a.subject.as_str(), i);
-        }
-        let unique: Vec<&Assessment> = assessments
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| last.get(a.subject.as_str()) == Some(i))
-            .map(|(_, a)| a)
-            .collect();
+        let unique = last_per_key(assessments, |a| a.subject.as_str());
         let mut tx = self
             .pool
             .begin()
@@ -829,6 +811,21 @@ fn decode<T: serde::de::DeserializeOwned>(
     let id: String = row.try_get("id").map_err(query_err("decoding a row"))?;
     let body: String = row.try_get("body").map_err(query_err("decoding a row"))?;
     serde_json::from_str(&body).map_err(|source| StoreError::Decode { what, id, source })
+}
+
+/// The items whose key does not occur again later in `items`, in order: the last occurrence of each
+/// key wins, since one multi-row statement may not touch a row twice.
+fn last_per_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<&'a T> {
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        last.insert(key(item), i);
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| last.get(key(item)) == Some(i))
+        .map(|(_, item)| item)
+        .collect()
 }
 
 /// Hides a password in a database URL before it is shown in an error.
