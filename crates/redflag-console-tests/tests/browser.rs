@@ -116,6 +116,51 @@ async fn visit(c: &Client, base: &str, path: &str, name: &str) {
     screenshot(c, name).await;
 }
 
+/// Clicks the element `css` matches.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `text` into the element `css` matches.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Chooses `value` in the `<select>` `css` matches.
+async fn select(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The visible text of the element `css` matches.
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A subject id as it stands in a console path.
+fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
 /// Waits for `css`; on timeout, fails with the URL and the text the browser shows.
 async fn wait_for(c: &Client, css: &str) {
     if c.wait()
@@ -325,36 +370,16 @@ async fn console_in_a_real_browser() {
     // Signed out, the console sends the browser to the sign-in page.
     c.goto(&format!("{base}/console")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/login"));
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("alex")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "input[name=username]", "alex").await;
+    type_into(&c, "input[name=password]", "correct horse battery").await;
+    click(&c, "button[type=submit]").await;
     wait_for(&c, "main#main").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/console");
     let _ = console_errors(&c).await; // the sign-in page is the API's, not the console's
 
     // Overview → the planted ring in one click.
     visit(&c, &base, "/console", "01-overview").await;
-    c.find(Locator::Css("a[href='/console/rings/ring-001']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "a[href='/console/rings/ring-001']").await;
     wait_for(&c, "#ring-graph").await;
     check_page(&c, "ring").await;
     let (w, h, nodes) = chart(&c, "#ring-graph").await;
@@ -363,8 +388,7 @@ async fn console_in_a_real_browser() {
     screenshot(&c, "02-ring").await;
 
     // The sanctioned member: findings, map, timeline, heatmap.
-    let member =
-        url::form_urlencoded::byte_serialize(ids.sanctioned.as_bytes()).collect::<String>();
+    let member = path_segment(&ids.sanctioned);
     visit(
         &c,
         &base,
@@ -387,12 +411,7 @@ async fn console_in_a_real_browser() {
     )
     .await
     .unwrap();
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("/")
-        .await
-        .unwrap();
+    type_into(&c, "body", "/").await;
     let focused = c
         .execute("return document.activeElement.id", vec![])
         .await
@@ -400,107 +419,52 @@ async fn console_in_a_real_browser() {
     assert_eq!(focused, json!("quick-q"));
 
     // Open a case from the subject, assign, comment, decide.
-    c.find(Locator::Css("form[action='/console/cases'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form[action='/console/cases'] button").await;
     wait_for(&c, "#case-status").await;
     let case_url = c.current_url().await.unwrap();
     assert!(case_url.path().starts_with("/console/cases/"), "{case_url}");
     let assignee = c.find(Locator::Css("#assignee")).await.unwrap();
     assignee.clear().await.unwrap();
     assignee.send_keys("alex").await.unwrap();
-    c.find(Locator::Css("form[action$='/assign'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form[action$='/assign'] button").await;
     wait_js(
         &c,
         "document.querySelector('#case-assignee').textContent === 'alex'",
     )
     .await;
-    c.find(Locator::Css("#comment"))
-        .await
-        .unwrap()
-        .send_keys("Laptop serial and Payoneer account shared with two other contractors.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/comment'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "#comment",
+        "Laptop serial and Payoneer account shared with two other contractors.",
+    )
+    .await;
+    click(&c, "form[action$='/comment'] button").await;
     wait_js(
         &c,
         "document.querySelector('#case-history').textContent.includes('Payoneer account shared')",
     )
     .await;
-    c.find(Locator::Css("#decision"))
-        .await
-        .unwrap()
-        .select_by_value("confirmed")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#reason"))
-        .await
-        .unwrap()
-        .send_keys("OFAC-listed wallet on file; Astrill sign-ins at Shenyang working hours.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/decide'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    select(&c, "#decision", "confirmed").await;
+    type_into(
+        &c,
+        "#reason",
+        "OFAC-listed wallet on file; Astrill sign-ins at Shenyang working hours.",
+    )
+    .await;
+    click(&c, "form[action$='/decide'] button").await;
     wait_js(&c, "document.querySelector('#case-decision') !== null").await;
-    let decision = c
-        .find(Locator::Css("#case-decision"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let decision = text_of(&c, "#case-decision").await;
     assert!(decision.contains("confirmed"), "{decision}");
-    let history = c
-        .find(Locator::Css("#case-history"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let history = text_of(&c, "#case-history").await;
     assert!(history.contains("Payoneer account shared"), "{history}");
-    assert_eq!(
-        c.find(Locator::Css("#case-assignee"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "alex"
-    );
+    assert_eq!(text_of(&c, "#case-assignee").await, "alex");
     check_page(&c, "case").await;
     screenshot(&c, "04-case").await;
 
     // Filters: critical subjects only.
     visit(&c, &base, "/console/subjects", "05-subjects").await;
-    c.find(Locator::Css("#level"))
-        .await
-        .unwrap()
-        .select_by_value("critical")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    select(&c, "#level", "critical").await;
+    click(&c, "form.filters button[type=submit]").await;
     wait_js(
         &c,
         "location.search.includes('level=critical') && document.readyState === 'complete'",
@@ -527,7 +491,7 @@ async fn console_in_a_real_browser() {
     check_page(&c, "subjects?level=critical").await;
 
     // Hostile data renders as text and runs nothing.
-    let hostile = url::form_urlencoded::byte_serialize(ids.hostile.as_bytes()).collect::<String>();
+    let hostile = path_segment(&ids.hostile);
     visit(
         &c,
         &base,
@@ -535,13 +499,7 @@ async fn console_in_a_real_browser() {
         "06-hostile",
     )
     .await;
-    let name = c
-        .find(Locator::Css("#subject-name"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let name = text_of(&c, "#subject-name").await;
     assert_eq!(name, PAYLOAD_NAME);
     assert!(
         c.get_alert_text().await.is_err(),
@@ -558,26 +516,10 @@ async fn console_in_a_real_browser() {
 
     // Screening an OFAC-listed wallet explains the exact match.
     visit(&c, &base, "/console/screen", "07-screen-form").await;
-    c.find(Locator::Css("#s-wallet"))
-        .await
-        .unwrap()
-        .send_keys(fixture::SANCTIONED_WALLET)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.filters button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "#s-wallet", fixture::SANCTIONED_WALLET).await;
+    click(&c, "form.filters button").await;
     wait_for(&c, "#screen-count").await;
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, "main").await;
     assert!(text.to_lowercase().contains("exact identifier"), "{text}");
     check_page(&c, "screen result").await;
     screenshot(&c, "08-screen-result").await;
