@@ -343,25 +343,12 @@ impl Store {
 
     /// Assessments of several subjects (ring members), in no particular order.
     pub async fn console_assessments_of(&self, subjects: &[SubjectId]) -> Result<Vec<Assessment>> {
-        let mut out = Vec::new();
-        for chunk in subjects.chunks(500) {
-            let sql = format!(
-                "SELECT subject_id AS id, body FROM assessments WHERE subject_id IN ({})",
-                crate::placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for s in chunk {
-                query = query.bind(s.as_str());
-            }
-            let rows = query
-                .fetch_all(&self.pool)
-                .await
-                .map_err(query_err("reading assessments"))?;
-            for row in &rows {
-                out.push(decode(row, "assessment")?);
-            }
-        }
-        Ok(out)
+        self.bodies_by_id(
+            "SELECT subject_id AS id, body FROM assessments WHERE subject_id",
+            subjects,
+            "assessment",
+        )
+        .await
     }
 
     /// Subjects by id (ring members), in no particular order.
@@ -369,22 +356,31 @@ impl Store {
         &self,
         ids: &[SubjectId],
     ) -> Result<Vec<redflag_model::Subject>> {
-        let mut out = Vec::new();
+        self.bodies_by_id("SELECT id, body FROM subjects WHERE id", ids, "subject")
+            .await
+    }
+
+    /// The JSON bodies `select` (a query ending in the id column, before `IN`) finds for `ids`,
+    /// asked in chunks that stay under every backend's bound-parameter limit.
+    async fn bodies_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        select: &str,
+        ids: &[SubjectId],
+        what: &'static str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let sql = format!(
-                "SELECT id, body FROM subjects WHERE id IN ({})",
-                crate::placeholders(1, chunk.len())
-            );
+            let sql = format!("{select} IN ({})", crate::placeholders(1, chunk.len()));
             let mut query = sqlx::query(&sql);
-            for s in chunk {
-                query = query.bind(s.as_str());
+            for id in chunk {
+                query = query.bind(id.as_str());
             }
             let rows = query
                 .fetch_all(&self.pool)
                 .await
-                .map_err(query_err("reading subjects"))?;
+                .map_err(query_err("reading rows by id"))?;
             for row in &rows {
-                out.push(decode(row, "subject")?);
+                out.push(decode(row, what)?);
             }
         }
         Ok(out)
