@@ -33,6 +33,8 @@ pub enum IdentifierKind {
     PostalAddress,
     /// An identity-provider login name or user id.
     IdpUser,
+    /// An HR or ATS employee / candidate number, scoped by the system that issued it.
+    EmployeeId,
 }
 
 impl IdentifierKind {
@@ -50,6 +52,7 @@ impl IdentifierKind {
             IdentifierKind::PhotoHash => "photo_hash",
             IdentifierKind::PostalAddress => "postal_address",
             IdentifierKind::IdpUser => "idp_user",
+            IdentifierKind::EmployeeId => "employee_id",
         }
     }
 }
@@ -95,6 +98,15 @@ pub enum Identifier {
         /// The login or user id, lower-cased.
         login: String,
     },
+    /// An employee or candidate number from an HR system or ATS. Numbers are only unique inside the
+    /// system that issued them, so the system is part of the value: `E1001` in Workday and `E1001` in
+    /// another HRIS are different identifiers.
+    EmployeeId {
+        /// The issuing system's name, lower-cased (e.g. `workday`, `greenhouse`, `ats`).
+        system: String,
+        /// The number as the system writes it, trimmed.
+        id: String,
+    },
 }
 
 impl Identifier {
@@ -137,6 +149,26 @@ impl Identifier {
         })
     }
 
+    /// An employee or candidate number issued by `system` (both trimmed; the system lower-cased).
+    pub fn employee_id(system: &str, id: &str) -> Result<Self, ModelError> {
+        let id = id.trim();
+        let system = system.trim();
+        if id.is_empty() {
+            return Err(ModelError::Empty {
+                field: "employee_id",
+            });
+        }
+        if system.is_empty() {
+            return Err(ModelError::Empty {
+                field: "employee_id system",
+            });
+        }
+        Ok(Identifier::EmployeeId {
+            system: system.to_ascii_lowercase(),
+            id: id.to_string(),
+        })
+    }
+
     /// The kind of this identifier.
     pub fn kind(&self) -> IdentifierKind {
         match self {
@@ -151,6 +183,7 @@ impl Identifier {
             Identifier::PhotoHash(_) => IdentifierKind::PhotoHash,
             Identifier::PostalAddress(_) => IdentifierKind::PostalAddress,
             Identifier::IdpUser { .. } => IdentifierKind::IdpUser,
+            Identifier::EmployeeId { .. } => IdentifierKind::EmployeeId,
         }
     }
 
@@ -173,6 +206,7 @@ impl Identifier {
             Identifier::PhotoHash(h) => h.0.clone(),
             Identifier::PostalAddress(a) => a.normalised.clone(),
             Identifier::IdpUser { provider, login } => format!("{provider}:{login}"),
+            Identifier::EmployeeId { system, id } => format!("{system}:{id}"),
         }
     }
 
@@ -603,6 +637,22 @@ impl PostalAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn employee_ids_are_scoped_by_system() {
+        let a = Identifier::employee_id(" Workday ", " E1001 ").unwrap();
+        assert_eq!(a.kind(), IdentifierKind::EmployeeId);
+        assert_eq!(a.key(), "employee_id:workday:E1001");
+        assert_ne!(a, Identifier::employee_id("bamboohr", "E1001").unwrap());
+        assert!(Identifier::employee_id("workday", "  ").is_err());
+        assert!(Identifier::employee_id("", "E1").is_err());
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"employee_id","value":{"system":"workday","id":"E1001"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Identifier>(&json).unwrap(), a);
+    }
 
     #[test]
     fn emails_are_validated_and_lowercased() {
