@@ -1,6 +1,8 @@
 //! The JSON API: handlers, their request and response types, and the route table that names the scope
 //! each route needs (the router and the authorisation test are both built from [`routes`]).
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -622,7 +624,14 @@ struct IngestParams {
     system: Option<String>,
     #[serde(default)]
     source: Option<String>,
+    #[serde(default)]
+    mapping: Option<String>,
+    #[serde(default)]
+    wait: Option<u64>,
 }
+
+/// The longest `?wait=` an ingest may ask for, in seconds.
+const MAX_INGEST_WAIT: u64 = 60;
 
 /// A queued job.
 #[derive(Debug, Serialize, ToSchema)]
@@ -641,11 +650,15 @@ fn safe_label(s: &str) -> bool {
 }
 
 #[utoipa::path(post, path = "/v1/ingest/{kind}", tag = "ingest", security(("bearer" = ["ingest"])),
-    params(("kind" = String, Path, description = "people, okta, entra, google, osquery or github"),
-           ("system" = Option<String>, Query, description = "Source system; prefixes subject ids"),
-           ("source" = Option<String>, Query, description = "File name shown in provenance")),
-    request_body(content = String, content_type = "text/csv", description = "The file (CSV for people, JSON/NDJSON for events)"),
-    responses((status = 202, body = Accepted), (status = 413, description = "Too large"), (status = 415, description = "Wrong content type")))]
+    params(("kind" = String, Path, description = "people, okta, entra, google, osquery, github, payroll, shipping or marketplace"),
+           ("system" = Option<String>, Query, description = "Source system; prefixes subject ids (people), names the platform (marketplace)"),
+           ("source" = Option<String>, Query, description = "File name shown in provenance"),
+           ("mapping" = Option<String>, Query, description = "Built-in column mapping of a CSV kind (people: generic, greenhouse, lever, workday; payroll, shipping: generic)"),
+           ("wait" = Option<u64>, Query, description = "Seconds (at most 60) to wait for a worker to finish the job; the answer is then 200 with the job and its counts")),
+    request_body(content = String, content_type = "text/csv", description = "The file (CSV for people, payroll and shipping; JSON/NDJSON for the others)"),
+    responses((status = 202, body = Accepted), (status = 200, description = "The finished job (with `wait`)"),
+              (status = 413, description = "Too large"), (status = 415, description = "Wrong content type"),
+              (status = 422, description = "Not data of this kind: the problem names the line and field")))]
 async fn ingest(
     State(state): State<AppState>,
     principal: Principal,
@@ -669,7 +682,7 @@ async fn ingest(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let allowed: &[&str] = if kind == "people" {
+    let allowed: &[&str] = if crate::worker::is_csv_kind(&kind) {
         &[
             "text/csv",
             "application/csv",
@@ -697,6 +710,17 @@ async fn ingest(
             "system and source may hold letters, digits, '-', '_' and '.' (at most 100)".into(),
         ));
     }
+    if let Some(mapping) = &params.mapping
+        && !crate::worker::builtin_mappings(&kind).contains(&mapping.as_str())
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{kind} uploads take the column mappings: {}",
+            match crate::worker::builtin_mappings(&kind) {
+                [] => "none".to_string(),
+                names => names.join(", "),
+            }
+        )));
+    }
     let limit = state.config.max_ingest_bytes;
     if let Some(length) = headers
         .get(header::CONTENT_LENGTH)
@@ -719,17 +743,54 @@ async fn ingest(
     if data.is_empty() {
         return Err(ApiError::BadRequest("the upload is empty".into()));
     }
+    // Refuse data of another kind now, naming the line, rather than failing the job later. Reads a
+    // header and at most a few records.
+    match crate::worker::probe_input(
+        &kind,
+        &system,
+        &source,
+        params.mapping.as_deref(),
+        &data[..],
+    ) {
+        Ok(()) => {}
+        Err(crate::worker::ParseError::Setup(detail)) => return Err(ApiError::BadRequest(detail)),
+        Err(crate::worker::ParseError::Input(problem)) => {
+            return Err(ApiError::Input {
+                detail: format!("this is not {kind} data: {problem}"),
+                line: problem.line,
+                field: problem.field,
+            });
+        }
+    }
     let bytes = data.len();
+    let mut payload = serde_json::json!({ "kind": kind, "system": system, "source": source, "bytes": bytes, "by": principal.actor });
+    if let Some(mapping) = &params.mapping {
+        payload["mapping"] = serde_json::Value::from(mapping.as_str());
+    }
     let id = state
         .store
         .enqueue_job(&NewJob {
             kind: "ingest".into(),
-            payload: serde_json::json!({ "kind": kind, "system": system, "source": source, "bytes": bytes, "by": principal.actor }),
+            payload,
             blob: Some(data),
             ..Default::default()
         })
         .await?
         .ok_or_else(|| ApiError::Internal("an ingest job was not queued".into()))?;
+    if let Some(wait) = params.wait.filter(|w| *w > 0) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_INGEST_WAIT));
+        loop {
+            if let Some(job) = state.store.job(id).await?
+                && (job.status == "done" || job.status == "failed")
+            {
+                return Ok(Json(job).into_response());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     Ok(accepted(id))
 }
 

@@ -33,6 +33,16 @@ pub enum ApiError {
     Internal(String),
     /// Any other status with a detail.
     Status(StatusCode, String),
+    /// Uploaded data that cannot be read as the kind named: 422 with the line (and field) in the
+    /// problem's `line` and `field` members.
+    Input {
+        /// What is wrong.
+        detail: String,
+        /// Line in the upload.
+        line: u64,
+        /// Field, when known.
+        field: Option<String>,
+    },
 }
 
 impl From<redflag_store::StoreError> for ApiError {
@@ -51,12 +61,26 @@ impl From<redflag_store::StoreError> for ApiError {
 
 /// A problem+json response.
 pub fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = serde_json::json!({
+    problem_with(status, detail, serde_json::Map::new())
+}
+
+/// A problem+json response with extension members (e.g. `line`).
+pub fn problem_with(
+    status: StatusCode,
+    detail: &str,
+    extensions: serde_json::Map<String, serde_json::Value>,
+) -> Response {
+    let mut body = serde_json::json!({
         "type": "about:blank",
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
         "detail": detail,
     });
+    if let Some(object) = body.as_object_mut() {
+        for (key, value) in extensions {
+            object.entry(key).or_insert(value);
+        }
+    }
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
@@ -67,6 +91,23 @@ pub fn problem(status: StatusCode, detail: &str) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Input {
+            detail,
+            line,
+            field,
+        } = self
+        {
+            let mut extensions = serde_json::Map::new();
+            extensions.insert("line".into(), line.into());
+            if let Some(field) = field {
+                extensions.insert("field".into(), field.into());
+            }
+            return problem_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &truncate(&detail, 500),
+                extensions,
+            );
+        }
         let (status, detail) = match self {
             ApiError::Store(error) => {
                 tracing::error!(%error, "store error");
@@ -100,6 +141,7 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::Status(status, detail) => (status, detail),
+            ApiError::Input { detail, .. } => (StatusCode::UNPROCESSABLE_ENTITY, detail),
         };
         let mut response = problem(status, &detail);
         if status == StatusCode::UNAUTHORIZED {

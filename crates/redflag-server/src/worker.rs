@@ -20,7 +20,17 @@ use serde::Serialize;
 use sha2::Sha256;
 
 /// The input kinds ingest jobs read.
-pub const INGEST_KINDS: [&str; 6] = ["people", "okta", "entra", "google", "osquery", "github"];
+pub const INGEST_KINDS: [&str; 9] = [
+    "people",
+    "okta",
+    "entra",
+    "google",
+    "osquery",
+    "github",
+    "payroll",
+    "shipping",
+    "marketplace",
+];
 
 /// A worker failure (the job is retried; the message is stored with it).
 #[derive(Debug, thiserror::Error)]
@@ -287,16 +297,22 @@ impl Worker {
         let kind = text("kind", "");
         let system = text("system", "api");
         let source = text("source", "upload");
+        let mapping = job
+            .payload
+            .get("mapping")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
         let blob = self
             .store
             .job_blob(job.id)
             .await?
             .ok_or_else(|| bad("the job has no data".into()))?;
-        let parsed =
-            tokio::task::spawn_blocking(move || parse_input(&kind, &system, &source, &blob[..]))
-                .await
-                .map_err(|e| bad(e.to_string()))?
-                .map_err(bad)?;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_input_with(&kind, &system, &source, mapping.as_deref(), &blob[..])
+        })
+        .await
+        .map_err(|e| bad(e.to_string()))?
+        .map_err(|e| bad(e.to_string()))?;
         let mut stored = 0u64;
         let mut duplicates = 0u64;
         for chunk in parsed.subjects.chunks(self.config.batch.max(1)) {
@@ -505,63 +521,190 @@ pub struct Parsed {
     pub rejects: Vec<RejectSummary>,
 }
 
-/// Parses an upload of one input kind.
+/// Why an upload cannot be read at all: the line (1 for a header), the field when known, and the
+/// connector's reason (which may quote the uploader's own value; it is answered, never logged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("line {line}{}: {reason}", field.as_deref().map(|f| format!(", field {f}")).unwrap_or_default())]
+pub struct InputProblem {
+    /// Line in the upload.
+    pub line: u64,
+    /// Field, when known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Why an upload is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The request names an unknown kind or column mapping.
+    #[error("{0}")]
+    Setup(String),
+    /// The data is not of the kind named (wrong vendor format, unusable header, no readable record).
+    #[error(transparent)]
+    Input(#[from] InputProblem),
+}
+
+/// The built-in column mappings an upload of `kind` may name (`?mapping=`); file paths are never
+/// accepted over the API.
+pub fn builtin_mappings(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "people" => &["generic", "greenhouse", "lever", "workday"],
+        "payroll" | "shipping" => &["generic"],
+        _ => &[],
+    }
+}
+
+/// Whether uploads of `kind` are CSV (else JSON or NDJSON).
+pub fn is_csv_kind(kind: &str) -> bool {
+    matches!(kind, "people" | "payroll" | "shipping")
+}
+
+enum Item {
+    Subject(Subject),
+    Event(Event),
+}
+
+type Records<'a> = Box<dyn Iterator<Item = redflag_connectors::Record<Item>> + 'a>;
+
+/// The connector reading `kind`, as one stream of subjects and events.
+fn records<'a>(
+    kind: &str,
+    system: &str,
+    source: &str,
+    mapping: Option<&str>,
+    input: impl Read + 'a,
+) -> Result<Records<'a>, ParseError> {
+    use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+    use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
+    use redflag_connectors::{
+        ConnectorError, entra, github, google, marketplace::MarketplaceReader, okta, osquery,
+    };
+    let unknown_mapping = |m: &str| {
+        ParseError::Setup(format!(
+            "unknown {kind} mapping {m:?}; use one of {}",
+            builtin_mappings(kind).join(", ")
+        ))
+    };
+    let header = |e: ConnectorError| {
+        ParseError::Input(InputProblem {
+            line: 1,
+            field: None,
+            reason: e.to_string(),
+        })
+    };
+    fn events<'a>(
+        reader: impl Iterator<Item = redflag_connectors::Record<Event>> + 'a,
+    ) -> Records<'a> {
+        Box::new(reader.map(|r| r.map(Item::Event)))
+    }
+    fn subjects<'a>(
+        reader: impl Iterator<Item = redflag_connectors::Record<Subject>> + 'a,
+    ) -> Records<'a> {
+        Box::new(reader.map(|r| r.map(Item::Subject)))
+    }
+    Ok(match kind {
+        "people" => {
+            let mapping = match mapping {
+                Some(m) => PeopleMapping::builtin(m).ok_or_else(|| unknown_mapping(m))?,
+                None => PeopleMapping::generic(),
+            };
+            subjects(PeopleReader::new(input, source, system, mapping).map_err(header)?)
+        }
+        "payroll" => {
+            let mapping = match mapping {
+                Some(m) => PayoutMapping::builtin(m).ok_or_else(|| unknown_mapping(m))?,
+                None => PayoutMapping::generic(),
+            };
+            events(PayrollReader::new(input, source, &mapping).map_err(header)?)
+        }
+        "shipping" => {
+            let mapping = match mapping {
+                Some(m) => ShipmentMapping::builtin(m).ok_or_else(|| unknown_mapping(m))?,
+                None => ShipmentMapping::generic(),
+            };
+            events(ShippingReader::new(input, source, &mapping).map_err(header)?)
+        }
+        _ if mapping.is_some() => {
+            return Err(ParseError::Setup(format!(
+                "{kind} uploads take no column mapping"
+            )));
+        }
+        "marketplace" => subjects(MarketplaceReader::new(input, source, system)),
+        "okta" => events(okta::reader(input, source)),
+        "entra" => events(entra::reader(input, source)),
+        "google" => events(google::reader(input, source)),
+        "osquery" => events(osquery::reader(input, source)),
+        "github" => events(github::reader(input, source)),
+        other => {
+            return Err(ParseError::Setup(format!(
+                "unknown input kind {other:?}; use one of {}",
+                INGEST_KINDS.join(", ")
+            )));
+        }
+    })
+}
+
+/// Records [`probe_input`] reads before it decides.
+const PROBE_RECORDS: usize = 20;
+
+/// Checks, before an upload is accepted, that it is data of `kind`: the header (CSV kinds) must map,
+/// and the first records must not all be rejected (another vendor's format is refused on its first
+/// record). Cheap: reads at most a header and [`PROBE_RECORDS`] records.
+pub fn probe_input(
+    kind: &str,
+    system: &str,
+    source: &str,
+    mapping: Option<&str>,
+    input: impl Read,
+) -> Result<(), ParseError> {
+    let mut first_reject = None;
+    for record in records(kind, system, source, mapping, input)?.take(PROBE_RECORDS) {
+        match record {
+            Ok(_) => return Ok(()),
+            Err(reject) => {
+                first_reject.get_or_insert(InputProblem {
+                    line: reject.line,
+                    field: reject.field,
+                    reason: reject.reason,
+                });
+            }
+        }
+    }
+    match first_reject {
+        Some(problem) => Err(ParseError::Input(problem)),
+        None => Ok(()),
+    }
+}
+
+/// Parses an upload of one input kind with its default column mapping.
 pub fn parse_input(
     kind: &str,
     system: &str,
     source: &str,
     input: impl Read,
 ) -> Result<Parsed, String> {
+    parse_input_with(kind, system, source, None, input).map_err(|e| e.to_string())
+}
+
+/// Parses an upload of one input kind; `mapping` names a built-in column mapping (CSV kinds).
+pub fn parse_input_with(
+    kind: &str,
+    system: &str,
+    source: &str,
+    mapping: Option<&str>,
+    input: impl Read,
+) -> Result<Parsed, ParseError> {
     let mut parsed = Parsed::default();
-    fn events(
-        parsed: &mut Parsed,
-        records: &mut dyn Iterator<Item = redflag_connectors::Record<Event>>,
-    ) {
-        for record in records {
-            match record {
-                Ok(event) => parsed.events.push(event),
-                Err(reject) => parsed.rejects.push(RejectSummary {
-                    line: reject.line,
-                    field: reject.field,
-                }),
-            }
+    for record in records(kind, system, source, mapping, input)? {
+        match record {
+            Ok(Item::Subject(subject)) => parsed.subjects.push(subject),
+            Ok(Item::Event(event)) => parsed.events.push(event),
+            Err(reject) => parsed.rejects.push(RejectSummary {
+                line: reject.line,
+                field: reject.field,
+            }),
         }
-    }
-    match kind {
-        "people" => {
-            let reader = PeopleReader::new(input, source, system, PeopleMapping::generic())
-                .map_err(|e| e.to_string())?;
-            for record in reader {
-                match record {
-                    Ok(subject) => parsed.subjects.push(subject),
-                    Err(reject) => parsed.rejects.push(RejectSummary {
-                        line: reject.line,
-                        field: reject.field,
-                    }),
-                }
-            }
-        }
-        "okta" => events(
-            &mut parsed,
-            &mut redflag_connectors::okta::reader(input, source),
-        ),
-        "entra" => events(
-            &mut parsed,
-            &mut redflag_connectors::entra::reader(input, source),
-        ),
-        "google" => events(
-            &mut parsed,
-            &mut redflag_connectors::google::reader(input, source),
-        ),
-        "osquery" => events(
-            &mut parsed,
-            &mut redflag_connectors::osquery::reader(input, source),
-        ),
-        "github" => events(
-            &mut parsed,
-            &mut redflag_connectors::github::reader(input, source),
-        ),
-        other => return Err(format!("unknown input kind {other:?}")),
     }
     Ok(parsed)
 }
