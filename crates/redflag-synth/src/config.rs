@@ -16,6 +16,19 @@ pub enum PopulationKind {
     Marketplace,
 }
 
+/// An identity provider whose sign-in log the world writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityProvider {
+    /// Okta System Log NDJSON (`okta_system_log.ndjson`).
+    Okta,
+    /// Microsoft Entra ID sign-ins, Microsoft Graph `signIn` resources as NDJSON (`entra_sign_ins.ndjson`).
+    Entra,
+    /// Google Workspace login audit, Admin SDK Reports API activities as NDJSON
+    /// (`google_login_activities.ndjson`).
+    Google,
+}
+
 /// The parameters of a generated world. Two worlds with equal configs are byte-for-byte equal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorldConfig {
@@ -42,6 +55,25 @@ pub struct WorldConfig {
     /// Whether to write event files (sign-ins, osquery, payroll, shipping) and resumes, or only the people
     /// file and the ground truth.
     pub events: bool,
+    /// The identity providers the company runs. Each department (role area) signs in through one of
+    /// them: the departments, in an order shuffled by the seed, are dealt to the providers in turn, so
+    /// every provider gets at least one department. Empty means Okta for everyone.
+    #[serde(default = "default_identity_providers")]
+    pub identity_providers: Vec<IdentityProvider>,
+    /// Share of resumes written as PDF (the rest of the share below as DOCX, the others as text).
+    #[serde(default)]
+    pub pdf_resume_share: f64,
+    /// Share of resumes written as DOCX.
+    #[serde(default)]
+    pub docx_resume_share: f64,
+}
+
+fn default_identity_providers() -> Vec<IdentityProvider> {
+    vec![
+        IdentityProvider::Okta,
+        IdentityProvider::Entra,
+        IdentityProvider::Google,
+    ]
 }
 
 impl Default for WorldConfig {
@@ -58,6 +90,9 @@ impl Default for WorldConfig {
             rings_per_10k: 12.0,
             hard_negative_share: 0.08,
             events: true,
+            identity_providers: default_identity_providers(),
+            pdf_resume_share: 0.15,
+            docx_resume_share: 0.15,
         }
     }
 }
@@ -89,10 +124,32 @@ impl WorldConfig {
         rings.clamp(1, self.subjects / 40)
     }
 
+    /// The identity provider a department (role area) signs in through.
+    pub fn identity_provider(&self, area: &str) -> IdentityProvider {
+        if self.identity_providers.is_empty() {
+            return IdentityProvider::Okta;
+        }
+        let areas = crate::data::Data::get().areas();
+        let mut order: Vec<(u64, &str)> = areas
+            .iter()
+            .map(|a| (crate::rng::mix(self.seed ^ crate::rng::mix(fnv(a))), *a))
+            .collect();
+        order.sort();
+        let position = order.iter().position(|(_, a)| *a == area).unwrap_or(0);
+        self.identity_providers[position % self.identity_providers.len()]
+    }
+
     /// The first day of the window.
     pub fn start_date(&self) -> NaiveDate {
         self.end_date - chrono::Duration::days(i64::from(self.days))
     }
+}
+
+/// FNV-1a of a short text (a stable key for a department).
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +172,31 @@ mod tests {
         check(100, 30.0, 0);
         check(300, 0.0, 1);
         check(1_000, 10_000.0, 25);
+    }
+
+    #[test]
+    fn every_provider_gets_a_department_and_the_deal_follows_the_seed() {
+        let areas = crate::data::Data::get().areas();
+        let providers = |seed: u64| -> Vec<IdentityProvider> {
+            let c = WorldConfig::default().with_seed(seed);
+            areas.iter().map(|a| c.identity_provider(a)).collect()
+        };
+        for seed in [1, 2, 3] {
+            let p = providers(seed);
+            for want in default_identity_providers() {
+                assert!(p.contains(&want), "seed {seed}: no department on {want:?}");
+            }
+        }
+        assert_ne!(providers(1), providers(2));
+        let okta_only = WorldConfig {
+            identity_providers: Vec::new(),
+            ..WorldConfig::default()
+        };
+        assert!(
+            areas
+                .iter()
+                .all(|a| okta_only.identity_provider(a) == IdentityProvider::Okta)
+        );
     }
 
     #[test]

@@ -189,6 +189,14 @@ impl Data {
             .unwrap_or(&self.names[0])
     }
 
+    /// The departments (role areas), sorted, each once.
+    pub fn areas(&self) -> Vec<&'static str> {
+        let mut areas: Vec<&'static str> = self.roles.iter().map(|r| r.area).collect();
+        areas.sort_unstable();
+        areas.dedup();
+        areas
+    }
+
     /// The country with this alpha-2 code.
     pub fn country(&self, code: &str) -> &Country {
         self.countries

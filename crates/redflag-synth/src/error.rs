@@ -29,6 +29,14 @@ pub enum SynthError {
         /// The cause.
         source: serde_json::Error,
     },
+    /// A document (a PDF or DOCX resume) could not be built.
+    #[error("cannot build document {path}: {reason}")]
+    Document {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl SynthError {

@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 use rand::Rng;
 use serde::Serialize;
 
-use crate::config::WorldConfig;
+use crate::config::{IdentityProvider, WorldConfig};
 use crate::data::Data;
 use crate::error::SynthError;
 use crate::ident;
@@ -273,6 +273,357 @@ struct OktaTransaction {
     id: String,
 }
 
+// ---- Microsoft Entra ID (Graph signIn) ------------------------------------------------------------
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntraSignIn<'a> {
+    id: String,
+    created_date_time: String,
+    user_display_name: &'a str,
+    user_principal_name: &'a str,
+    user_id: &'a str,
+    app_id: &'a str,
+    app_display_name: &'a str,
+    ip_address: String,
+    client_app_used: &'a str,
+    user_agent: &'a str,
+    correlation_id: String,
+    conditional_access_status: &'a str,
+    is_interactive: bool,
+    risk_detail: &'a str,
+    risk_level_aggregated: &'a str,
+    risk_level_during_sign_in: &'a str,
+    risk_state: &'a str,
+    risk_event_types_v2: [&'a str; 0],
+    resource_display_name: &'a str,
+    resource_id: &'a str,
+    status: EntraStatus<'a>,
+    device_detail: EntraDevice<'a>,
+    location: EntraLocation<'a>,
+    applied_conditional_access_policies: [&'a str; 0],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntraStatus<'a> {
+    error_code: i64,
+    failure_reason: Option<&'a str>,
+    additional_details: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntraDevice<'a> {
+    device_id: &'a str,
+    display_name: &'a str,
+    operating_system: &'a str,
+    browser: &'a str,
+    is_compliant: bool,
+    is_managed: bool,
+    trust_type: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntraLocation<'a> {
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    country_or_region: &'a str,
+}
+
+/// Applications an employee signs in to through Entra (Graph `appId`, `appDisplayName`).
+const ENTRA_APPS: &[(&str, &str)] = &[
+    (
+        "00000002-0000-0ff1-ce00-000000000000",
+        "Office 365 Exchange Online",
+    ),
+    (
+        "00000003-0000-0ff1-ce00-000000000000",
+        "Office 365 SharePoint Online",
+    ),
+    ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams"),
+    ("c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal"),
+    ("4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome"),
+];
+
+// ---- Google Workspace Reports API (login) ----------------------------------------------------------
+
+#[derive(Serialize)]
+struct GoogleActivity<'a> {
+    kind: &'a str,
+    id: GoogleActivityId<'a>,
+    etag: String,
+    actor: GoogleActor<'a>,
+    #[serde(rename = "ipAddress")]
+    ip_address: String,
+    events: [GoogleEvent<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GoogleActivityId<'a> {
+    time: String,
+    unique_qualifier: String,
+    application_name: &'a str,
+    customer_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GoogleActor<'a> {
+    caller_type: &'a str,
+    email: &'a str,
+    profile_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct GoogleEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    name: &'a str,
+    parameters: Vec<GoogleParameter<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GoogleParameter<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bool_value: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_value: Option<[&'a str; 1]>,
+}
+
+// ---- one sign-in, in each provider's shape ---------------------------------------------------------
+
+/// The account a subject signs in with.
+struct Account {
+    login: String,
+    display: String,
+    /// The provider's user id (Okta `00u…`, Entra object id, Google profile id).
+    id: String,
+    agent: (&'static str, &'static str, &'static str),
+    device: String,
+    mac: bool,
+}
+
+/// One sign-in, before it is written in a provider's shape.
+struct SignInRecord {
+    when: DateTime<Utc>,
+    ip: Ipv4Addr,
+    range: &'static IpRange,
+    failed: bool,
+    at_home: bool,
+}
+
+/// The file a provider's sign-ins go to.
+fn idp_file(idp: IdentityProvider) -> &'static str {
+    match idp {
+        IdentityProvider::Okta => OKTA_FILE,
+        IdentityProvider::Entra => ENTRA_FILE,
+        IdentityProvider::Google => GOOGLE_FILE,
+    }
+}
+
+fn okta_line(
+    line: &mut Vec<u8>,
+    rng: &mut SynthRng,
+    r: &SignInRecord,
+    who: &Account,
+    p: &Person,
+) -> Result<(), SynthError> {
+    let event = OktaEvent {
+        uuid: uuid(rng),
+        published: r.when.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        event_type: "user.session.start",
+        version: "0",
+        severity: if r.failed { "WARN" } else { "INFO" },
+        legacy_event_type: if r.failed {
+            "core.user_auth.login_failed"
+        } else {
+            "core.user_auth.login_success"
+        },
+        display_message: "User login to Okta",
+        actor: OktaActor {
+            id: &who.id,
+            kind: "User",
+            alternate_id: &who.login,
+            display_name: &who.display,
+        },
+        client: OktaClient {
+            user_agent: OktaUserAgent {
+                raw_user_agent: who.agent.0,
+                os: who.agent.1,
+                browser: who.agent.2,
+            },
+            zone: "null",
+            device: "Computer",
+            ip_address: r.ip.to_string(),
+            geographical_context: OktaGeo {
+                city: r.at_home.then_some(p.city),
+                state: None,
+                country: &r.range.country_name,
+                postal_code: None,
+            },
+        },
+        authentication_context: OktaAuthContext {
+            authentication_step: 0,
+            external_session_id: format!("102{:020x}", rng.r#gen::<u64>()),
+        },
+        outcome: OktaOutcome {
+            result: if r.failed { "FAILURE" } else { "SUCCESS" },
+            reason: r.failed.then_some("INVALID_CREDENTIALS"),
+        },
+        security_context: OktaSecurityContext {
+            as_number: r.range.asn,
+            as_org: r.range.provider,
+            isp: r.range.provider,
+            is_proxy: r.range.kind == "vpn",
+        },
+        transaction: OktaTransaction {
+            kind: "WEB",
+            id: format!("{:016x}", rng.r#gen::<u64>()),
+        },
+        target: None,
+    };
+    serde_json::to_writer(line, &event).map_err(|e| SynthError::Json {
+        path: PathBuf::from(OKTA_FILE),
+        source: e,
+    })
+}
+
+fn entra_line(
+    line: &mut Vec<u8>,
+    rng: &mut SynthRng,
+    r: &SignInRecord,
+    who: &Account,
+    p: &Person,
+) -> Result<(), SynthError> {
+    let (app_id, app) = *pick(rng, ENTRA_APPS);
+    let browser = match who.agent.2 {
+        "SAFARI" => "Safari 17.4",
+        _ => "Chrome 124.0.0",
+    };
+    let device_key = who
+        .device
+        .bytes()
+        .fold(0xd3c1_u64, |h, b| mix(h ^ u64::from(b)));
+    let device_id = guid(device_key, 0xde);
+    let event = EntraSignIn {
+        id: uuid(rng),
+        // Graph writes seven fractional digits (100 ns ticks).
+        created_date_time: r.when.format("%Y-%m-%dT%H:%M:%S%.6f0Z").to_string(),
+        user_display_name: &who.display,
+        user_principal_name: &who.login,
+        user_id: &who.id,
+        app_id,
+        app_display_name: app,
+        ip_address: r.ip.to_string(),
+        client_app_used: "Browser",
+        user_agent: who.agent.0,
+        correlation_id: uuid(rng),
+        conditional_access_status: "notApplied",
+        is_interactive: true,
+        risk_detail: "none",
+        risk_level_aggregated: "none",
+        risk_level_during_sign_in: "none",
+        risk_state: "none",
+        risk_event_types_v2: [],
+        resource_display_name: app,
+        resource_id: app_id,
+        status: EntraStatus {
+            error_code: if r.failed { 50126 } else { 0 },
+            failure_reason: r
+                .failed
+                .then_some("Error validating credentials due to invalid username or password."),
+            additional_details: None,
+        },
+        device_detail: EntraDevice {
+            device_id: &device_id,
+            display_name: &who.device,
+            operating_system: if who.mac { "MacOs" } else { "Windows10" },
+            browser,
+            is_compliant: true,
+            is_managed: true,
+            trust_type: if who.mac {
+                "Azure AD registered"
+            } else {
+                "Azure AD joined"
+            },
+        },
+        location: EntraLocation {
+            city: r.at_home.then_some(p.city),
+            state: None,
+            country_or_region: r.range.country,
+        },
+        applied_conditional_access_policies: [],
+    };
+    serde_json::to_writer(line, &event).map_err(|e| SynthError::Json {
+        path: PathBuf::from(ENTRA_FILE),
+        source: e,
+    })
+}
+
+fn google_line(
+    line: &mut Vec<u8>,
+    rng: &mut SynthRng,
+    r: &SignInRecord,
+    who: &Account,
+) -> Result<(), SynthError> {
+    let qualifier = rng.r#gen::<i64>().to_string();
+    let event = GoogleActivity {
+        kind: "admin#reports#activity",
+        id: GoogleActivityId {
+            time: r.when.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            unique_qualifier: qualifier,
+            application_name: "login",
+            customer_id: "C03nwl7x2",
+        },
+        etag: format!("\"{:016x}\"", rng.r#gen::<u64>()),
+        actor: GoogleActor {
+            caller_type: "USER",
+            email: &who.login,
+            profile_id: &who.id,
+        },
+        ip_address: r.ip.to_string(),
+        events: [GoogleEvent {
+            kind: "login",
+            name: if r.failed {
+                "login_failure"
+            } else {
+                "login_success"
+            },
+            parameters: vec![
+                GoogleParameter {
+                    name: "login_type",
+                    value: Some("google_password"),
+                    bool_value: None,
+                    multi_value: None,
+                },
+                GoogleParameter {
+                    name: "login_challenge_method",
+                    value: None,
+                    bool_value: None,
+                    multi_value: Some(["password"]),
+                },
+                GoogleParameter {
+                    name: "is_suspicious",
+                    value: None,
+                    bool_value: Some(false),
+                    multi_value: None,
+                },
+            ],
+        }],
+    };
+    serde_json::to_writer(line, &event).map_err(|e| SynthError::Json {
+        path: PathBuf::from(GOOGLE_FILE),
+        source: e,
+    })
+}
+
 // ---- osquery --------------------------------------------------------------------------------------
 
 #[derive(Serialize)]
@@ -301,13 +652,17 @@ struct OsqueryDecorations<'a> {
 pub(crate) struct EventWriters {
     dir: PathBuf,
     okta: BufWriter<File>,
+    entra: BufWriter<File>,
+    google: BufWriter<File>,
     osquery: BufWriter<File>,
     payroll: csv::Writer<BufWriter<File>>,
     shipping: csv::Writer<BufWriter<File>>,
-    counts: [u64; 5],
+    counts: [u64; 7],
 }
 
 const OKTA_FILE: &str = "okta_system_log.ndjson";
+const ENTRA_FILE: &str = "entra_sign_ins.ndjson";
+const GOOGLE_FILE: &str = "google_login_activities.ndjson";
 const OSQUERY_FILE: &str = "osquery_results.ndjson";
 const PAYROLL_FILE: &str = "payroll_changes.csv";
 const SHIPPING_FILE: &str = "laptop_shipments.csv";
@@ -356,10 +711,12 @@ impl EventWriters {
         Ok(Self {
             dir: dir.to_path_buf(),
             okta: create(dir, OKTA_FILE)?,
+            entra: create(dir, ENTRA_FILE)?,
+            google: create(dir, GOOGLE_FILE)?,
             osquery: create(dir, OSQUERY_FILE)?,
             payroll,
             shipping,
-            counts: [0; 5],
+            counts: [0; 7],
         })
     }
 
@@ -369,9 +726,13 @@ impl EventWriters {
         person: &Person,
     ) -> Result<(), SynthError> {
         if person.has_resume {
-            let path = self.dir.join("resumes").join(format!("{}.txt", person.id));
-            let text = resume::render(world, person);
-            std::fs::write(&path, text).map_err(SynthError::io(&path))?;
+            let path = self.dir.join(resume::file_name(world.config(), person));
+            let bytes =
+                resume::render_file(world, person).map_err(|reason| SynthError::Document {
+                    path: path.clone(),
+                    reason,
+                })?;
+            std::fs::write(&path, bytes).map_err(SynthError::io(&path))?;
             self.counts[4] += 1;
         }
         if !person.has_account() {
@@ -379,7 +740,13 @@ impl EventWriters {
         }
         let config = world.config();
         let laptop = Laptop::of(config, person);
-        self.counts[0] += self.sign_ins(world, person, &laptop)?;
+        let signed_in = self.sign_ins(world, person, &laptop)?;
+        let slot = match world.config().identity_provider(person.role_area) {
+            IdentityProvider::Okta => 0,
+            IdentityProvider::Entra => 5,
+            IdentityProvider::Google => 6,
+        };
+        self.counts[slot] += signed_in;
         if laptop.shipped {
             self.counts[1] += self.osquery(world, person, &laptop)?;
             self.counts[3] += self.shipment(world, person, &laptop)?;
@@ -393,6 +760,12 @@ impl EventWriters {
         self.okta
             .flush()
             .map_err(SynthError::io(&dir.join(OKTA_FILE)))?;
+        self.entra
+            .flush()
+            .map_err(SynthError::io(&dir.join(ENTRA_FILE)))?;
+        self.google
+            .flush()
+            .map_err(SynthError::io(&dir.join(GOOGLE_FILE)))?;
         self.osquery
             .flush()
             .map_err(SynthError::io(&dir.join(OSQUERY_FILE)))?;
@@ -406,6 +779,14 @@ impl EventWriters {
             WrittenFile {
                 name: OKTA_FILE.into(),
                 records: self.counts[0],
+            },
+            WrittenFile {
+                name: ENTRA_FILE.into(),
+                records: self.counts[5],
+            },
+            WrittenFile {
+                name: GOOGLE_FILE.into(),
+                records: self.counts[6],
             },
             WrittenFile {
                 name: OSQUERY_FILE.into(),
@@ -505,10 +886,19 @@ impl EventWriters {
             .filter(|_| has(Signal::DprkSignIn))
             .map(|_| rng.gen_range(0..config.days.max(1)));
 
-        let agent = laptop.user_agent;
-        let login = p.work_email.clone().unwrap_or_else(|| p.emails[0].clone());
-        let display = format!("{} {}", p.first_name, p.last_name);
-        let okta_id = okta_user_id(config, p.index);
+        let idp = config.identity_provider(p.role_area);
+        let who = Account {
+            login: p.work_email.clone().unwrap_or_else(|| p.emails[0].clone()),
+            display: format!("{} {}", p.first_name, p.last_name),
+            id: match idp {
+                IdentityProvider::Okta => okta_user_id(config, p.index),
+                IdentityProvider::Entra => entra_user_id(config, p.index),
+                IdentityProvider::Google => google_profile_id(config, p.index),
+            },
+            agent: laptop.user_agent,
+            device: laptop.hostname.clone(),
+            mac: laptop.mac,
+        };
         let start = config.start_date();
         let first_day = p.started_on.map_or(start, |s| s.max(start));
         let mut count = 0;
@@ -571,67 +961,31 @@ impl EventWriters {
                 };
                 let failed = chance(&mut rng, 0.025);
                 let at_home = range.kind == "residential" && range.country == p.country;
-                let event = OktaEvent {
-                    uuid: uuid(&mut rng),
-                    published: when.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                    event_type: "user.session.start",
-                    version: "0",
-                    severity: if failed { "WARN" } else { "INFO" },
-                    legacy_event_type: if failed {
-                        "core.user_auth.login_failed"
-                    } else {
-                        "core.user_auth.login_success"
-                    },
-                    display_message: "User login to Okta",
-                    actor: OktaActor {
-                        id: &okta_id,
-                        kind: "User",
-                        alternate_id: &login,
-                        display_name: &display,
-                    },
-                    client: OktaClient {
-                        user_agent: OktaUserAgent {
-                            raw_user_agent: agent.0,
-                            os: agent.1,
-                            browser: agent.2,
-                        },
-                        zone: "null",
-                        device: "Computer",
-                        ip_address: ip.to_string(),
-                        geographical_context: OktaGeo {
-                            city: at_home.then_some(p.city),
-                            state: None,
-                            country: &range.country_name,
-                            postal_code: None,
-                        },
-                    },
-                    authentication_context: OktaAuthContext {
-                        authentication_step: 0,
-                        external_session_id: format!("102{:020x}", rng.r#gen::<u64>()),
-                    },
-                    outcome: OktaOutcome {
-                        result: if failed { "FAILURE" } else { "SUCCESS" },
-                        reason: failed.then_some("INVALID_CREDENTIALS"),
-                    },
-                    security_context: OktaSecurityContext {
-                        as_number: range.asn,
-                        as_org: range.provider,
-                        isp: range.provider,
-                        is_proxy: range.kind == "vpn",
-                    },
-                    transaction: OktaTransaction {
-                        kind: "WEB",
-                        id: format!("{:016x}", rng.r#gen::<u64>()),
-                    },
-                    target: None,
+                let record = SignInRecord {
+                    when,
+                    ip,
+                    range,
+                    failed,
+                    at_home,
                 };
                 line.clear();
-                serde_json::to_writer(&mut line, &event)
-                    .map_err(SynthError::json(&self.dir.join(OKTA_FILE)))?;
+                let file = match idp {
+                    IdentityProvider::Okta => {
+                        okta_line(&mut line, &mut rng, &record, &who, p)?;
+                        &mut self.okta
+                    }
+                    IdentityProvider::Entra => {
+                        entra_line(&mut line, &mut rng, &record, &who, p)?;
+                        &mut self.entra
+                    }
+                    IdentityProvider::Google => {
+                        google_line(&mut line, &mut rng, &record, &who)?;
+                        &mut self.google
+                    }
+                };
                 line.push(b'\n');
-                self.okta
-                    .write_all(&line)
-                    .map_err(SynthError::io(&self.dir.join(OKTA_FILE)))?;
+                file.write_all(&line)
+                    .map_err(SynthError::io(&self.dir.join(idp_file(idp))))?;
                 count += 1;
             }
         }
@@ -1129,6 +1483,33 @@ fn local_instant(tz: Tz, date: NaiveDate, hour: f64) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// An Entra (Microsoft Graph) user object id, a GUID stable per subject.
+fn entra_user_id(config: &WorldConfig, index: usize) -> String {
+    guid(config.seed ^ 0xe7_0000_0000, index as u64)
+}
+
+/// A GUID-shaped (version 4) identifier from two keys.
+fn guid(key: u64, index: u64) -> String {
+    let a = mix(key ^ index);
+    let b = mix(a ^ index);
+    let h = format!("{a:016x}{b:016x}");
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..]
+    )
+}
+
+/// A Google profile id (21 decimal digits starting with 1), stable per subject.
+fn google_profile_id(config: &WorldConfig, index: usize) -> String {
+    let a = mix(config.seed ^ 0x600_0000_0000 ^ index as u64) % 100_000_000_000;
+    let b = mix(a ^ index as u64) % 1_000_000_000;
+    format!("1{a:011}{b:09}")
 }
 
 /// A UUID v4-shaped identifier from the stream.

@@ -36,6 +36,7 @@
 
 mod config;
 mod data;
+mod document;
 mod error;
 pub mod eval;
 mod events;
@@ -47,7 +48,7 @@ mod rng;
 mod truth;
 mod world;
 
-pub use config::{PopulationKind, WorldConfig};
+pub use config::{IdentityProvider, PopulationKind, WorldConfig};
 pub use error::SynthError;
 pub use person::{Label, Person, Reference};
 pub use truth::{

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use rand::Rng;
 use rand::seq::SliceRandom;
 
+use crate::document::ResumeFile;
 use crate::person::{Label, Person};
 use crate::rng::{Stream, SynthRng, stream};
 use crate::truth::{HardNegative, Signal};
@@ -62,6 +63,40 @@ fn fill(template: &str, p: &Person, years: u32) -> String {
         .replace("{s3}", skill(2))
         .replace("{years}", &years.to_string())
         .replace("{title}", p.role)
+}
+
+/// The file a subject's resume is written as: a draw of its own (independent of everything else about
+/// the person, so the format says nothing about who they are), against the config's shares.
+pub(crate) fn file_kind(config: &crate::config::WorldConfig, p: &Person) -> ResumeFile {
+    let draw = (crate::rng::mix(config.seed ^ crate::rng::mix(0x7e5u64 << 40 | p.index as u64))
+        % 1_000_000) as f64
+        / 1_000_000.0;
+    if draw < config.pdf_resume_share {
+        ResumeFile::Pdf
+    } else if draw < config.pdf_resume_share + config.docx_resume_share {
+        ResumeFile::Docx
+    } else {
+        ResumeFile::Text
+    }
+}
+
+/// The path of a subject's resume relative to the world's directory (`resumes/P0000042.pdf`).
+pub(crate) fn file_name(config: &crate::config::WorldConfig, p: &Person) -> String {
+    format!("resumes/{}.{}", p.id, file_kind(config, p).extension())
+}
+
+/// The resume of a subject as the bytes of its file.
+pub(crate) fn render_file(world: &World, p: &Person) -> Result<Vec<u8>, String> {
+    let text = render(world, p);
+    match file_kind(world.config(), p) {
+        ResumeFile::Text => Ok(text.into_bytes()),
+        ResumeFile::Pdf => crate::document::pdf(&text),
+        // The contact line (after the name and title) in the page header.
+        ResumeFile::Docx => {
+            let contact = text.lines().position(|l| l.contains(" | "));
+            crate::document::docx(&text, contact)
+        }
+    }
 }
 
 /// The resume of a subject.

@@ -281,7 +281,7 @@ impl World {
         let (mut operators, mut negatives) = (0, 0);
         for person in self.people() {
             people
-                .write_record(people_row(&person))
+                .write_record(people_row(&self.config, &person))
                 .map_err(SynthError::csv(&people_path))?;
             let (label, ring, negative) = match &person.label {
                 Label::Innocent => ("innocent", String::new(), String::new()),
@@ -353,7 +353,7 @@ impl World {
     }
 }
 
-fn people_row(p: &Person) -> Vec<String> {
+fn people_row(config: &WorldConfig, p: &Person) -> Vec<String> {
     let join = |items: Vec<String>| items.join(";");
     vec![
         p.id.clone(),
@@ -376,7 +376,7 @@ fn people_row(p: &Person) -> Vec<String> {
         p.address.clone(),
         p.photo_hash.clone(),
         if p.has_resume {
-            format!("resumes/{}.txt", p.id)
+            crate::resume::file_name(config, p)
         } else {
             String::new()
         },

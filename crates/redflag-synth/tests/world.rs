@@ -321,7 +321,13 @@ fn event_files_follow_their_schemas_and_carry_the_planted_signals() {
             .iter()
             .any(|s| s.signal == redflag_synth::Signal::ReusedResume)
         {
-            assert!(written.path(&format!("resumes/{}.txt", o.id)).exists());
+            assert!(
+                ["txt", "pdf", "docx"]
+                    .iter()
+                    .any(|ext| written.path(&format!("resumes/{}.{ext}", o.id)).exists()),
+                "{} has no resume",
+                o.id
+            );
         }
     }
 }

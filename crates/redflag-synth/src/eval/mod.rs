@@ -26,7 +26,7 @@ pub use metrics::{Confusion, PrPoint, RingMatch, average_precision, match_rings,
 pub use report::render_markdown;
 pub use truth::{EvalError, PlantedRing, SubjectTruth, Truth, read_labels, subject_id};
 
-use crate::truth::Strength;
+use crate::truth::{Signal, Strength};
 
 /// What the pipeline said about one subject, reduced to what scoring needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,6 +262,41 @@ pub struct FalsePositive {
     pub rules: Vec<String>,
 }
 
+/// An operator the run did not flag, with what was planted on it and what fired: the list to study
+/// when recall is low.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissedOperator {
+    /// Subject id.
+    pub subject: String,
+    /// Planted ring.
+    pub ring: String,
+    /// The ring's strength.
+    pub strength: Strength,
+    /// Whether the persona was hired (and so has sign-ins, a laptop, payroll).
+    pub hired: bool,
+    /// Score (0 when not assessed).
+    pub score: f64,
+    /// Level (`None` when not assessed).
+    pub level: Option<RiskLevel>,
+    /// Signals planted on this persona.
+    pub signals: Vec<Signal>,
+    /// Rules that fired for it, each once.
+    pub rules: Vec<String>,
+}
+
+/// Recall among the operators carrying one planted signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalRow {
+    /// The signal.
+    pub signal: Signal,
+    /// Operators carrying it.
+    pub operators: u64,
+    /// Of them, flagged.
+    pub flagged: u64,
+    /// flagged / operators.
+    pub recall: f64,
+}
+
 /// The result of [`evaluate`] (plus what the caller adds: time to detect, timings, notes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
@@ -279,6 +314,12 @@ pub struct EvalReport {
     pub pr_curve: Vec<PrPoint>,
     /// Every rule that fired, by id.
     pub rules: Vec<RuleContribution>,
+    /// Operators the run missed, lowest score first (at most the configured number).
+    #[serde(default)]
+    pub missed_operators: Vec<MissedOperator>,
+    /// Recall by planted signal.
+    #[serde(default)]
+    pub by_signal: Vec<SignalRow>,
     /// False positives, highest score first (at most the configured number).
     pub false_positives: Vec<FalsePositive>,
     /// The fairness table.
@@ -423,6 +464,46 @@ pub fn evaluate(
     }
     let rate = |n: u64, k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
 
+    // What was planted on the operators the run missed, and recall by signal.
+    let strength_of: BTreeMap<&str, Strength> = truth
+        .ground
+        .rings
+        .iter()
+        .map(|r| (r.id.as_str(), r.strength))
+        .collect();
+    let mut missed_operators = Vec::new();
+    let mut signal_counts: BTreeMap<Signal, (u64, u64)> = BTreeMap::new();
+    for o in &truth.ground.operators {
+        let verdict = by_subject.get(o.subject_id.as_str());
+        let is_flagged = flagged(verdict);
+        for s in &o.signals {
+            let entry = signal_counts.entry(s.signal).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(is_flagged);
+        }
+        if !is_flagged {
+            missed_operators.push(MissedOperator {
+                subject: o.subject_id.clone(),
+                ring: o.ring.clone(),
+                strength: strength_of
+                    .get(o.ring.as_str())
+                    .copied()
+                    .unwrap_or(Strength::Subtle),
+                hired: o.hired,
+                score: verdict.map_or(0.0, |v| v.score),
+                level: verdict.map(|v| v.level),
+                signals: o.signals.iter().map(|s| s.signal).collect(),
+                rules: verdict.map(|v| unique(&v.rules)).unwrap_or_default(),
+            });
+        }
+    }
+    missed_operators.sort_by(|a, b| {
+        a.score
+            .total_cmp(&b.score)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    missed_operators.truncate(options.max_listed);
+
     let operators = truth.subjects.iter().filter(|s| s.operator).count();
     EvalReport {
         world: WorldSummary {
@@ -486,6 +567,16 @@ pub fn evaluate(
         },
         pr_curve: metrics::thin(&curve, options.max_curve_points),
         rules: rules.into_values().collect(),
+        missed_operators,
+        by_signal: signal_counts
+            .into_iter()
+            .map(|(signal, (n, k))| SignalRow {
+                signal,
+                operators: n,
+                flagged: k,
+                recall: rate(n, k),
+            })
+            .collect(),
         false_positives,
         fairness: fairness_table(innocents, options.tolerance),
         time_to_detect: None,

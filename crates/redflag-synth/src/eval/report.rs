@@ -200,6 +200,52 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
         }
     }
 
+    if !report.by_signal.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n### Recall by planted signal\n\nAn operator counts under every signal planted on it.\n\n| signal | operators | flagged | recall |\n|---|---|---|---|"
+        );
+        for row in &report.by_signal {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.3} |",
+                snake(&row.signal),
+                row.operators,
+                row.flagged,
+                row.recall
+            );
+        }
+    }
+    if !report.missed_operators.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n### Missed operators ({} in all{})\n\n| subject | ring | strength | hired | score | planted signals | rules fired |\n|---|---|---|---|---|---|---|",
+            c.false_negatives,
+            if report.missed_operators.len() < c.false_negatives as usize {
+                format!(", first {} by score", report.missed_operators.len())
+            } else {
+                String::new()
+            }
+        );
+        for m in &report.missed_operators {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:?} | {} | {:.3} | {} | {} |",
+                m.subject,
+                m.ring,
+                m.strength,
+                if m.hired { "yes" } else { "no" },
+                m.score,
+                m.signals.iter().map(snake).collect::<Vec<_>>().join(" "),
+                if m.rules.is_empty() {
+                    "—".to_string()
+                } else {
+                    m.rules.join(" ")
+                }
+            );
+        }
+    }
+
     let f = &report.fairness;
     let _ = writeln!(md, "\n### Fairness\n");
     let _ = writeln!(
@@ -275,4 +321,12 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
         }
     }
     md
+}
+
+/// A signal as its snake_case name.
+fn snake(signal: &crate::truth::Signal) -> String {
+    serde_json::to_value(signal)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{signal:?}"))
 }

@@ -4,8 +4,9 @@
 //! growing prefixes of the event window, and the fairness table.
 //!
 //! The pipeline is called directly ([`Engines::assess`]) on subjects and events read by the real
-//! connectors, without a database: attribution of events to subjects is done in memory the way the
-//! store does it (the lowest subject id claiming one of the event's identifiers).
+//! connectors (people with PDF, DOCX and text resumes; Okta, Entra ID and Google sign-ins; osquery;
+//! payroll; shipping), without a database: attribution of events to subjects is done in memory the
+//! way the store does it (the lowest subject id claiming one of the event's identifiers).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -20,7 +21,7 @@ use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
 use redflag_connectors::resumes::{self, ResumeLimits};
 use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
-use redflag_connectors::{Record, okta, osquery};
+use redflag_connectors::{Record, entra, google, okta, osquery};
 use redflag_model::{
     DeviceId, DeviceKind, Event, Identifier, IdentifierKind, RiskLevel, Subject, SubjectId,
 };
@@ -355,6 +356,8 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
             ShippingReader::new(open(&shipping_path)?, &name, &ShipmentMapping::generic())?;
         read_events(reader, &mut events, &mut rejected);
     }
+    // Sign-ins: each department of a generated company signs in through Okta, Entra ID or Google.
+    let mut sign_in_logs = 0;
     let okta_path = dir.join("okta_system_log.ndjson");
     if okta_path.exists() {
         let name = okta_path.display().to_string();
@@ -363,8 +366,32 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
             &mut events,
             &mut rejected,
         );
-    } else {
-        notes.push("No okta_system_log.ndjson: sign-in rules saw no data.".into());
+        sign_in_logs += 1;
+    }
+    let entra_path = dir.join("entra_sign_ins.ndjson");
+    if entra_path.exists() {
+        let name = entra_path.display().to_string();
+        read_events(
+            entra::reader(open(&entra_path)?, &name),
+            &mut events,
+            &mut rejected,
+        );
+        sign_in_logs += 1;
+    }
+    let google_path = dir.join("google_login_activities.ndjson");
+    if google_path.exists() {
+        let name = google_path.display().to_string();
+        read_events(
+            google::reader(open(&google_path)?, &name),
+            &mut events,
+            &mut rejected,
+        );
+        sign_in_logs += 1;
+    }
+    if sign_in_logs == 0 {
+        notes.push(
+            "No sign-in log (okta_system_log.ndjson, entra_sign_ins.ndjson, google_login_activities.ndjson): sign-in rules saw no data.".into(),
+        );
     }
     let osquery_path = dir.join("osquery_results.ndjson");
     if osquery_path.exists() {
@@ -630,6 +657,41 @@ fn print_tables(report: &EvalReport) {
         ]);
     }
     println!("{t}");
+
+    let mut t = table(&["signal", "operators", "flagged", "recall"]);
+    for row in &report.by_signal {
+        t.add_row(vec![
+            serde_json::to_value(row.signal)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            row.operators.to_string(),
+            row.flagged.to_string(),
+            format!("{:.3}", row.recall),
+        ]);
+    }
+    if !report.by_signal.is_empty() {
+        println!("{t}");
+    }
+
+    let mut t = table(&["missed operator", "strength", "score", "planted", "rules"]);
+    for m in report.missed_operators.iter().take(15) {
+        t.add_row(vec![
+            m.subject.clone(),
+            format!("{:?}", m.strength),
+            format!("{:.3}", m.score),
+            m.signals
+                .iter()
+                .filter_map(|s| serde_json::to_value(s).ok())
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+                .join(" "),
+            m.rules.join(" "),
+        ]);
+    }
+    if !report.missed_operators.is_empty() {
+        println!("{t}");
+    }
 
     let mut t = table(&["false positive", "score", "hard negative", "rules"]);
     for fp in report.false_positives.iter().take(15) {
