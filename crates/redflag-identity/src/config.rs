@@ -9,7 +9,7 @@ use redflag_model::{DocumentKey, PostalAddress};
 use crate::IdentityError;
 use crate::email::{EmailLists, ascii_domain};
 use crate::lists::rows;
-use crate::resume::MinHashConfig;
+use crate::resume::{MinHashConfig, PassageConfig};
 
 const PAYOUT_PROVIDERS: &str = include_str!("../data/payout-providers.txt");
 
@@ -202,6 +202,8 @@ pub struct IdentityConfig {
     pub payout_window_days: i64,
     /// MinHash/LSH parameters for resumes.
     pub minhash: MinHashConfig,
+    /// Winnowing parameters for phrase blocks reused across resumes.
+    pub passages: PassageConfig,
     /// Largest Hamming distance (of 64 bits) at which two photos are the same photo (default 8; up to 11
     /// uses the indexed search, larger values fall back to comparing every pair).
     pub photo_max_distance: u32,
@@ -218,6 +220,7 @@ impl Default for IdentityConfig {
             as_of: None,
             payout_window_days: 90,
             minhash: MinHashConfig::default(),
+            passages: PassageConfig::default(),
             photo_max_distance: crate::photo::DEFAULT_MAX_DISTANCE,
         }
     }

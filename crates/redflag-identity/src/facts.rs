@@ -258,6 +258,30 @@ const SPECS: &[FactSpec] = &[
         "Other subjects whose resumes are near-duplicates (estimated similarity at or above the threshold, default 0.5).",
         "[\"ats:118\"]",
     ),
+    spec(
+        "resume.shared_passage_count",
+        Int,
+        "Distinct passages (at least 20 words, found by winnowing fingerprints) of the resume that also appear word for word in other subjects' otherwise different resumes; text shared by more than 10 resumes is boilerplate and not counted. Households are not counted.",
+        "1",
+    ),
+    spec(
+        "resume.shared_passage_max_words",
+        Int,
+        "Length in words of the longest passage the resume shares with another subject's resume (0 when none).",
+        "46",
+    ),
+    spec(
+        "resume.shared_passage_subject_count",
+        Int,
+        "How many other subjects, not of the same household, have a resume sharing a passage with this one.",
+        "2",
+    ),
+    spec(
+        "resume.shared_passage_subjects",
+        StringList,
+        "Other subjects, not of the same household, whose resumes share a passage with this one (evidence quotes the passages).",
+        "[\"ats:118\", \"ats:204\"]",
+    ),
     // Photos.
     spec(
         "photo.reused_by",

@@ -6,7 +6,8 @@
 //! record and events (free or disposable email, VoIP phone, phone or email country against the claimed
 //! country, MRZ check digits, payout rails and changes, shipping away from home, resume experience
 //! claims, look-alike reference domains); [`Population`] / [`population_facts`] compare all subjects
-//! (near-duplicate resumes by MinHash/LSH, reused photos by perceptual hash, and phones, emails,
+//! (near-duplicate resumes by MinHash/LSH, phrase blocks reused across otherwise different resumes by
+//! winnowing fingerprints, reused photos by perceptual hash, and phones, emails,
 //! documents, payout accounts, shipping addresses and references shared between subjects);
 //! [`linkage_keys`] gives the normalised values linkage joins on; [`extract_text`] and [`photo_hash`]
 //! turn uploaded files into text and hashes, bounded in time and memory.

@@ -9,7 +9,9 @@ use redflag_model::{Event, Evidence, Fact, FactValue, Identifier, PhotoHash, Sub
 use crate::config::{IdentityConfig, attributes};
 use crate::linkage::{LinkageKey, event_linkage_keys, linkage_keys_with};
 use crate::photo;
-use crate::resume::{LshIndex, MinHasher, Signature, matched_passages};
+use crate::resume::{
+    LshIndex, MinHasher, PassageIndex, SharedPassage, Signature, fingerprints, matched_passages,
+};
 use crate::signals::{FactSink, ev, home_addresses};
 
 /// Words a passage must share to be shown as evidence of a duplicate.
@@ -30,7 +32,13 @@ pub struct Population<'a> {
     resume_subject: Vec<usize>,
     resume_index: LshIndex,
     resume_signatures: Vec<Signature>,
+    /// Winnowing index of the same resumes (same ids as the LSH index), for reused phrase blocks.
+    passage_index: PassageIndex,
 }
+
+/// Passages one subject's resume shares with others: other subject position → passages (positions in the
+/// subject's own text).
+type PassagePairs = HashMap<usize, Vec<(usize, Vec<SharedPassage>)>>;
 
 impl<'a> Population<'a> {
     /// Builds the indexes. `events` may hold every subject's events; each is counted for the subject it is
@@ -85,6 +93,13 @@ impl<'a> Population<'a> {
             .map(|(_, t)| hasher.signature(t))
             .collect();
         let resume_index = LshIndex::build(&hasher, &resume_signatures);
+        let passage_index = PassageIndex::build(
+            config.passages.clone(),
+            with_resume
+                .par_iter()
+                .map(|(_, t)| fingerprints(t, &config.passages))
+                .collect(),
+        );
         Self {
             subjects,
             config,
@@ -94,7 +109,52 @@ impl<'a> Population<'a> {
             resume_subject: with_resume.iter().map(|(i, _)| *i).collect(),
             resume_index,
             resume_signatures,
+            passage_index,
         }
+    }
+
+    fn resume_text(&self, resume_id: u32) -> Option<&'a str> {
+        let i = *self.resume_subject.get(resume_id as usize)?;
+        self.subjects[i]
+            .attributes
+            .get(attributes::RESUME_TEXT)
+            .map(String::as_str)
+    }
+
+    /// Passages shared between resumes of different subjects, both ways round, by subject position.
+    fn passage_pairs(&self) -> PassagePairs {
+        let found: Vec<(usize, usize, Vec<SharedPassage>)> = self
+            .passage_index
+            .pairs()
+            .into_par_iter()
+            .filter_map(|(a, b, _)| {
+                let (sa, sb) = (
+                    self.resume_subject[a as usize],
+                    self.resume_subject[b as usize],
+                );
+                if sa == sb {
+                    return None;
+                }
+                let passages = self
+                    .passage_index
+                    .shared_passages(self.resume_text(a)?, self.resume_text(b)?);
+                (!passages.is_empty()).then_some((sa, sb, passages))
+            })
+            .collect();
+        let mut out: PassagePairs = HashMap::new();
+        for (sa, sb, passages) in found {
+            let mirrored = passages
+                .iter()
+                .map(|p| SharedPassage {
+                    start_a: p.start_b,
+                    start_b: p.start_a,
+                    ..p.clone()
+                })
+                .collect();
+            out.entry(sa).or_default().push((sb, passages));
+            out.entry(sb).or_default().push((sa, mirrored));
+        }
+        out
     }
 
     fn same_household(&self, a: usize, b: usize) -> bool {
@@ -123,10 +183,11 @@ impl<'a> Population<'a> {
     /// All cross-subject facts, for every subject.
     pub fn facts(&self) -> Vec<Fact> {
         let resume_pairs = self.resume_pairs();
+        let passage_pairs = self.passage_pairs();
         let photo_pairs = self.photo_pairs();
         (0..self.subjects.len())
             .into_par_iter()
-            .flat_map_iter(|i| self.subject_facts(i, &resume_pairs, &photo_pairs))
+            .flat_map_iter(|i| self.subject_facts(i, &resume_pairs, &passage_pairs, &photo_pairs))
             .collect()
     }
 
@@ -221,6 +282,7 @@ impl<'a> Population<'a> {
         &self,
         i: usize,
         resume_pairs: &HashMap<usize, Vec<(usize, f64)>>,
+        passage_pairs: &PassagePairs,
         photo_pairs: &HashMap<usize, Vec<(usize, u32)>>,
     ) -> Vec<Fact> {
         let subject = &self.subjects[i];
@@ -387,6 +449,11 @@ impl<'a> Population<'a> {
             }
         }
 
+        // Reused phrase blocks.
+        if subject.attributes.contains_key(attributes::RESUME_TEXT) {
+            self.passage_facts(&mut sink, i, passage_pairs.get(&i));
+        }
+
         // Photos.
         if let Some(mut near) = photo_pairs.get(&i).cloned() {
             near.sort_by_key(|&(j, d)| (d, j));
@@ -412,6 +479,143 @@ impl<'a> Population<'a> {
             );
         }
         sink.facts
+    }
+
+    /// `resume.shared_passage_*` for subject `i`: households shown but not counted.
+    fn passage_facts(
+        &self,
+        sink: &mut FactSink,
+        i: usize,
+        shared: Option<&Vec<(usize, Vec<SharedPassage>)>>,
+    ) {
+        let src = &self.subjects[i].provenance;
+        let id = |j: usize| self.subjects[j].id.to_string();
+        let mut shared: Vec<&(usize, Vec<SharedPassage>)> = shared.into_iter().flatten().collect();
+        // Longest passage first, then subject order.
+        shared.sort_by_key(|(j, ps)| (std::cmp::Reverse(ps.first().map_or(0, |p| p.words)), *j));
+        let mut evidence = Vec::new();
+        let mut members = Vec::new();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut longest = 0;
+        for (j, passages) in &shared {
+            let household = self.same_household(i, *j);
+            let words = passages.first().map_or(0, |p| p.words);
+            let summary = format!(
+                "{} passage{}, longest {words} words",
+                passages.len(),
+                if passages.len() == 1 { "" } else { "s" }
+            );
+            if household {
+                evidence.push(Evidence {
+                    label: "same household (shares a home address), not counted".into(),
+                    value: format!("{} (resume {summary})", id(*j)),
+                    source: Some(self.subjects[*j].provenance.clone()),
+                });
+                continue;
+            }
+            members.push(id(*j));
+            longest = longest.max(words);
+            ranges.extend(passages.iter().map(|p| (p.start_a, p.start_a + p.words)));
+            if members.len() <= 5 {
+                evidence.push(Evidence {
+                    label: "resume shares passages with".into(),
+                    value: format!("{} ({summary})", id(*j)),
+                    source: Some(self.subjects[*j].provenance.clone()),
+                });
+                for p in passages.iter().take(2) {
+                    let mut shown: String = p.text.chars().take(300).collect();
+                    if shown.len() < p.text.len() {
+                        shown.push('…');
+                    }
+                    evidence.push(ev(
+                        format!("passage shared with {} ({} words)", id(*j), p.words),
+                        shown,
+                        src,
+                    ));
+                }
+            }
+        }
+        // Distinct passages of this resume: overlapping ranges merged.
+        ranges.sort_unstable();
+        let mut count = 0i64;
+        let mut reach = 0usize;
+        for (start, end) in ranges {
+            if count == 0 || start >= reach {
+                count += 1;
+                reach = end;
+            } else {
+                reach = reach.max(end);
+            }
+        }
+        if members.len() > 5 {
+            evidence.push(ev(
+                "and more subjects",
+                format!("{} in all", members.len()),
+                src,
+            ));
+        }
+        if evidence.is_empty() {
+            let c = self.passage_index.config();
+            evidence.push(ev(
+                "resume",
+                format!(
+                    "no passage of {}+ words shared with another subject's resume (text shared by more than {} resumes is boilerplate and ignored)",
+                    c.min_passage_words, c.max_df
+                ),
+                src,
+            ));
+        }
+        sink.push(
+            "resume.shared_passage_count",
+            FactValue::Int(count),
+            evidence.clone(),
+        );
+        sink.push(
+            "resume.shared_passage_max_words",
+            FactValue::Int(longest as i64),
+            evidence.clone(),
+        );
+        sink.push(
+            "resume.shared_passage_subject_count",
+            FactValue::Int(members.len() as i64),
+            evidence.clone(),
+        );
+        if !members.is_empty() {
+            sink.push(
+                "resume.shared_passage_subjects",
+                FactValue::TextList(members),
+                evidence,
+            );
+        }
+    }
+
+    /// Subjects whose resumes share a passage with a text (for screening one new applicant against the
+    /// population): subject id and the shared passages, longest first.
+    pub fn shared_passages(&self, text: &str) -> Vec<(String, Vec<SharedPassage>)> {
+        let fps = fingerprints(text, self.passage_index.config());
+        let mut out: Vec<(String, Vec<SharedPassage>)> = self
+            .passage_index
+            .candidates(&fps, None)
+            .into_iter()
+            .filter_map(|(doc, _)| {
+                let passages = self
+                    .passage_index
+                    .shared_passages(text, self.resume_text(doc)?);
+                (!passages.is_empty()).then(|| {
+                    (
+                        self.subjects[self.resume_subject[doc as usize]]
+                            .id
+                            .to_string(),
+                        passages,
+                    )
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let w = |x: &(String, Vec<SharedPassage>)| x.1.first().map_or(0, |p| p.words);
+            w(b).cmp(&w(a)).then(a.0.cmp(&b.0))
+        });
+        out
     }
 
     /// Resumes similar to a text (for screening one new applicant against the population): subject ids

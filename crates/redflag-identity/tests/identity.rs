@@ -830,6 +830,203 @@ fn shipping_signals() {
     );
 }
 
+// ---- Reused phrase blocks ----
+
+const CITIES: [&str; 12] = [
+    "Austin", "Denver", "Leeds", "Porto", "Lyon", "Tallinn", "Raleigh", "Tucson", "Bristol",
+    "Ghent", "Malmo", "Halifax",
+];
+const STACKS: [&str; 9] = [
+    "Go and gRPC",
+    "Rust and Tokio",
+    "Java and Spring",
+    "Elixir and Phoenix",
+    "Ruby on Rails",
+    "Kotlin and Ktor",
+    "Django",
+    "Laravel",
+    "dotnet Core",
+];
+const DOMAINS: [&str; 7] = [
+    "insurance claims",
+    "hotel bookings",
+    "school timetables",
+    "grocery delivery",
+    "clinical trials",
+    "freight tracking",
+    "public libraries",
+];
+
+/// A resume in the subject's own words: every sentence carries the subject's own details a few words apart,
+/// so two such resumes never share a 13-word run.
+fn own_words(d: usize) -> String {
+    let (c1, c2) = (CITIES[d % 12], CITIES[(d * 5 + 3) % 12]);
+    let (s1, s2) = (STACKS[d % 9], STACKS[(d * 4 + 1) % 9]);
+    let (m1, m2) = (DOMAINS[d % 7], DOMAINS[(d * 3 + 2) % 7]);
+    format!(
+        "Person {d} lives in {c1}. Since {y} builds {m1} software in {s1} for {n} users. \
+         Previously at a {m2} startup in {c2}, wrote {s2} services handling {k} requests a day. \
+         Mentored {t} juniors and gave {g} talks about {m1} in {c1}.\n\
+         EXPERIENCE\n{s1} developer, {m2} team {d}, {y} to {z}: moved {k} nightly jobs of the {m1} \
+         platform to {s2}, kept {t} services on call in {c2} and cut page load by {g}0 percent. \
+         {s2} engineer, {c1} office, {z} to present: owns billing for {n} {m2} customers, wrote the \
+         {m1} import in {s1}, reviews {k} pull requests a year with {t} peers in {c2}.",
+        z = 2012 + d % 9,
+        y = 2010 + d % 11,
+        n = 1000 + 37 * d,
+        k = 500 + 91 * d,
+        t = 1 + d % 6,
+        g = 2 + d % 5,
+    )
+}
+
+const OPERATOR_ABOUT: &str = "I am a passionate and results driven senior software engineer with a proven \
+    track record of delivering scalable blockchain and fintech solutions for clients across North America, \
+    and I thrive in fast paced remote environments where ownership, clear communication and clean \
+    maintainable code matter most.";
+const OPERATOR_PROJECT: &str = "Designed and implemented a decentralized exchange aggregator that routes \
+    swaps across six liquidity pools with gas aware pathfinding, cutting slippage for retail traders by a \
+    third within two months.";
+const HOUSEHOLD: &str = "Volunteer organisers of the Bend Oregon community coding club, where we run free \
+    weekend workshops for teenagers on building small games, personal websites and simple robots from kits \
+    donated by local businesses.";
+const BOOTCAMP: &str = "Graduate of the Full Stack Web Development Immersive at Launchpad Academy, a sixteen \
+    week intensive program covering HTML, CSS, JavaScript, React, Node.js, Express, PostgreSQL, agile \
+    workflows, pair programming, test driven development and deployment to cloud platforms, culminating in a \
+    capstone project presented to hiring partners.";
+const COMMON_SKILLS: &str = "SKILLS JavaScript, TypeScript, React, Node.js, Python, AWS, Docker, Kubernetes, \
+    PostgreSQL, MongoDB, Git, REST APIs, GraphQL, CI/CD, Agile, Scrum, Jira, Linux. References available \
+    upon request.";
+
+#[test]
+fn reused_phrase_blocks_are_found_and_shared_boilerplate_is_not() {
+    let mut subjects = Vec::new();
+    for d in 1..=40usize {
+        let mut text = format!("SUMMARY\n{}\n", own_words(d));
+        // An operator's stock paragraph in three otherwise different resumes, at different places.
+        if d == 1 || d == 2 {
+            text = format!("SUMMARY\n{OPERATOR_ABOUT}\n{}\n", own_words(d));
+        }
+        if d == 3 {
+            text.push_str(OPERATOR_ABOUT);
+            text.push('\n');
+        }
+        // A project description in two more.
+        if d == 4 || d == 5 {
+            text.push_str(&format!("PROJECTS\n{OPERATOR_PROJECT}\n"));
+        }
+        // Hard negatives: 30 resumes from one bootcamp's template, 36 with the same skills list.
+        if d <= 30 {
+            text.push_str(&format!("EDUCATION\n{BOOTCAMP}\n"));
+        }
+        if d <= 36 {
+            text.push_str(COMMON_SKILLS);
+        }
+        let mut s = S::new(&d.to_string()).attr(attributes::RESUME_TEXT, &text);
+        // A couple at one address wrote their resumes together (household, not counted).
+        if d == 39 || d == 40 {
+            s = s
+                .home("9 Orchard Lane, Bend OR")
+                .attr(attributes::RESUME_TEXT, &format!("{text}\n{HOUSEHOLD}"));
+        }
+        subjects.push(s.0);
+    }
+    let facts = all_facts(&subjects, &[], &IdentityConfig::default());
+    let v = |s: &str, n: &str| value(&facts, s, n).cloned();
+    let about_words = OPERATOR_ABOUT.split_whitespace().count() as i64;
+
+    assert_eq!(
+        v("1", "resume.shared_passage_subjects"),
+        Some(list(&["2", "3"]))
+    );
+    assert_eq!(
+        v("3", "resume.shared_passage_subjects"),
+        Some(list(&["1", "2"]))
+    );
+    assert_eq!(
+        v("1", "resume.shared_passage_count"),
+        Some(FactValue::Int(1))
+    );
+    assert_eq!(
+        v("1", "resume.shared_passage_subject_count"),
+        Some(FactValue::Int(2))
+    );
+    let Some(FactValue::Int(w)) = v("3", "resume.shared_passage_max_words") else {
+        panic!()
+    };
+    // The whole paragraph (one word of the surrounding text may match too), not the bootcamp block after it.
+    assert!(
+        (about_words..about_words + 3).contains(&w),
+        "{w} vs {about_words}"
+    );
+    let f = facts_of(&facts, "3")["resume.shared_passage_subjects"];
+    assert!(f.evidence.iter().any(|e| {
+        e.label.starts_with("passage shared with ats:1")
+            && e.value
+                .contains("proven track record of delivering scalable blockchain")
+    }));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.label == "resume shares passages with"
+                && e.value.starts_with("ats:1 (1 passage, longest"))
+    );
+    assert_eq!(v("4", "resume.shared_passage_subjects"), Some(list(&["5"])));
+    // Not near-duplicates: the rest of the resumes differ.
+    assert_eq!(v("1", "resume.duplicate_of"), None);
+    assert_eq!(v("4", "resume.duplicate_of"), None);
+
+    // Bootcamp template (30 resumes) and skills list (36) are boilerplate: not found.
+    for d in [6, 7, 20, 30, 33, 36, 37] {
+        let d = d.to_string();
+        assert_eq!(
+            v(&d, "resume.shared_passage_count"),
+            Some(FactValue::Int(0)),
+            "{d}"
+        );
+        assert_eq!(
+            v(&d, "resume.shared_passage_max_words"),
+            Some(FactValue::Int(0)),
+            "{d}"
+        );
+        assert_eq!(v(&d, "resume.shared_passage_subjects"), None, "{d}");
+    }
+    let zero = facts_of(&facts, "6")["resume.shared_passage_count"];
+    assert!(
+        zero.evidence[0]
+            .value
+            .starts_with("no passage of 20+ words")
+    );
+
+    // The household: shown, not counted.
+    assert_eq!(
+        v("39", "resume.shared_passage_subject_count"),
+        Some(FactValue::Int(0))
+    );
+    let h = facts_of(&facts, "39")["resume.shared_passage_count"];
+    assert!(
+        h.evidence
+            .iter()
+            .any(|e| e.label.starts_with("same household") && e.value.starts_with("ats:40"))
+    );
+
+    // A new applicant screened against the population.
+    let config = IdentityConfig::default();
+    let population = Population::new(&subjects, &[], &config);
+    let new = format!(
+        "{}\n{OPERATOR_ABOUT}\n{BOOTCAMP}\n{COMMON_SKILLS}",
+        own_words(77)
+    );
+    let hits = population.shared_passages(&new);
+    let ids: Vec<&str> = hits.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(ids, vec!["ats:1", "ats:2", "ats:3"]);
+    assert!(
+        population
+            .shared_passages(&format!("{}\n{BOOTCAMP}", own_words(78)))
+            .is_empty()
+    );
+}
+
 // ---- Photos ----
 
 fn portrait(seed: u32, w: u32, h: u32) -> image::RgbImage {
