@@ -1,21 +1,20 @@
 //! Payroll / payout change exports (CSV, one row per set-up or change of the account a person is paid
 //! to) into [`EventKind::PayoutChange`] events, through a [`PayoutMapping`].
 //!
-//! Each event carries the row's email as its identifier (the store attributes events to subjects by
-//! identifiers); the employee id is part of the event's stable key but is not an identifier, because the
-//! model has no identifier kind for an HR employee number. A row without an email is rejected.
+//! Each event carries the row's email and its employee id (an [`Identifier::EmployeeId`] scoped by the
+//! mapping's `employee_id_system`) as identifiers; the store attributes events to subjects by them, so
+//! a row with only an employee id goes to the person whose people-file row has that number. A row with
+//! neither is rejected.
 
-use std::io::{Read, Seek};
+use std::io::Read;
 
 use redflag_model::{
-    CryptoWallet, Event, EventId, EventKind, Identifier, PayoutAccount, PayoutChange, PayoutMethod,
-    Provenance,
+    CryptoWallet, Event, EventId, EventKind, PayoutAccount, PayoutChange, PayoutMethod, Provenance,
 };
 use serde::Deserialize;
 
-use crate::framing::Checkpoint;
-use crate::table::{ColumnMapping, CsvTable};
-use crate::{ConnectorError, ReadCounts, Record, Reject};
+use crate::Reject;
+use crate::table::{ColumnMapping, CsvTable, MappedField, MappedReader, RowKind};
 
 /// The connector name in provenance and event ids.
 pub const CONNECTOR: &str = "payroll-csv";
@@ -24,9 +23,9 @@ pub const CONNECTOR: &str = "payroll-csv";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutField {
-    /// The HR system's employee id (part of the event's key; not an identifier).
+    /// The HR system's employee id (an identifier the event is attributed by, and part of its key).
     EmployeeId,
-    /// The person's email (the identifier the event is attributed by).
+    /// The person's email (an identifier the event is attributed by).
     Email,
     /// When the change takes (or took) effect.
     Time,
@@ -47,23 +46,10 @@ pub enum PayoutField {
 /// A column mapping for payout change exports.
 pub type PayoutMapping = ColumnMapping<PayoutField>;
 
-const GENERIC: &str = include_str!("../mappings/payroll-generic.yaml");
-
-impl PayoutMapping {
-    /// The built-in mapping for `name` (`generic`), from `mappings/payroll-*.yaml`.
-    pub fn builtin(name: &str) -> Option<Self> {
-        let text = match name {
-            "generic" => GENERIC,
-            _ => return None,
-        };
-        Self::from_yaml(text, name).ok()
-    }
-
-    /// The generic mapping (the column names of common payroll exports and of redflag-synth).
-    pub fn generic() -> Self {
-        #[allow(clippy::expect_used)]
-        Self::builtin("generic").expect("the embedded generic payroll mapping parses (tested)")
-    }
+impl MappedField for PayoutField {
+    const KIND: &'static str = "payroll";
+    const BUILTINS: &'static [(&'static str, &'static str)] =
+        &[("generic", include_str!("../mappings/payroll-generic.yaml"))];
 }
 
 /// Reads a payout method from a vendor's wording; `None` for an empty cell.
@@ -83,59 +69,34 @@ pub fn payout_method(text: &str) -> Option<PayoutMethod> {
     })
 }
 
+/// Payout change rows, for [`MappedReader`].
+#[derive(Debug, Clone, Copy)]
+pub struct PayoutRows;
+
 /// Streams [`Event`]s out of a payout change CSV.
-pub struct PayrollReader<R: Read> {
-    table: CsvTable<R, PayoutField>,
-}
+pub type PayrollReader<R> = MappedReader<R, PayoutRows>;
 
-impl<R: Read> PayrollReader<R> {
-    /// Opens a reader; `source` names the file in provenance and rejects.
-    pub fn new(input: R, source: &str, mapping: &PayoutMapping) -> Result<Self, ConnectorError> {
-        let table = CsvTable::open(
-            input,
-            source,
-            mapping,
+impl RowKind for PayoutRows {
+    type Field = PayoutField;
+    const REQUIRED: &'static [(&'static [PayoutField], &'static str)] = &[
+        (
+            &[PayoutField::Email, PayoutField::EmployeeId],
+            "no email or employee id column to attribute changes by",
+        ),
+        (&[PayoutField::Time], "no effective date column"),
+        (
             &[
-                (
-                    &[PayoutField::Email],
-                    "no email column to attribute changes by",
-                ),
-                (&[PayoutField::Time], "no effective date column"),
-                (
-                    &[
-                        PayoutField::Account,
-                        PayoutField::Wallet,
-                        PayoutField::Provider,
-                    ],
-                    "no account, wallet or provider column",
-                ),
+                PayoutField::Account,
+                PayoutField::Wallet,
+                PayoutField::Provider,
             ],
-        )?;
-        Ok(Self { table })
-    }
+            "no account, wallet or provider column",
+        ),
+    ];
 
-    /// What the reader has done so far.
-    pub fn counts(&self) -> ReadCounts {
-        self.table.counts
-    }
-
-    /// Where to resume after the rows handed out so far.
-    pub fn checkpoint(&self) -> Checkpoint {
-        self.table.checkpoint()
-    }
-
-    fn event(&self, line: u64) -> Result<Event, Reject> {
+    fn event<R: Read>(t: &CsvTable<R, PayoutField>, line: u64) -> Result<Event, Reject> {
         use PayoutField as F;
-        let t = &self.table;
-        let email = t.first(F::Email).ok_or_else(|| {
-            t.reject(
-                line,
-                Some(F::Email),
-                "no email to attribute the change to (an employee id alone cannot be attributed)",
-            )
-        })?;
-        let email =
-            Identifier::email(email).map_err(|e| t.reject(line, Some(F::Email), e.to_string()))?;
+        let (email, employee) = t.attribution(line, F::Email, F::EmployeeId, "change")?;
         let (time, offset) = t.time(line, F::Time)?;
         let provider = t.first(F::Provider);
         let account_text = t.first(F::Account);
@@ -198,7 +159,7 @@ impl<R: Read> PayrollReader<R> {
             CONNECTOR,
             &[
                 t.first(F::EmployeeId).unwrap_or(""),
-                &email.value(),
+                &email.as_ref().map(|e| e.value()).unwrap_or_default(),
                 &utc,
                 t.first(F::ChangeType).unwrap_or(""),
                 method_name(method),
@@ -216,7 +177,7 @@ impl<R: Read> PayrollReader<R> {
                 wallet,
                 country,
             }),
-            identifiers: vec![email],
+            identifiers: email.into_iter().chain(employee).collect(),
             subject: None,
             provenance: Provenance::at_line(CONNECTOR, t.source(), line),
         })
@@ -229,36 +190,6 @@ fn method_name(method: PayoutMethod) -> &'static str {
         PayoutMethod::PaymentService => "payment_service",
         PayoutMethod::Crypto => "crypto",
         PayoutMethod::Other => "other",
-    }
-}
-
-impl<R: Read + Seek> PayrollReader<R> {
-    /// Opens a reader and moves it to `checkpoint` (taken from the same file).
-    pub fn resume(
-        input: R,
-        source: &str,
-        mapping: &PayoutMapping,
-        checkpoint: Checkpoint,
-    ) -> Result<Self, ConnectorError> {
-        let mut reader = Self::new(input, source, mapping)?;
-        reader.table.seek(checkpoint)?;
-        Ok(reader)
-    }
-}
-
-impl<R: Read> Iterator for PayrollReader<R> {
-    type Item = Record<Event>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let item = match self.table.next_row()? {
-            Ok(line) => self.event(line),
-            Err(reject) => Err(reject),
-        };
-        match item {
-            Ok(_) => self.table.counts.accepted += 1,
-            Err(_) => self.table.counts.rejected += 1,
-        }
-        Some(item)
     }
 }
 

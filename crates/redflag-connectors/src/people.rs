@@ -11,6 +11,7 @@ use redflag_model::{
 use serde::Deserialize;
 
 use crate::framing::{Checkpoint, FrameState};
+use crate::table::header_key;
 use crate::{ConnectorError, Record, Reject};
 
 /// The fields a people export can fill.
@@ -54,6 +55,11 @@ pub enum PeopleField {
     /// A resume file's name or path (relative to the export's folder), kept as the attribute
     /// `resume_file` for [`crate::resumes`] to read.
     ResumeFile,
+    /// The HR employee or ATS candidate number, kept as an [`Identifier::EmployeeId`] scoped by the
+    /// reader's system, so that payroll and shipping rows carrying only that number find the person.
+    /// Its columns may also feed [`PeopleField::Id`] (the subject id and the employee id are often one
+    /// column).
+    EmployeeId,
 }
 
 /// Which columns feed which field. Header names are compared case-insensitively with spaces, dashes and
@@ -107,29 +113,12 @@ impl PeopleMapping {
 
     /// A built-in mapping by name (`generic`, `greenhouse`, `lever`, `workday`).
     pub fn builtin(name: &str) -> Option<Self> {
-        BUILTIN_MAPPINGS
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .and_then(|(n, text)| Self::from_yaml(text, n).ok())
+        crate::table::builtin(BUILTIN_MAPPINGS, name, Self::from_yaml)
     }
 
     /// A built-in mapping by name, or a YAML mapping file at that path.
     pub fn load(name_or_path: &str) -> Result<Self, ConnectorError> {
-        if let Some(mapping) = Self::builtin(name_or_path) {
-            return Ok(mapping);
-        }
-        let text = std::fs::read_to_string(name_or_path).map_err(|e| ConnectorError::Mapping {
-            path: name_or_path.to_string(),
-            reason: format!(
-                "not a built-in mapping ({}) and not a readable file: {e}",
-                BUILTIN_MAPPINGS
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })?;
-        Self::from_yaml(&text, name_or_path)
+        crate::table::load("people", BUILTIN_MAPPINGS, name_or_path, Self::from_yaml)
     }
 
     /// A mapping that recognises the header names common ATS and HRIS exports use
@@ -138,13 +127,6 @@ impl PeopleMapping {
         #[allow(clippy::expect_used)]
         Self::builtin("generic").expect("the embedded generic people mapping parses (tested)")
     }
-}
-
-fn header_key(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Streams subjects out of a people CSV.
@@ -195,7 +177,7 @@ impl<R: Read> PeopleReader<R> {
         for (field, names) in &mapping.fields {
             for name in names {
                 if let Some(&index) = by_key.get(&header_key(name))
-                    && !used[index]
+                    && (!used[index] || *field == PeopleField::EmployeeId)
                 {
                     used[index] = true;
                     columns.entry(*field).or_default().push(index);
@@ -369,6 +351,12 @@ impl<R: Read> PeopleReader<R> {
             let address = PostalAddress::new(address, country)
                 .map_err(|e| field_err(PeopleField::Address, e))?;
             identifiers.push(Identifier::PostalAddress(address));
+        }
+        if let Some(number) = self.first(PeopleField::EmployeeId) {
+            identifiers.push(
+                Identifier::employee_id(&self.system, number)
+                    .map_err(|e| field_err(PeopleField::EmployeeId, e))?,
+            );
         }
         identifiers.dedup();
 

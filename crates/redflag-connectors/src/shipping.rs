@@ -1,13 +1,15 @@
 //! Device shipping exports (IT asset / logistics CSV, one row per laptop or device shipped) into
 //! [`EventKind::Shipment`] events, through a [`ShipmentMapping`].
 //!
-//! Each event carries the row's email and, when the row names one, the device's serial as identifiers
-//! (an asset record declares whose device it is, so the store can attribute that device's inventory
-//! rows to the recipient); the employee id, asset tag, serial and tracking number are part of the
-//! stable key. Shipping exports usually carry calendar dates: the built-in
+//! Each event carries the row's email, the device's serial when the row names one (an asset record
+//! declares whose device it is, so the store can attribute that device's inventory rows to the
+//! recipient) and the employee id (an [`Identifier::EmployeeId`] scoped by the mapping's
+//! `employee_id_system`, so a row without an email still finds its person) as identifiers; a row with
+//! neither email nor employee id is rejected. The employee id, asset tag, serial and tracking number are
+//! part of the stable key. Shipping exports usually carry calendar dates: the built-in
 //! mapping declares them UTC (a date has no hour to shift), a custom mapping may declare another zone.
 
-use std::io::{Read, Seek};
+use std::io::Read;
 
 use redflag_model::{
     DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, PostalAddress, Provenance,
@@ -15,9 +17,8 @@ use redflag_model::{
 };
 use serde::Deserialize;
 
-use crate::framing::Checkpoint;
-use crate::table::{ColumnMapping, CsvTable};
-use crate::{ConnectorError, ReadCounts, Record, Reject};
+use crate::Reject;
+use crate::table::{ColumnMapping, CsvTable, MappedField, MappedReader, RowKind};
 
 /// The connector name in provenance and event ids.
 pub const CONNECTOR: &str = "shipping-csv";
@@ -26,9 +27,9 @@ pub const CONNECTOR: &str = "shipping-csv";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShipmentField {
-    /// The HR system's employee id (part of the key; not an identifier).
+    /// The HR system's employee id (an identifier the event is attributed by, and part of its key).
     EmployeeId,
-    /// The recipient's email (the identifier the event is attributed by).
+    /// The recipient's email (an identifier the event is attributed by).
     Email,
     /// Ship date or time.
     Time,
@@ -51,71 +52,33 @@ pub enum ShipmentField {
 /// A column mapping for shipping exports.
 pub type ShipmentMapping = ColumnMapping<ShipmentField>;
 
-const GENERIC: &str = include_str!("../mappings/shipping-generic.yaml");
-
-impl ShipmentMapping {
-    /// The built-in mapping for `name` (`generic`), from `mappings/shipping-*.yaml`.
-    pub fn builtin(name: &str) -> Option<Self> {
-        let text = match name {
-            "generic" => GENERIC,
-            _ => return None,
-        };
-        Self::from_yaml(text, name).ok()
-    }
-
-    /// The generic mapping (common IT asset exports and redflag-synth's `laptop_shipments.csv`).
-    pub fn generic() -> Self {
-        #[allow(clippy::expect_used)]
-        Self::builtin("generic").expect("the embedded generic shipping mapping parses (tested)")
-    }
+impl MappedField for ShipmentField {
+    const KIND: &'static str = "shipping";
+    const BUILTINS: &'static [(&'static str, &'static str)] =
+        &[("generic", include_str!("../mappings/shipping-generic.yaml"))];
 }
+
+/// Device shipment rows, for [`MappedReader`].
+#[derive(Debug, Clone, Copy)]
+pub struct ShipmentRows;
 
 /// Streams [`Event`]s out of a shipping CSV.
-pub struct ShippingReader<R: Read> {
-    table: CsvTable<R, ShipmentField>,
-}
+pub type ShippingReader<R> = MappedReader<R, ShipmentRows>;
 
-impl<R: Read> ShippingReader<R> {
-    /// Opens a reader; `source` names the file in provenance and rejects.
-    pub fn new(input: R, source: &str, mapping: &ShipmentMapping) -> Result<Self, ConnectorError> {
-        let table = CsvTable::open(
-            input,
-            source,
-            mapping,
-            &[
-                (
-                    &[ShipmentField::Email],
-                    "no email column to attribute shipments by",
-                ),
-                (&[ShipmentField::Time], "no ship date column"),
-                (&[ShipmentField::Address], "no address column"),
-            ],
-        )?;
-        Ok(Self { table })
-    }
+impl RowKind for ShipmentRows {
+    type Field = ShipmentField;
+    const REQUIRED: &'static [(&'static [ShipmentField], &'static str)] = &[
+        (
+            &[ShipmentField::Email, ShipmentField::EmployeeId],
+            "no email or employee id column to attribute shipments by",
+        ),
+        (&[ShipmentField::Time], "no ship date column"),
+        (&[ShipmentField::Address], "no address column"),
+    ];
 
-    /// What the reader has done so far.
-    pub fn counts(&self) -> ReadCounts {
-        self.table.counts
-    }
-
-    /// Where to resume after the rows handed out so far.
-    pub fn checkpoint(&self) -> Checkpoint {
-        self.table.checkpoint()
-    }
-
-    fn event(&self, line: u64) -> Result<Event, Reject> {
+    fn event<R: Read>(t: &CsvTable<R, ShipmentField>, line: u64) -> Result<Event, Reject> {
         use ShipmentField as F;
-        let t = &self.table;
-        let email = t.first(F::Email).ok_or_else(|| {
-            t.reject(
-                line,
-                Some(F::Email),
-                "no email to attribute the shipment to (an employee id alone cannot be attributed)",
-            )
-        })?;
-        let email =
-            Identifier::email(email).map_err(|e| t.reject(line, Some(F::Email), e.to_string()))?;
+        let (email, employee) = t.attribution(line, F::Email, F::EmployeeId, "shipment")?;
         let (time, offset) = t.time(line, F::Time)?;
         let country = t
             .first(F::Country)
@@ -143,7 +106,7 @@ impl<R: Read> ShippingReader<R> {
             CONNECTOR,
             &[
                 t.first(F::EmployeeId).unwrap_or(""),
-                &email.value(),
+                &email.as_ref().map(|e| e.value()).unwrap_or_default(),
                 &time.to_rfc3339(),
                 &address.normalised,
                 tag.unwrap_or(""),
@@ -152,13 +115,14 @@ impl<R: Read> ShippingReader<R> {
                 t.first(F::TrackingNumber).unwrap_or(""),
             ],
         );
-        let mut identifiers = vec![email];
+        let mut identifiers: Vec<Identifier> = email.into_iter().collect();
         if let Some(device) = serial
             .as_deref()
             .and_then(|s| DeviceId::new(DeviceKind::Serial, s).ok())
         {
             identifiers.push(Identifier::Device(device));
         }
+        identifiers.extend(employee);
         Ok(Event {
             id,
             time,
@@ -172,35 +136,5 @@ impl<R: Read> ShippingReader<R> {
             subject: None,
             provenance: Provenance::at_line(CONNECTOR, t.source(), line),
         })
-    }
-}
-
-impl<R: Read + Seek> ShippingReader<R> {
-    /// Opens a reader and moves it to `checkpoint` (taken from the same file).
-    pub fn resume(
-        input: R,
-        source: &str,
-        mapping: &ShipmentMapping,
-        checkpoint: Checkpoint,
-    ) -> Result<Self, ConnectorError> {
-        let mut reader = Self::new(input, source, mapping)?;
-        reader.table.seek(checkpoint)?;
-        Ok(reader)
-    }
-}
-
-impl<R: Read> Iterator for ShippingReader<R> {
-    type Item = Record<Event>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let item = match self.table.next_row()? {
-            Ok(line) => self.event(line),
-            Err(reject) => Err(reject),
-        };
-        match item {
-            Ok(_) => self.table.counts.accepted += 1,
-            Err(_) => self.table.counts.rejected += 1,
-        }
-        Some(item)
     }
 }

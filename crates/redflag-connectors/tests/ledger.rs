@@ -89,11 +89,33 @@ fn custom_payroll_mapping_reads_vendor_headers_and_rejects_bad_rows() {
     let file = include_bytes!("fixtures/payroll_elections.csv");
     let mut reader = PayrollReader::new(&file[..], "payroll_elections.csv", &mapping).unwrap();
     let (ok, bad) = split(reader.by_ref());
-    assert_eq!(ok.len(), 3, "{bad:#?}");
+    assert_eq!(ok.len(), 4, "{bad:#?}");
     let counts = reader.counts();
     assert_eq!(
         (counts.records, counts.accepted, counts.rejected),
-        (9, 3, 6)
+        (9, 4, 5)
+    );
+    // every row is attributed by its email and its Workday worker id
+    assert_eq!(
+        ok[0]
+            .identifiers
+            .iter()
+            .map(|i| i.key())
+            .collect::<Vec<_>>(),
+        [
+            "email:lucia.romano@example.com",
+            "employee_id:workday:W-1001"
+        ]
+    );
+    // W-1007 has no email: its worker id alone attributes it
+    assert_eq!(ok[3].provenance.line, Some(8));
+    assert_eq!(
+        ok[3]
+            .identifiers
+            .iter()
+            .map(|i| i.key())
+            .collect::<Vec<_>>(),
+        ["employee_id:workday:W-1007"]
     );
     let crypto = payout(&ok[2]);
     assert_eq!(crypto.method, PayoutMethod::Crypto);
@@ -111,14 +133,12 @@ fn custom_payroll_mapping_reads_vendor_headers_and_rejects_bad_rows() {
             (5, Some("Effective Date")),
             (6, Some("Primary Work Email")),
             (7, Some("Bank Country")),
-            (8, Some("Primary Work Email")),
             (9, None),
             (10, Some("Effective Date")),
         ]
     );
     assert!(bad[0].reason.contains("no time zone"), "{}", bad[0].reason);
-    assert!(bad[3].reason.contains("no email"), "{}", bad[3].reason);
-    assert!(bad[4].reason.contains("4 fields where the header has 9"));
+    assert!(bad[3].reason.contains("4 fields where the header has 9"));
 }
 
 #[test]
@@ -129,7 +149,7 @@ fn a_mapping_without_the_needed_columns_is_refused_with_the_header() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("no email column") && err.contains("who, when"),
+        err.contains("no email or employee id column") && err.contains("who, when"),
         "{err}"
     );
     let bad_yaml = PayoutMapping::from_yaml("fields:\n  emial: [email]\n", "typo.yaml")
@@ -251,4 +271,66 @@ fn csv_readers_resume_from_a_checkpoint_without_loss_or_repeats() {
             .collect();
     assert_eq!(first.len() + resumed.len(), 5);
     assert_eq!(resumed[0].provenance.line, Some(4));
+}
+
+#[test]
+fn rows_without_an_email_are_attributed_by_employee_id_in_the_named_system() {
+    let payroll = "employee_id,email,effective_date,method,bank,account\n\
+                   E-7,,2024-05-01T00:00:00Z,ACH,Chase,021000021-1\n\
+                   ,ann@example.com,2024-05-01T00:00:00Z,ACH,Chase,021000021-2\n\
+                   ,,2024-05-01T00:00:00Z,ACH,Chase,021000021-3\n";
+    let keys = |e: &Event| e.identifiers.iter().map(|i| i.key()).collect::<Vec<_>>();
+    // default system: the same as `redflag ingest people` without --system
+    let (ok, bad) =
+        split(PayrollReader::new(payroll.as_bytes(), "p.csv", &PayoutMapping::generic()).unwrap());
+    assert_eq!(keys(&ok[0]), ["employee_id:ats:E-7"]);
+    assert_eq!(keys(&ok[1]), ["email:ann@example.com"]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!((bad[0].line, bad[0].field.as_deref()), (4, Some("email")));
+    assert!(
+        bad[0].reason.contains("no email and no employee id"),
+        "{}",
+        bad[0].reason
+    );
+    // the reader can be told whose numbers these are
+    let (ok, _) = split(
+        PayrollReader::new(payroll.as_bytes(), "p.csv", &PayoutMapping::generic())
+            .unwrap()
+            .with_employee_id_system("Workday"),
+    );
+    assert_eq!(keys(&ok[0]), ["employee_id:workday:E-7"]);
+    // an export with only an employee id column opens; so does a shipping export
+    let shipping = "employee_id,ship_date,address,serial\nE-7,2024-05-10,1 Main St,c02abc\n";
+    let (ok, bad) = split(
+        ShippingReader::new(shipping.as_bytes(), "s.csv", &ShipmentMapping::generic()).unwrap(),
+    );
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(
+        keys(&ok[0]),
+        ["device:serial:C02ABC", "employee_id:ats:E-7"]
+    );
+    // a mapping may name the issuing system
+    let mut mapping = ShipmentMapping::generic();
+    mapping.employee_id_system = Some("bamboohr".into());
+    let (ok, _) = split(ShippingReader::new(shipping.as_bytes(), "s.csv", &mapping).unwrap());
+    assert_eq!(keys(&ok[0])[1], "employee_id:bamboohr:E-7");
+    // and the event's key does not change with the system (re-ingest stays idempotent)
+    let (again, _) = split(
+        ShippingReader::new(shipping.as_bytes(), "s.csv", &ShipmentMapping::generic()).unwrap(),
+    );
+    assert_eq!(ok[0].id, again[0].id);
+}
+
+#[test]
+fn built_in_mappings_load_by_name_or_path() {
+    assert!(PayoutMapping::load("GENERIC").is_ok());
+    assert!(ShipmentMapping::builtin("generic").is_some());
+    let err = ShipmentMapping::load("/nonexistent/mapping.yaml")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("not a built-in shipping mapping (generic)"),
+        "{err}"
+    );
 }

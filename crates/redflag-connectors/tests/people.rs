@@ -106,3 +106,43 @@ fn rejects_file_is_written_only_when_needed() {
     assert!(text.starts_with("source,line,field,reason,raw"));
     assert_eq!(text.lines().count(), 1 + bad.len());
 }
+
+#[test]
+fn an_employee_id_column_becomes_an_identifier_that_payroll_rows_share() {
+    use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+    let reader = PeopleReader::new(
+        &include_bytes!("fixtures/workday_workers.csv")[..],
+        "workday_workers.csv",
+        "workday",
+        PeopleMapping::builtin("workday").unwrap(),
+    )
+    .unwrap();
+    let people: Vec<_> = reader.filter_map(Result::ok).collect();
+    let grace = people
+        .iter()
+        .find(|s| s.id.as_str() == "workday:21001")
+        .unwrap();
+    let numbers: Vec<String> = grace
+        .identifiers_of(IdentifierKind::EmployeeId)
+        .map(|i| i.key())
+        .collect();
+    assert_eq!(numbers, ["employee_id:workday:21001"]);
+    // the employee id column also stays the subject id, and is not repeated as an attribute
+    assert!(!grace.attributes.contains_key("Employee ID"));
+    // a payroll row with only that number carries the same identifier (the store joins on it)
+    let payroll = "worker_id,effective_date,bank,account\n21001,2024-05-01T00:00:00Z,Chase,1234\n";
+    let event = PayrollReader::new(payroll.as_bytes(), "p.csv", &PayoutMapping::generic())
+        .unwrap()
+        .with_employee_id_system("workday")
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(grace.identifiers.contains(&event.identifiers[0]));
+    // the same number from another system is another identifier
+    let other = PayrollReader::new(payroll.as_bytes(), "p.csv", &PayoutMapping::generic())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(!grace.identifiers.contains(&other.identifiers[0]));
+}
