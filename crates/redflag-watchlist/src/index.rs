@@ -230,12 +230,49 @@ impl IdKind {
     }
 }
 
+thread_local! {
+    /// Per-thread candidate accumulator: a bit mask of query units per listed name, and the names
+    /// touched (reset after each query), so blocking allocates nothing per posting.
+    static MASKS: std::cell::RefCell<(Vec<u32>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A query's name, prepared once for scoring every candidate.
+struct QueryName<'q> {
+    norm: &'q NormName,
+    weights: Vec<f32>,
+    weight_sum: f32,
+    /// Units that are neither romanised syllables nor listed words: possibly mistyped.
+    unknown: Vec<bool>,
+    /// Joined forms and the words concatenated.
+    probes: Vec<String>,
+    concat: String,
+}
+
+/// Buffers reused across the candidates of one query.
+#[derive(Default)]
+struct Scratch {
+    pairs: Vec<(f64, usize, usize)>,
+    qused: Vec<bool>,
+    eused: Vec<bool>,
+}
+
+fn strength_factor(s: NameStrength) -> f64 {
+    match s {
+        NameStrength::Primary | NameStrength::Strong => 1.0,
+        NameStrength::Weak => 0.9,
+    }
+}
+
 struct IndexedName {
     entity: u32,
     name: u16,
     norm: NormName,
     weights: Vec<f32>,
-    joined: Vec<String>,
+    /// Sum of `weights`.
+    weight_sum: f32,
+    /// The name written without spaces: words in order, rotated and reversed (`joined_forms`).
+    targets: Vec<String>,
 }
 
 /// An immutable, thread-safe screening index over one or more list snapshots.
@@ -245,6 +282,13 @@ pub struct Index {
     names: Vec<IndexedName>,
     postings: HashMap<String, Vec<u32>>,
     exact: HashMap<(IdKind, String), Vec<(u32, String)>>,
+    /// Listed words and units of four letters or more, with the blocking keys they stand for: the
+    /// vocabulary a mistyped query word is looked up in.
+    vocab: Vec<(String, Vec<String>)>,
+    /// Deletion neighbourhood (SymSpell): hash of a vocabulary word and of each of its one-letter
+    /// deletions -> vocabulary entries. Two words within one substitution, insertion, deletion or
+    /// transposition share a key.
+    deletes: HashMap<u64, Vec<u32>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -258,22 +302,61 @@ impl std::fmt::Debug for Index {
     }
 }
 
-fn joined_keys(norm: &NormName) -> Vec<String> {
+/// The name written without spaces: its words in order, the first moved last, and the last moved
+/// first (family name first or last). Empty for a one-word name.
+fn joined_forms(norm: &NormName) -> Vec<String> {
     let w = &norm.words;
     if w.len() < 2 {
         return Vec::new();
     }
-    let mut out = vec![format!("j:{}", w.concat())];
+    let mut out = vec![w.concat()];
     let mut rotated = w[1..].to_vec();
     rotated.push(w[0].clone());
-    out.push(format!("j:{}", rotated.concat()));
+    out.push(rotated.concat());
     let mut back = vec![w[w.len() - 1].clone()];
     back.extend_from_slice(&w[..w.len() - 1]);
-    out.push(format!("j:{}", back.concat()));
+    out.push(back.concat());
     out.sort();
     out.dedup();
     out
 }
+
+/// The blocking key of a joined form.
+fn joined_key(form: &str) -> String {
+    format!("j:{form}")
+}
+
+/// FNV-1a, for the deletion neighbourhood's keys (a collision only adds a candidate that the edit
+/// distance then rejects).
+fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The hashes of a word and of its one-letter deletions.
+fn deletion_hashes(word: &str) -> Vec<u64> {
+    let b = word.as_bytes();
+    let mut out = Vec::with_capacity(b.len() + 1);
+    out.push(fnv(&[b]));
+    for i in 0..b.len() {
+        out.push(fnv(&[&b[..i], &b[i + 1..]]));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Least weight of a unit missing from a partly matched word, counted again as a penalty.
+const PARTIAL_WORD_WEIGHT: f64 = 0.6;
+
+/// Shortest word looked up with one typo.
+const FUZZY_MIN_LEN: usize = 4;
 
 impl Index {
     /// Builds the index. Later snapshots of the same list id replace earlier ones.
@@ -292,6 +375,7 @@ impl Index {
         let mut names = Vec::new();
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         let mut exact: HashMap<(IdKind, String), Vec<(u32, String)>> = HashMap::new();
+        let mut vocab_map: HashMap<String, Vec<String>> = HashMap::new();
         for (li, snapshot) in by_id.into_iter().enumerate() {
             lists.push(snapshot.info);
             for entity in snapshot.entities {
@@ -302,7 +386,13 @@ impl Index {
                         continue;
                     }
                     let id = names.len() as u32;
-                    let joined = joined_keys(&norm);
+                    let forms = joined_forms(&norm);
+                    let joined: Vec<String> = forms.iter().map(|t| joined_key(t)).collect();
+                    let mut targets = forms;
+                    let concat = norm.words.concat();
+                    if !targets.contains(&concat) {
+                        targets.push(concat);
+                    }
                     let mut keys: Vec<&str> = norm
                         .units
                         .iter()
@@ -314,12 +404,30 @@ impl Index {
                     for k in keys {
                         postings.entry(k.to_string()).or_default().push(id);
                     }
+                    // Vocabulary for mistyped query words: each written word (with the keys of its units)
+                    // and each unit of four letters or more.
+                    for (wi, word) in norm.words.iter().enumerate() {
+                        let units = norm.units.iter().filter(|u| u.word == wi);
+                        if word.len() >= FUZZY_MIN_LEN {
+                            let mut k: Vec<String> =
+                                units.clone().flat_map(|u| u.keys.iter().cloned()).collect();
+                            k.sort_unstable();
+                            k.dedup();
+                            vocab_map.entry(word.clone()).or_insert(k);
+                        }
+                        for u in units.filter(|u| u.text.len() >= FUZZY_MIN_LEN) {
+                            vocab_map
+                                .entry(u.text.clone())
+                                .or_insert_with(|| u.keys.clone());
+                        }
+                    }
                     names.push(IndexedName {
                         entity: ei,
                         name: ni as u16,
                         norm,
                         weights: Vec::new(),
-                        joined,
+                        weight_sum: 0.0,
+                        targets,
                     });
                 }
                 let mut add = |kind: IdKind, key: Option<String>, raw: &str| {
@@ -374,6 +482,15 @@ impl Index {
                 .iter()
                 .map(|u| weight_of(u, &postings))
                 .collect();
+            n.weight_sum = n.weights.iter().sum();
+        }
+        let mut vocab: Vec<(String, Vec<String>)> = vocab_map.into_iter().collect();
+        vocab.sort_unstable();
+        let mut deletes: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (vi, (word, _)) in vocab.iter().enumerate() {
+            for h in deletion_hashes(word) {
+                deletes.entry(h).or_default().push(vi as u32);
+            }
         }
         Index {
             lists,
@@ -381,6 +498,8 @@ impl Index {
             names,
             postings,
             exact,
+            vocab,
+            deletes,
         }
     }
 
@@ -419,6 +538,156 @@ impl Index {
             .max()
             .unwrap_or(1) as f64;
         unit_weight(df, total)
+    }
+
+    /// The query's name with what scoring needs: unit weights, which units are unknown words (possible
+    /// typos), and its joined forms.
+    fn query_name<'q>(&self, norm: &'q NormName) -> QueryName<'q> {
+        let weights: Vec<f32> = norm.units.iter().map(|u| self.query_weight(u)).collect();
+        let unknown = norm
+            .units
+            .iter()
+            .map(|u| {
+                !is_syllable(u)
+                    && u.text.len() >= FUZZY_MIN_LEN
+                    && u.keys.iter().all(|k| !self.postings.contains_key(k))
+            })
+            .collect();
+        let mut probes = joined_forms(norm);
+        let concat = norm.words.concat();
+        if !probes.contains(&concat) {
+            probes.push(concat.clone());
+        }
+        QueryName {
+            norm,
+            weight_sum: weights.iter().sum(),
+            weights,
+            unknown,
+            probes,
+            concat,
+        }
+    }
+
+    /// Vocabulary entries within one edit of `word` (substitution, insertion, deletion, transposition).
+    fn fuzzy_vocab(&self, word: &str) -> Vec<u32> {
+        let mut out: Vec<u32> = deletion_hashes(word)
+            .into_iter()
+            .filter_map(|h| self.deletes.get(&h))
+            .flatten()
+            .copied()
+            .filter(|&vi| osa_distance(word.as_bytes(), self.vocab[vi as usize].0.as_bytes()) <= 1)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Candidate names for a query, most promising first, at most [`MAX_CANDIDATES`]: names sharing a
+    /// blocking key with enough of the query's units (a unit's romanisation keys, or the keys of the
+    /// listed words one typo away from an unknown query word), or its joined form.
+    fn candidates(&self, q: &QueryName<'_>) -> Vec<u32> {
+        let units = &q.norm.units;
+        // Units whose every key is very common ("Kim", "Korea", "Trading") do not generate candidates
+        // when rarer units exist; they still count when candidates are scored.
+        let rarest = |u: &Unit| {
+            u.keys
+                .iter()
+                .map(|k| self.postings.get(k).map_or(0, Vec::len))
+                .max()
+                .unwrap_or(0)
+        };
+        // (unit, its blocking keys)
+        let mut blocking: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (i, u) in units.iter().enumerate() {
+            let df = rarest(u);
+            if (1..=FREQUENT_KEY).contains(&df) {
+                blocking.push((i, u.keys.iter().map(String::as_str).collect()));
+            } else if df == 0 && q.unknown[i] {
+                // An unknown word: block on the listed words one typo away.
+                let keys: Vec<&str> = self
+                    .fuzzy_vocab(&u.text)
+                    .into_iter()
+                    .flat_map(|vi| self.vocab[vi as usize].1.iter().map(String::as_str))
+                    .filter(|k| {
+                        self.postings
+                            .get(*k)
+                            .is_some_and(|p| p.len() <= FREQUENT_KEY)
+                    })
+                    .collect();
+                if !keys.is_empty() {
+                    blocking.push((i, keys));
+                }
+            }
+        }
+        if blocking.is_empty()
+            && let Some(i) = (0..units.len())
+                .filter(|&i| rarest(&units[i]) > 0)
+                .min_by_key(|&i| (rarest(&units[i]), i))
+        {
+            blocking.push((i, units[i].keys.iter().map(String::as_str).collect()));
+        }
+        let all_bits = if units.len() >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << units.len()) - 1
+        };
+        let need = if units.len() >= 3 { 2 } else { 1 }.min(blocking.len());
+        MASKS.with_borrow_mut(|scratch| {
+            let (masks, touched) = scratch;
+            if masks.len() < self.names.len() {
+                masks.resize(self.names.len(), 0);
+            }
+            touched.clear();
+            let mut mark = |n: u32, bits: u32, touched: &mut Vec<u32>| {
+                let m = &mut masks[n as usize];
+                if *m == 0 {
+                    touched.push(n);
+                }
+                *m |= bits;
+            };
+            for (ui, keys) in &blocking {
+                let bit = 1u32 << (*ui).min(31);
+                for k in keys {
+                    if let Some(p) = self.postings.get(*k) {
+                        for &n in p {
+                            mark(n, bit, touched);
+                        }
+                    }
+                }
+            }
+            for form in &q.probes {
+                if let Some(p) = self.postings.get(&joined_key(form)) {
+                    for &n in p {
+                        mark(n, all_bits, touched);
+                    }
+                }
+            }
+            // Score only the most promising candidates: those whose blocking keys cover the most query
+            // weight (a name sharing only "Korea" and "Trading" with the query cannot win).
+            let mut ranked: Vec<(f32, u32)> = Vec::with_capacity(touched.len().min(4096));
+            for &nid in touched.iter() {
+                let mask = std::mem::take(&mut masks[nid as usize]);
+                if (mask.count_ones() as usize) < need {
+                    continue;
+                }
+                let covered: f32 = q
+                    .weights
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1u32 << (*i).min(31)) != 0)
+                    .map(|(_, w)| *w)
+                    .sum();
+                ranked.push((covered, nid));
+            }
+            touched.clear();
+            let by_cover = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            if ranked.len() > MAX_CANDIDATES {
+                ranked.select_nth_unstable_by(MAX_CANDIDATES - 1, by_cover);
+                ranked.truncate(MAX_CANDIDATES);
+            }
+            ranked.sort_unstable_by(by_cover);
+            ranked.into_iter().map(|(_, n)| n).collect()
+        })
     }
 
     /// Screens one query. Results are ordered by score (descending), then exact identifier first, then
@@ -466,107 +735,26 @@ impl Index {
         }
 
         // Name candidates by blocking keys: never a scan.
-        let mut best_name: HashMap<u32, (f64, u32, Vec<Explanation>)> = HashMap::new();
+        let mut best_name: HashMap<u32, (f64, u32)> = HashMap::new();
+        let mut qctx = None;
         if !qname.units.is_empty() {
-            let qweights: Vec<f32> = qname.units.iter().map(|u| self.query_weight(u)).collect();
-            let qjoined = joined_keys(&qname);
-            let mut hits: HashMap<u32, u32> = HashMap::new(); // name id -> bitmask of query units hit
-            // Units whose every key is very common ("Kim", "Korea", "Trading") do not generate candidates
-            // when rarer units exist; they still count when candidates are scored.
-            let rarest = |u: &Unit| {
-                u.keys
-                    .iter()
-                    .map(|k| self.postings.get(k).map_or(0, Vec::len))
-                    .max()
-                    .unwrap_or(0)
-            };
-            let mut blocking: Vec<usize> = (0..qname.units.len())
-                .filter(|&i| (1..=FREQUENT_KEY).contains(&rarest(&qname.units[i])))
-                .collect();
-            if blocking.is_empty()
-                && let Some(i) = (0..qname.units.len())
-                    .filter(|&i| rarest(&qname.units[i]) > 0)
-                    .min_by_key(|&i| (rarest(&qname.units[i]), i))
-            {
-                blocking.push(i);
-            }
-            for &ui in &blocking {
-                let u = &qname.units[ui];
-                let bit = 1u32 << ui.min(31);
-                for k in &u.keys {
-                    if let Some(p) = self.postings.get(k) {
-                        for &n in p {
-                            *hits.entry(n).or_default() |= bit;
-                        }
-                    }
-                }
-            }
-            let all_bits = if qname.units.len() >= 32 {
-                u32::MAX
-            } else {
-                (1u32 << qname.units.len()) - 1
-            };
-            let mut joined_probe = qjoined.clone();
-            joined_probe.push(format!("j:{}", qname.words.concat()));
-            for k in &joined_probe {
-                if let Some(p) = self.postings.get(k) {
-                    for &n in p {
-                        hits.insert(n, all_bits);
-                    }
-                }
-            }
-            let need = if qname.units.len() >= 3 { 2 } else { 1 }.min(blocking.len());
-            // Score only the most promising candidates: those whose blocking keys cover the most query
-            // weight (a name sharing only "Korea" and "Trading" with the query cannot win).
-            let mut ranked: Vec<(f32, u32)> = hits
-                .into_iter()
-                .filter(|(_, mask)| (mask.count_ones() as usize) >= need)
-                .map(|(nid, mask)| {
-                    let covered: f32 = qweights
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| mask & (1u32 << (*i).min(31)) != 0)
-                        .map(|(_, w)| *w)
-                        .sum();
-                    (covered, nid)
-                })
-                .collect();
-            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            ranked.truncate(MAX_CANDIDATES);
-            for (_, nid) in ranked {
+            let q = self.query_name(&qname);
+            let ranked = self.candidates(&q);
+            let mut scratch = Scratch::default();
+            for nid in ranked {
                 let n = &self.names[nid as usize];
                 let (li, entity) = &self.entities[n.entity as usize];
                 if !list_ok(*li) {
                     continue;
                 }
-                let listed = &entity.names[n.name as usize];
-                let (mut score, detail) = name_similarity(&qname, &qweights, &qjoined, n);
-                let factor = match listed.strength {
-                    NameStrength::Primary | NameStrength::Strong => 1.0,
-                    NameStrength::Weak => 0.9,
-                };
-                score *= factor;
-                let expl = Explanation {
-                    feature: "name".into(),
-                    query: query.name.trim().into(),
-                    listed: listed.full.clone(),
-                    score,
-                    detail: format!(
-                        "{} ({}){}",
-                        detail,
-                        listed.strength.as_str(),
-                        if factor < 1.0 {
-                            ", weak alias x0.9"
-                        } else {
-                            ""
-                        }
-                    ),
-                };
-                let entry = best_name.entry(n.entity).or_insert((-1.0, nid, Vec::new()));
+                let (score, _) = name_similarity(&q, n, &mut scratch, false);
+                let score = score * strength_factor(entity.names[n.name as usize].strength);
+                let entry = best_name.entry(n.entity).or_insert((-1.0, nid));
                 if score > entry.0 || (score == entry.0 && nid < entry.1) {
-                    *entry = (score, nid, vec![expl]);
+                    *entry = (score, nid);
                 }
             }
+            qctx = Some((q, scratch));
         }
 
         let mut out: Vec<Match> = Vec::new();
@@ -586,11 +774,38 @@ impl Index {
             let mut explanation = Vec::new();
             let mut matched_name = None;
             let mut name_score = 0.0;
-            if let Some((s, nid, expl)) = best_name.get(&ei) {
-                name_score = *s;
-                let n = &self.names[*nid as usize];
-                matched_name = Some(entity.names[n.name as usize].full.clone());
-                explanation.extend(expl.iter().cloned());
+            let exact = exact_hits.get(&ei);
+            let best = best_name.get(&ei).copied();
+            if let Some((s, _)) = best {
+                name_score = s;
+            }
+            // Date, country and type can add at most 0.13: a name this far below the threshold is out,
+            // before any explanation is written.
+            if exact.is_none() && name_score + 0.13 < options.threshold {
+                continue;
+            }
+            if let (Some((s, nid)), Some((q, scratch))) = (best, qctx.as_mut()) {
+                let n = &self.names[nid as usize];
+                let listed = &entity.names[n.name as usize];
+                matched_name = Some(listed.full.clone());
+                let (_, detail) = name_similarity(q, n, scratch, true);
+                let factor = strength_factor(listed.strength);
+                explanation.push(Explanation {
+                    feature: "name".into(),
+                    query: query.name.trim().into(),
+                    listed: listed.full.clone(),
+                    score: s,
+                    detail: format!(
+                        "{} ({}){}",
+                        detail.unwrap_or_default(),
+                        listed.strength.as_str(),
+                        if factor < 1.0 {
+                            ", weak alias x0.9"
+                        } else {
+                            ""
+                        }
+                    ),
+                });
             }
             let mut score = name_score;
             let mut dob_agrees = None;
@@ -652,7 +867,6 @@ impl Index {
                     detail: format!("different entity type, score x{factor}"),
                 });
             }
-            let exact = exact_hits.get(&ei);
             if let Some(e) = exact {
                 explanation.splice(0..0, e.iter().cloned());
                 score = 1.0;
@@ -732,22 +946,59 @@ fn letter_distance(a: &str, b: &str) -> usize {
     counts.iter().map(|c| c.unsigned_abs() as usize).sum()
 }
 
+/// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of one substring) of
+/// two byte strings, with two rows on the stack for names up to 63 bytes.
+fn osa_distance(a: &[u8], b: &[u8]) -> usize {
+    const N: usize = 64;
+    if a.len() >= N || b.len() >= N {
+        return strsim::osa_distance(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
+    }
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len());
+    }
+    let (mut prev2, mut prev, mut cur) = ([0usize; N], [0usize; N], [0usize; N]);
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        prev2 = prev;
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Similarity of two strings that may differ by a typo: one edit in six letters or more, two in eight or
 /// more; an edit costs more than its share of the length, so a typo never looks like a romanisation.
-fn typo_similarity(a: &str, b: &str) -> f64 {
+/// When the query's word is *unknown* (no romanised syllable, no listed word), it is more likely a typo
+/// than another name, and one edit is allowed from four letters on.
+fn typo_similarity(a: &str, b: &str, unknown: bool) -> f64 {
     let longest = a.len().max(b.len());
-    if longest < 6 {
+    let (min_len, penalty) = if unknown {
+        (FUZZY_MIN_LEN, 0.0)
+    } else {
+        (6, 0.1)
+    };
+    if longest < min_len {
         return 0.0;
     }
     let allowed = if longest >= 8 { 2 } else { 1 };
     if a.len().abs_diff(b.len()) > allowed || letter_distance(a, b) > 2 * allowed {
         return 0.0;
     }
-    let d = strsim::osa_distance(a, b);
+    let d = osa_distance(a.as_bytes(), b.as_bytes());
     if d == 0 {
         1.0
     } else if d <= allowed {
-        1.0 - d as f64 / longest as f64 - 0.1
+        1.0 - d as f64 / longest as f64 - penalty
     } else {
         0.0
     }
@@ -768,10 +1019,10 @@ fn multi_syllable_word(units: &[Unit]) -> bool {
 /// Similarity of two whole names written without spaces: one edit in seven letters or more, two in twelve.
 fn joined_typo_similarity(a: &str, b: &str) -> f64 {
     let longest = a.len().max(b.len());
-    if longest < 7 || a.len().abs_diff(b.len()) > 2 {
+    if longest < 7 || a.len().abs_diff(b.len()) > 2 || letter_distance(a, b) > 4 {
         return 0.0;
     }
-    let d = strsim::osa_distance(a, b);
+    let d = osa_distance(a.as_bytes(), b.as_bytes());
     let allowed = if longest >= 12 { 2 } else { 1 };
     if d <= allowed {
         1.0 - d as f64 / longest as f64
@@ -780,8 +1031,8 @@ fn joined_typo_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Similarity of two units in [0, 1].
-fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
+/// Similarity of a query unit and a listed unit in [0, 1]; `unknown`: the query unit is no known word.
+fn unit_similarity(a: &Unit, b: &Unit, unknown: bool) -> f64 {
     if a.equivalent(b) {
         return 1.0;
     }
@@ -798,91 +1049,75 @@ fn unit_similarity(a: &Unit, b: &Unit) -> f64 {
     if is_syllable(a) && is_syllable(b) {
         return 0.0;
     }
-    typo_similarity(&a.text, &b.text)
+    typo_similarity(&a.text, &b.text, unknown)
 }
 
 /// Name similarity: best one-to-one alignment of units (any order), weighted by rarity, as a Dice
 /// coefficient in which a written word matched only in part (`Min-jun` against `Min`) counts its unmatched
-/// units twice; or the similarity of the names written without spaces, whichever is higher.
-fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName) -> (f64, String) {
-    let (qu, eu) = (&q.units, &n.norm.units);
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(qu.len() * eu.len());
+/// units twice; or the similarity of the names written without spaces, whichever is higher. The detail
+/// (which unit met which) is written only when `explain` is set: scoring a candidate allocates nothing.
+fn name_similarity(
+    q: &QueryName<'_>,
+    n: &IndexedName,
+    scratch: &mut Scratch,
+    explain: bool,
+) -> (f64, Option<String>) {
+    let (qu, eu) = (&q.norm.units, &n.norm.units);
+    let (qw, ew) = (&q.weights, &n.weights);
+    let pairs = &mut scratch.pairs;
+    pairs.clear();
     for (i, a) in qu.iter().enumerate() {
         for (j, b) in eu.iter().enumerate() {
-            let s = unit_similarity(a, b);
+            let s = unit_similarity(a, b, q.unknown[i]);
             if s > 0.0 {
                 pairs.push((s, i, j));
             }
         }
     }
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut qused = vec![false; qu.len()];
-    let mut eused = vec![false; eu.len()];
+    pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let qused = &mut scratch.qused;
+    qused.clear();
+    qused.resize(qu.len(), false);
+    let eused = &mut scratch.eused;
+    eused.clear();
+    eused.resize(eu.len(), false);
     let mut matched = 0.0f64;
     let mut parts = Vec::new();
-    for (s, i, j) in pairs {
+    for &(s, i, j) in pairs.iter() {
         if qused[i] || eused[j] {
             continue;
         }
         qused[i] = true;
         eused[j] = true;
-        matched += s * (qw[i] as f64 + n.weights[j] as f64);
-        parts.push((i, format!("{}={}({:.2})", qu[i].text, eu[j].text, s)));
+        matched += s * (qw[i] as f64 + ew[j] as f64);
+        if explain {
+            parts.push((i, format!("{}={}({:.2})", qu[i].text, eu[j].text, s)));
+        }
     }
+    // A syllable missing from a word that otherwise matched changes the name whatever its frequency
+    // ("Wei-ta" is not "Wei"): it counts at least PARTIAL_WORD_WEIGHT.
     let penalty = |units: &[Unit], used: &[bool], w: &[f32]| -> f64 {
         let mut extra = 0.0;
         for (k, u) in units.iter().enumerate() {
             if !used[k] && units.iter().zip(used).any(|(v, &x)| x && v.word == u.word) {
-                extra += w[k] as f64;
+                extra += f64::from(w[k]).max(PARTIAL_WORD_WEIGHT);
             }
         }
         extra
     };
-    let total: f64 = qw.iter().map(|w| *w as f64).sum::<f64>()
-        + n.weights.iter().map(|w| *w as f64).sum::<f64>()
-        + penalty(qu, &qused, qw)
-        + penalty(eu, &eused, &n.weights);
+    let total: f64 =
+        q.weight_sum as f64 + n.weight_sum as f64 + penalty(qu, qused, qw) + penalty(eu, eused, ew);
     let mut score = if total > 0.0 { matched / total } else { 0.0 };
-    parts.sort();
-    let mut detail = parts
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let unmatched: Vec<&str> = qu
-        .iter()
-        .zip(&qused)
-        .filter(|(_, u)| !**u)
-        .map(|(u, _)| u.text.as_str())
-        .chain(
-            eu.iter()
-                .zip(&eused)
-                .filter(|(_, u)| !**u)
-                .map(|(u, _)| u.text.as_str()),
-        )
-        .collect();
-    if !unmatched.is_empty() {
-        detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
-    }
+    let mut joined_detail = None;
     // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or last;
     // and, for romanised Korean names, a typo that broke a word's syllables ("Je-uon" for "Je-won").
-    let qj = q.words.concat();
-    if qj.len() >= 6 {
+    if q.concat.len() >= 6 && score < 0.99 {
         // Only where one side has a word of several Korean syllables and the other a word that is not
         // syllables: "Wang Min" is not a typo of "Kang Min".
         let korean = (multi_syllable_word(qu) && eu.iter().any(|u| !is_syllable(u)))
             || (multi_syllable_word(eu) && qu.iter().any(|u| !is_syllable(u)));
-        let mut probes: Vec<&str> = qjoined.iter().map(|s| s.trim_start_matches("j:")).collect();
-        probes.push(&qj);
-        let ej = n.norm.words.concat();
-        let mut targets: Vec<&str> = n
-            .joined
-            .iter()
-            .map(|s| s.trim_start_matches("j:"))
-            .collect();
-        targets.push(&ej);
-        for p in &probes {
-            for t in &targets {
+        for p in &q.probes {
+            for t in &n.targets {
                 let sim = if p == t {
                     0.99
                 } else if korean {
@@ -892,16 +1127,45 @@ fn name_similarity(q: &NormName, qw: &[f32], qjoined: &[String], n: &IndexedName
                 };
                 if sim > score {
                     score = sim;
-                    detail = if p == t {
-                        format!("same name written without spaces: {t}")
-                    } else {
-                        format!("written without spaces, {p} ~ {t} ({sim:.2})")
-                    };
+                    if explain {
+                        joined_detail = Some(if p == t {
+                            format!("same name written without spaces: {t}")
+                        } else {
+                            format!("written without spaces, {p} ~ {t} ({sim:.2})")
+                        });
+                    }
                 }
             }
         }
     }
-    (score, format!("units {detail}"))
+    if !explain {
+        return (score, None);
+    }
+    if let Some(d) = joined_detail {
+        return (score, Some(format!("units {d}")));
+    }
+    parts.sort();
+    let mut detail = parts
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unmatched: Vec<&str> = qu
+        .iter()
+        .zip(qused.iter())
+        .filter(|(_, u)| !**u)
+        .map(|(u, _)| u.text.as_str())
+        .chain(
+            eu.iter()
+                .zip(eused.iter())
+                .filter(|(_, u)| !**u)
+                .map(|(u, _)| u.text.as_str()),
+        )
+        .collect();
+    if !unmatched.is_empty() {
+        detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
+    }
+    (score, Some(format!("units {detail}")))
 }
 
 fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanation) {
@@ -944,4 +1208,67 @@ fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanati
             detail: detail.into(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_osa(a: &str, b: &str, expect: usize) {
+        assert_eq!(
+            osa_distance(a.as_bytes(), b.as_bytes()),
+            expect,
+            "{a} / {b}"
+        );
+        assert_eq!(
+            osa_distance(a.as_bytes(), b.as_bytes()),
+            strsim::osa_distance(a, b),
+            "{a} / {b} against strsim"
+        );
+    }
+
+    #[test]
+    fn osa() {
+        check_osa("", "", 0);
+        check_osa("abc", "", 3);
+        check_osa("kwang", "kwrng", 1);
+        check_osa("koryo", "korso", 1);
+        check_osa("kimsuky", "kmisuky", 1);
+        check_osa("silverstar", "silverstra", 1);
+        check_osa("ca", "abc", 3);
+        check_osa("pyongyang", "pyongyan", 1);
+        let long = "a".repeat(70);
+        check_osa(&long, &"a".repeat(68), 2);
+    }
+
+    fn check_typo(a: &str, b: &str, unknown: bool, expect: f64) {
+        let got = typo_similarity(a, b, unknown);
+        assert!((got - expect).abs() < 1e-9, "{a} / {b} ({unknown}): {got}");
+    }
+
+    #[test]
+    fn typos() {
+        // a known word needs six letters, and pays 0.1 on top of its edit
+        check_typo("koryo", "korso", false, 0.0);
+        check_typo("mokran", "mukran", false, 1.0 - 1.0 / 6.0 - 0.1);
+        // an unknown word (no syllable, no listed word) is more likely a typo: one edit from four letters
+        check_typo("koryo", "korso", true, 0.8);
+        check_typo("kwang", "kwrng", true, 0.8);
+        check_typo("kim", "kin", true, 0.0);
+        check_typo("reconnaissance", "reconnaisrance", true, 1.0 - 1.0 / 14.0);
+        check_typo("kwang", "kwrag", true, 0.0);
+    }
+
+    #[test]
+    fn deletion_neighbourhood_meets_one_edit() {
+        let shared = |a: &str, b: &str| {
+            let (x, y) = (deletion_hashes(a), deletion_hashes(b));
+            x.iter().any(|h| y.contains(h))
+        };
+        assert!(shared("kwang", "kwrng")); // substitution
+        assert!(shared("kwang", "kwanng")); // insertion
+        assert!(shared("kwang", "kwag")); // deletion
+        assert!(shared("kwang", "kawng")); // transposition
+        assert!(!shared("kwang", "krong"));
+    }
 }

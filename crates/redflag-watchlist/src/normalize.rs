@@ -4,9 +4,13 @@
 //! Romanisation, Han to pinyin, Cyrillic, Arabic, …, and diacritics dropped); case folding; apostrophes
 //! (McCune-Reischauer's `Hyo'n`) removed; every other punctuation mark a word break; legal forms, honorifics
 //! and connectives dropped (data file `data/name_stopwords.txt`); Korean words split into syllables when
-//! the whole word spells syllables of `data/korean_romanisation.tsv` (`Sangman` = `Sang-man` = `Sang Man`).
+//! the whole word spells syllables of `data/korean_romanisation.tsv` (`Sangman` = `Sang-man` = `Sang Man`),
+//! else into Chinese syllables when it spells at most two of `data/chinese_romanisation.tsv` (`Zhiming` =
+//! `Zhi-ming`, `Chih-ming`).
 //! A unit keeps its text and its *keys*: for a Korean syllable, the Hangul syllables it can spell, so that
-//! `Hyon`, `Hyun` and `Hyeon` meet on 현; for any other word, the word itself.
+//! `Hyon`, `Hyun` and `Hyeon` meet on 현; for a Chinese syllable (Pinyin or Wade-Giles), the Pinyin
+//! syllables it can spell as `z:<pinyin>` (`Chang` and `Zhang` meet on `z:zhang`, `Hsu` and `Xu` on
+//! `z:xu`); for any other word, the word itself.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -15,6 +19,10 @@ use unicode_normalization::UnicodeNormalization;
 
 const ROMANISATION: &str = include_str!("../data/korean_romanisation.tsv");
 const STOPWORDS: &str = include_str!("../data/name_stopwords.txt");
+const CHINESE: &str = include_str!("../data/chinese_romanisation.tsv");
+
+/// Most syllables a joined Chinese word is split into (given names have one or two).
+const CHINESE_MAX_SYLLABLES: usize = 2;
 
 /// The data tables, parsed once.
 struct Tables {
@@ -23,6 +31,9 @@ struct Tables {
     /// Hangul syllable -> its first (MR) spelling
     hangul_spelling: HashMap<char, String>,
     longest: usize,
+    /// Pinyin or Wade-Giles spelling -> the Pinyin syllables it can spell, as keys (`z:zhang`). Sorted.
+    chinese: HashMap<String, Vec<String>>,
+    chinese_longest: usize,
     stopwords: HashSet<String>,
 }
 
@@ -63,10 +74,33 @@ fn tables() -> &'static Tables {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(str::to_string)
             .collect();
+        let mut chinese: HashMap<String, Vec<String>> = HashMap::new();
+        for line in CHINESE.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            let Some(pinyin) = fields.next().map(str::trim).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            let key = format!("z:{pinyin}");
+            let others = fields.next().unwrap_or("").split_whitespace();
+            for spelling in std::iter::once(pinyin).chain(others) {
+                let entry = chinese.entry(spelling.to_string()).or_default();
+                if !entry.contains(&key) {
+                    entry.push(key.clone());
+                    entry.sort_unstable();
+                }
+            }
+        }
+        let chinese_longest = chinese.keys().map(String::len).max().unwrap_or(0);
         Tables {
             korean,
             hangul_spelling,
             longest,
+            chinese,
+            chinese_longest,
             stopwords,
         }
     })
@@ -200,26 +234,52 @@ pub fn normalize(input: &str) -> NormName {
         // Hyphenated pieces are segmented one by one; a piece that does not segment is kept whole.
         let mut word_units = Vec::new();
         for piece in word.split('-').filter(|p| !p.is_empty()) {
-            match segment(piece, t).filter(|_| segmentable) {
-                Some(syllables) => {
-                    for s in syllables {
-                        let keys = t
-                            .korean
-                            .get(s)
-                            .map(|hs| hs.iter().map(|h| h.to_string()).collect())
-                            .unwrap_or_else(|| vec![s.to_string()]);
-                        word_units.push(Unit {
-                            text: s.to_string(),
-                            keys,
-                            word: i,
-                        });
-                    }
-                }
-                None => word_units.push(Unit {
+            if !segmentable {
+                word_units.push(Unit {
                     text: piece.to_string(),
                     keys: vec![piece.to_string()],
                     word: i,
-                }),
+                });
+                continue;
+            }
+            if let Some(syllables) = segment(piece, &t.korean, t.longest) {
+                for s in syllables {
+                    let mut keys: Vec<String> = t
+                        .korean
+                        .get(s)
+                        .map(|hs| hs.iter().map(|h| h.to_string()).collect())
+                        .unwrap_or_else(|| vec![s.to_string()]);
+                    // A Korean syllable that is also a Chinese one ("Chang", "Jin") keeps both keys.
+                    if let Some(z) = t.chinese.get(s) {
+                        keys.extend(z.iter().cloned());
+                        keys.sort_unstable();
+                    }
+                    word_units.push(Unit {
+                        text: s.to_string(),
+                        keys,
+                        word: i,
+                    });
+                }
+            } else if let Some(syllables) = segment(piece, &t.chinese, t.chinese_longest)
+                .filter(|s| s.len() <= CHINESE_MAX_SYLLABLES)
+            {
+                for s in syllables {
+                    word_units.push(Unit {
+                        text: s.to_string(),
+                        keys: t
+                            .chinese
+                            .get(s)
+                            .cloned()
+                            .unwrap_or_else(|| vec![s.to_string()]),
+                        word: i,
+                    });
+                }
+            } else {
+                word_units.push(Unit {
+                    text: piece.to_string(),
+                    keys: vec![piece.to_string()],
+                    word: i,
+                });
             }
         }
         units.extend(word_units);
@@ -237,9 +297,13 @@ fn is_stopword(word: &str, t: &Tables) -> bool {
                 .any(|s| s.len() >= 7 && strsim::osa_distance(s, word) <= 1))
 }
 
-/// Splits a word into romanised Korean syllables, fewest syllables first; `None` when it does not split
-/// entirely (then it is not treated as Korean).
-fn segment<'a>(word: &'a str, t: &Tables) -> Option<Vec<&'a str>> {
+/// Splits a word into romanised syllables of `table` (Korean or Chinese), fewest syllables first; `None`
+/// when it does not split entirely (then it is not treated as Korean or Chinese).
+fn segment<'a, V>(
+    word: &'a str,
+    table: &HashMap<String, V>,
+    longest: usize,
+) -> Option<Vec<&'a str>> {
     let n = word.len();
     if n == 0 || n > 24 || !word.is_ascii() {
         return None;
@@ -249,9 +313,9 @@ fn segment<'a>(word: &'a str, t: &Tables) -> Option<Vec<&'a str>> {
     best[0] = Some((0, 0));
     for i in 0..n {
         let Some((count, _)) = best[i] else { continue };
-        for len in (1..=t.longest.min(n - i)).rev() {
+        for len in (1..=longest.min(n - i)).rev() {
             let piece = &word[i..i + len];
-            if t.korean.contains_key(piece) {
+            if table.contains_key(piece) {
                 let candidate = (count + 1, i);
                 match best[i + len] {
                     Some((c, _)) if c <= candidate.0 => {}
@@ -369,7 +433,7 @@ mod tests {
         check("Maria Rossi", &["maria", "rossi"]);
         check(
             "Yanbian Silverstar Network Technology Co., Ltd.",
-            &["yanbian", "silverstar", "network", "technology"],
+            &["yan", "bian", "silverstar", "network", "technology"],
         );
         check("  ", &[]);
         check("Андреев Виталий", &["andreev", "vitaliy"]);
@@ -384,6 +448,25 @@ mod tests {
         same("O Su", "Oh Soo");
         same("김상만", "Kim Sang Man");
         same("심현섭", "Sim Hyon Sop");
+    }
+
+    #[test]
+    fn chinese_romanisation_equivalence() {
+        check("Zhang Zhiming", &["zhang", "zhi", "ming"]);
+        check("Chang Chih-ming", &["chang", "chih", "ming"]);
+        same("Chang Chih-ming", "Zhang Zhiming");
+        same("Chou En-lai", "Zhou Enlai");
+        same("Hsu Chien", "Xu Qian");
+        same("Chiang Ching-kuo", "Jiang Jingguo");
+        same("Chao Tzu-yang", "Zhao Ziyang");
+        same("Hsieh Tung", "Xie Dong");
+        same("张志明", "Zhang Zhiming");
+        // one-word names and long words are not split
+        check("Shanghai", &["shanghai"]);
+        check("Zhang Xiaoyanming", &["zhang", "xiaoyanming"]);
+        // a syllable is not another: Xiuying is not Xiuling
+        let (a, b) = (normalize("Xiuying Chen"), normalize("Xiuling Chen"));
+        assert!(!a.units[1].equivalent(&b.units[1]), "{a:?} / {b:?}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The labelled evaluation set (`bench/watchlist/eval_set.jsonl`, made by
 //! `bench/watchlist/make_eval_set.py`) meets its targets at the default threshold: every non-typo
-//! positive at rank 1 (ties included), at least 80 % of one-typo variants found, under 1 % of hard negatives
+//! positive at rank 1 (ties included), at least 95 % of one-typo variants found, under 1 % of hard negatives
 //! above the threshold (negatives equal to a listed name under romanisation equivalence set apart).
 #![allow(clippy::unwrap_used)]
 
@@ -71,6 +71,6 @@ fn labelled_set_meets_targets() {
         "set too small: {pos} positives, {neg} negatives"
     );
     assert_eq!(pos_ok, pos, "positives not at rank 1: {failures:#?}");
-    assert!(typo_ok * 100 >= typo * 80, "typo recall {typo_ok}/{typo}");
+    assert!(typo_ok * 100 >= typo * 95, "typo recall {typo_ok}/{typo}");
     assert!(neg_hit * 100 < neg, "false hits {neg_hit}/{neg}");
 }

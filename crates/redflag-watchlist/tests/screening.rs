@@ -86,6 +86,38 @@ fn spelling_variants_find_their_entry() {
 }
 
 #[test]
+fn one_typo_in_an_unknown_word_is_found_at_rank_1() {
+    for (name, id) in [
+        // a Korean syllable mistyped into no syllable at all
+        ("Kim Kwrng Chun", "17617"),
+        ("Jong Kyrng Thaek", "23212"),
+        // short organisation names: one letter in five or six
+        // (Koryo Bank is on the UN list too, which sorts first on a tie)
+        ("Korso Bank", "KPe.045"),
+        ("Mukran LLC", "30083"),
+        ("Knmsuky", "45430"),
+        ("Nurth East Asia Bank", "20568"),
+    ] {
+        check_found(name, id);
+    }
+    // The explanation says which listed word the mistyped one met.
+    let hits = top(&Query::name("Kim Kwrng Chun"));
+    let name = hits[0]
+        .explanation
+        .iter()
+        .find(|e| e.feature == "name")
+        .unwrap();
+    assert!(name.detail.contains("kwrng=kwang(0.80)"), "{name:?}");
+}
+
+#[test]
+fn a_typo_that_spells_another_syllable_is_another_name() {
+    // "Sung" is a Korean syllable of its own: "Kim Sung-ho" is not "Kim Sang-ho" mistyped.
+    let hits = top(&Query::name("Kim Sung-ho"));
+    assert!(hits.iter().all(|m| m.entity_id != "22991"), "{hits:?}");
+}
+
+#[test]
 fn wallet_matches_exactly_in_any_case() {
     for w in [
         "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c",
@@ -175,4 +207,70 @@ fn output_is_deterministic() {
     let b = index().screen(&q, &opts).unwrap();
     assert_eq!(a, b);
     assert!(a.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+fn one_person_list(names: &[&str]) -> Index {
+    use redflag_watchlist::{Entity, EntityKind, EntityName, ListInfo, ListSnapshot, NameStrength};
+    let mut e = Entity::new("P1", EntityKind::Person);
+    for (i, n) in names.iter().enumerate() {
+        e.names.push(EntityName {
+            full: n.to_string(),
+            strength: if i == 0 {
+                NameStrength::Primary
+            } else {
+                NameStrength::Strong
+            },
+            alias_type: None,
+            script: None,
+            parts: Vec::new(),
+        });
+    }
+    Index::build(vec![ListSnapshot {
+        info: ListInfo {
+            id: "test".into(),
+            name: "test".into(),
+            version: "1".into(),
+            published: None,
+            source_url: String::new(),
+            format: "test".into(),
+            entity_count: 1,
+            sha256: String::new(),
+        },
+        entities: vec![e],
+    }])
+}
+
+#[test]
+fn wade_giles_meets_pinyin_per_syllable() {
+    let index = one_person_list(&["ZHANG Zhiming"]);
+    let opts = ScreenOptions::default();
+    for q in [
+        "Chang Chih-ming",
+        "Chang Chihming",
+        "Zhiming Zhang",
+        "张志明",
+    ] {
+        let hits = index.screen(&Query::name(q), &opts).unwrap();
+        assert_eq!(hits.len(), 1, "{q}");
+        assert!(hits[0].score >= 0.95, "{q}: {:?}", hits[0]);
+    }
+    let hits = index
+        .screen(&Query::name("Chang Chih-ming"), &opts)
+        .unwrap();
+    let name = &hits[0].explanation[0];
+    assert!(name.detail.contains("chang=zhang(1.00)"), "{name:?}");
+    assert!(name.detail.contains("chih=zhi(1.00)"), "{name:?}");
+    // Another syllable is another name: Zhang Zhiping, Zhang Ming and Chang Chih-min are not him.
+    for q in ["Zhang Zhiping", "Chang Chih-min", "Zhang Ming"] {
+        let hits = index.screen(&Query::name(q), &opts).unwrap();
+        assert!(hits.is_empty(), "{q}: {hits:?}");
+    }
+    let index = one_person_list(&["HSU Chien", "Chiang Ching-kuo"]);
+    for q in ["Xu Qian", "Jiang Jingguo"] {
+        assert_eq!(
+            index.screen(&Query::name(q), &opts).unwrap().len(),
+            1,
+            "{q}"
+        );
+    }
 }
