@@ -7,6 +7,7 @@
 //! - [`builtin_snapshots`] gives the lists vendored in `data/sanctions/` (OFAC SDN of 2025-11-19).
 //! - [`Index::build`] indexes snapshots; [`Index::screen`] answers a [`Query`] with [`Match`]es, each with
 //!   a score in [0, 1] and a field-by-field [`Explanation`].
+//! - [`BatchScreener`] screens batches in parallel (rayon), results in input order.
 //! - [`fact_specs`] / [`screen_subject`] are the pipeline's entry points (`sanctions.*` facts).
 //!
 //! **Design decision:** names are compared as *units*, not strings. A unit is a word, or a syllable of a
@@ -32,6 +33,7 @@
 //! a name's origin alone (a match is evidence about a listed party, scored and explained), or make a list
 //! active that did not parse completely.
 
+mod batch;
 mod builtin;
 mod compact;
 mod entity;
@@ -42,6 +44,7 @@ pub mod normalize;
 mod parse;
 mod repository;
 
+pub use batch::BatchScreener;
 pub use builtin::builtin_snapshots;
 pub use compact::write_compact;
 pub use entity::{

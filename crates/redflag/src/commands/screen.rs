@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use redflag_watchlist::{EntityKind, Index, Match, PartialDate, Query, ScreenOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use redflag_watchlist::{
+    BatchScreener, EntityKind, Index, Match, PartialDate, Query, ScreenOptions,
+};
 
 use crate::Cli;
 use crate::output::{Format, table};
@@ -52,9 +55,13 @@ pub struct Args {
     #[arg(long = "list")]
     lists: Vec<String>,
     /// Batch mode: a CSV (columns name, dob, country, email, phone, wallet, kind, id) or JSON-lines
-    /// file of people, streamed; output is JSON lines (default) or CSV, one line per match.
-    #[arg(long)]
+    /// file of people, streamed in chunks and screened in parallel; output is JSON lines (default) or
+    /// CSV, one line per match, in input order.
+    #[arg(long, visible_alias = "batch")]
     input: Option<PathBuf>,
+    /// Batch mode: worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// Output format (single query: table, json or csv; batch: json = JSON lines, or csv).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -96,9 +103,10 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         Some(path) => batch(
             cli,
             &index,
-            &options,
+            options,
             path,
             args.format.unwrap_or(Format::Json),
+            args.threads,
         )?,
         None => single(&index, &options, args)?,
     };
@@ -269,18 +277,54 @@ impl Person {
     }
 }
 
+/// Rows screened together: enough to keep every thread busy, few enough to bound memory.
+const CHUNK: usize = 4096;
+
+/// Counts the bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Totals of a batch run.
+#[derive(Default)]
+struct Totals {
+    rows: u64,
+    hits: u64,
+    refused: u64,
+}
+
 fn batch(
     cli: &Cli,
     index: &Index,
-    options: &ScreenOptions,
+    options: ScreenOptions,
     path: &PathBuf,
     format: Format,
+    threads: usize,
 ) -> anyhow::Result<bool> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let reader = BufReader::with_capacity(1 << 16, file);
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reader = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: file,
+            read: read.clone(),
+        },
+    );
     let jsonl = path
         .extension()
         .is_some_and(|e| e == "jsonl" || e == "json" || e == "ndjson");
+    let screener = BatchScreener::new(index, options, threads)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let csv_out = format != Format::Json;
@@ -289,43 +333,64 @@ fn batch(
         write_csv_header(&mut w)?;
         w.flush()?;
     }
+    // A real progress bar on a terminal (hidden when stderr is not one, or with --quiet): bytes of the
+    // file, rows and rows per second, ETA.
+    let bar = if cli.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(size);
+        let style = ProgressStyle::with_template(
+            "screen [{bar:30}] {percent}% {bytes}/{total_bytes} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar
+    };
     let started = Instant::now();
-    let (mut rows, mut hits, mut refused) = (0u64, 0u64, 0u64);
-    let mut any = false;
-    let mut handle = |line: u64, person: Person, out: &mut dyn Write| -> anyhow::Result<()> {
-        rows += 1;
-        let row_id = person.id.clone().unwrap_or_else(|| line.to_string());
-        match index.screen(&person.query(), options) {
-            Ok(matches) => {
-                any |= !matches.is_empty();
-                hits += u64::from(!matches.is_empty());
-                match csv_out {
-                    true => {
+    let mut totals = Totals::default();
+    let mut chunk: Vec<(u64, Person)> = Vec::with_capacity(CHUNK);
+    let flush = |chunk: &mut Vec<(u64, Person)>,
+                 totals: &mut Totals,
+                 out: &mut dyn Write|
+     -> anyhow::Result<()> {
+        let queries: Vec<Query> = chunk.iter().map(|(_, p)| p.query()).collect();
+        let results = screener.screen(&queries);
+        for ((line, person), result) in chunk.iter().zip(results) {
+            totals.rows += 1;
+            let row_id = person.id.clone().unwrap_or_else(|| line.to_string());
+            match result {
+                Ok(matches) => {
+                    totals.hits += u64::from(!matches.is_empty());
+                    if csv_out {
                         let mut w = csv::Writer::from_writer(&mut *out);
                         for m in &matches {
                             write_csv_row(&mut w, &row_id, &person.name, m)?;
                         }
                         w.flush()?;
-                    }
-                    false => {
-                        if !matches.is_empty() {
-                            serde_json::to_writer(
-                                &mut *out,
-                                &serde_json::json!({"row": row_id, "name": person.name, "matches": matches}),
-                            )?;
-                            writeln!(out)?;
-                        }
+                    } else if !matches.is_empty() {
+                        serde_json::to_writer(
+                            &mut *out,
+                            &serde_json::json!({"row": row_id, "name": person.name, "matches": matches}),
+                        )?;
+                        writeln!(out)?;
                     }
                 }
-            }
-            Err(e) => {
-                refused += 1;
-                tracing::warn!("{}:{line}: {e}", path.display());
+                Err(e) => {
+                    totals.refused += 1;
+                    bar.suspend(|| tracing::warn!("{}:{line}: {e}", path.display()));
+                }
             }
         }
-        if !cli.quiet && rows % 10_000 == 0 {
-            progress(rows, hits, started);
-        }
+        chunk.clear();
+        bar.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!(
+            "{} rows, {} with matches, {:.0} rows/s",
+            totals.rows,
+            totals.hits,
+            totals.rows as f64 / secs
+        ));
         Ok(())
     };
     if jsonl {
@@ -341,32 +406,40 @@ fn batch(
                     i + 1
                 )
             })?;
-            handle(i as u64 + 1, person, &mut out)?;
+            chunk.push((i as u64 + 1, person));
+            if chunk.len() == CHUNK {
+                flush(&mut chunk, &mut totals, &mut out)?;
+            }
         }
     } else {
         let mut r = csv::Reader::from_reader(reader);
         for (i, rec) in r.deserialize::<Person>().enumerate() {
             let person = rec.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
-            handle(i as u64 + 2, person, &mut out)?;
+            chunk.push((i as u64 + 2, person));
+            if chunk.len() == CHUNK {
+                flush(&mut chunk, &mut totals, &mut out)?;
+            }
         }
     }
+    flush(&mut chunk, &mut totals, &mut out)?;
     out.flush()?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
     if !cli.quiet {
-        progress(rows, hits, started);
-        eprintln!();
-    }
-    if refused > 0 {
-        bail!(
-            "{refused} of {rows} rows had neither a name nor an identifier and were not screened"
+        eprintln!(
+            "screened {} rows on {} threads in {secs:.2} s ({:.0} rows/s), {} with matches",
+            totals.rows,
+            screener.threads(),
+            totals.rows as f64 / secs,
+            totals.hits
         );
     }
-    Ok(any)
-}
-
-fn progress(rows: u64, hits: u64, started: Instant) {
-    let secs = started.elapsed().as_secs_f64().max(1e-9);
-    eprint!(
-        "\rscreened {rows} rows, {hits} with matches, {:.0} rows/s   ",
-        rows as f64 / secs
-    );
+    if totals.refused > 0 {
+        bail!(
+            "{} of {} rows had neither a name nor an identifier and were not screened",
+            totals.refused,
+            totals.rows
+        );
+    }
+    Ok(totals.hits > 0)
 }
