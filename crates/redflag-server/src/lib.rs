@@ -76,11 +76,15 @@ impl Default for ServerConfig {
     }
 }
 
+/// Engines built once, on first use, and shared by the API and the in-process workers (so a server
+/// can listen before they are built).
+pub type SharedEngines = Arc<tokio::sync::OnceCell<Arc<Engines>>>;
+
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) store: Store,
-    engines: Arc<tokio::sync::OnceCell<Arc<Engines>>>,
+    engines: SharedEngines,
     pub(crate) tokens: auth::TokenCache,
     pub(crate) limiter: limits::RateLimiter,
     pub(crate) login_limiter: limits::RateLimiter,
@@ -116,6 +120,12 @@ impl AppState {
             engines: Arc::new(cell),
             ..self
         }
+    }
+
+    /// Shares an engine cell with in-process workers ([`worker::Worker::with_shared_engines`]); whoever
+    /// needs the engines first builds them.
+    pub fn with_shared_engines(self, engines: SharedEngines) -> Self {
+        Self { engines, ..self }
     }
 
     /// The store.

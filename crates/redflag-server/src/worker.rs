@@ -107,7 +107,7 @@ pub struct JobReport {
 #[derive(Clone)]
 pub struct Worker {
     store: Store,
-    engines: Arc<tokio::sync::OnceCell<Arc<Engines>>>,
+    engines: crate::SharedEngines,
     config: WorkerConfig,
 }
 
@@ -145,6 +145,19 @@ impl Worker {
         Self {
             store,
             engines: Arc::new(cell),
+            config,
+        }
+    }
+
+    /// A worker sharing an engine cell with the API ([`crate::AppState::with_shared_engines`]).
+    pub fn with_shared_engines(
+        store: Store,
+        config: WorkerConfig,
+        engines: crate::SharedEngines,
+    ) -> Self {
+        Self {
+            store,
+            engines,
             config,
         }
     }

@@ -29,6 +29,8 @@ pub struct ApiToken {
     pub created_at: String,
     /// When it was revoked.
     pub revoked_at: Option<String>,
+    /// When it stops working (`None`: never).
+    pub expires_at: Option<String>,
 }
 
 /// A console user (without the password hash).
@@ -71,6 +73,7 @@ fn token_from_row(row: &sqlx::any::AnyRow) -> Result<ApiToken> {
         created_by: row.try_get(3).map_err(e())?,
         created_at: row.try_get(4).map_err(e())?,
         revoked_at: row.try_get(5).map_err(e())?,
+        expires_at: row.try_get(6).map_err(e())?,
     })
 }
 
@@ -87,7 +90,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
 }
 
 impl Store {
-    /// Stores a token by the hash of its secret (audited as `token.create`).
+    /// Stores a token by the hash of its secret (audited as `token.create`); it never expires.
     pub async fn create_token(
         &self,
         actor: &str,
@@ -95,21 +98,35 @@ impl Store {
         secret: &str,
         scopes: &[&str],
     ) -> Result<ApiToken> {
+        self.create_token_expiring(actor, name, secret, scopes, None)
+            .await
+    }
+
+    /// Stores a token that stops working at `expires_at` (audited as `token.create`, with the expiry).
+    pub async fn create_token_expiring(
+        &self,
+        actor: &str,
+        name: &str,
+        secret: &str,
+        scopes: &[&str],
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<ApiToken> {
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
         let row = sqlx::query(
-            "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, name, scopes, created_by, created_at, revoked_at",
+            "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id, name, scopes, created_by, created_at, revoked_at, expires_at",
         )
         .bind(name)
         .bind(secret_hash(secret))
         .bind(scopes.join(","))
         .bind(actor)
         .bind(ts(Utc::now()))
+        .bind(expires_at.map(ts))
         .fetch_one(&mut *tx)
         .await
         .map_err(query_err("creating a token"))?;
@@ -119,20 +136,21 @@ impl Store {
             actor,
             "token.create",
             &format!("token:{}", token.id),
-            &serde_json::json!({ "name": name, "scopes": scopes }),
+            &serde_json::json!({ "name": name, "scopes": scopes, "expires_at": token.expires_at }),
         )
         .await?;
         tx.commit().await.map_err(query_err("creating a token"))?;
         Ok(token)
     }
 
-    /// The live (not revoked) token whose secret this is.
+    /// The live (not revoked, not expired) token whose secret this is.
     pub async fn token_by_secret(&self, secret: &str) -> Result<Option<ApiToken>> {
         let row = sqlx::query(
-            "SELECT id, name, scopes, created_by, created_at, revoked_at FROM api_tokens
-             WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, name, scopes, created_by, created_at, revoked_at, expires_at FROM api_tokens
+             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(secret_hash(secret))
+        .bind(ts(Utc::now()))
         .fetch_optional(&self.pool)
         .await
         .map_err(query_err("looking a token up"))?;
@@ -142,7 +160,7 @@ impl Store {
     /// Every token.
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, name, scopes, created_by, created_at, revoked_at FROM api_tokens ORDER BY id",
+            "SELECT id, name, scopes, created_by, created_at, revoked_at, expires_at FROM api_tokens ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await
@@ -253,6 +271,102 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// Disables (or re-enables) a user: sign-ins are refused and live sessions end (audited as
+    /// `user.disable` / `user.enable`). Fails with [`StoreError::NotFound`] for an unknown name.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &str,
+        username: &str,
+        disabled: bool,
+    ) -> Result<User> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("starting a transaction"))?;
+        let row = sqlx::query(
+            "UPDATE users SET disabled = $1 WHERE username = $2
+             RETURNING id, username, role, created_at, disabled",
+        )
+        .bind(i64::from(disabled))
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(query_err("disabling a user"))?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            id: username.to_string(),
+        })?;
+        let user = user_from_row(&row)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("ending a disabled user's sessions"))?;
+        }
+        crate::audit::append(
+            &mut tx,
+            actor,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            &format!("user:{}", user.id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(query_err("disabling a user"))?;
+        Ok(user)
+    }
+
+    /// Replaces a user's argon2 PHC hash and ends their sessions (audited as `user.passwd`; the
+    /// record holds no hash).
+    pub async fn set_user_password(
+        &self,
+        actor: &str,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<User> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("starting a transaction"))?;
+        let row = sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE username = $2
+             RETURNING id, username, role, created_at, disabled",
+        )
+        .bind(password_hash)
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(query_err("changing a password"))?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            id: username.to_string(),
+        })?;
+        let user = user_from_row(&row)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("ending sessions after a password change"))?;
+        crate::audit::append(
+            &mut tx,
+            actor,
+            "user.passwd",
+            &format!("user:{}", user.id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(query_err("changing a password"))?;
+        Ok(user)
+    }
+
     /// Whether any user or token exists (a first start bootstraps an admin when not).
     pub async fn has_credentials(&self) -> Result<bool> {
         let row =
@@ -317,5 +431,80 @@ impl Store {
             .await
             .map_err(query_err("ending a session"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::testing::TestStore;
+
+    #[tokio::test]
+    async fn tokens_expire_and_users_are_disabled_and_repassworded_with_audit() {
+        for t in TestStore::all().await.unwrap() {
+            let s = &t.store;
+            let past = Utc::now() - chrono::Duration::days(1);
+            let future = Utc::now() + chrono::Duration::days(30);
+            let old = s
+                .create_token_expiring("cli:test", "old", "rf_old", &["read"], Some(past))
+                .await
+                .unwrap();
+            let live = s
+                .create_token_expiring("cli:test", "live", "rf_live", &["read"], Some(future))
+                .await
+                .unwrap();
+            assert!(old.expires_at.is_some());
+            assert!(s.token_by_secret("rf_old").await.unwrap().is_none());
+            assert_eq!(s.token_by_secret("rf_live").await.unwrap(), Some(live));
+
+            let user = s
+                .create_user("cli:test", "ana", "$hash1", "analyst")
+                .await
+                .unwrap();
+            s.create_session("sess", user.id, "csrf", future)
+                .await
+                .unwrap();
+            assert!(s.session("sess").await.unwrap().is_some());
+            let changed = s
+                .set_user_password("cli:test", "ana", "$hash2")
+                .await
+                .unwrap();
+            assert_eq!(changed.id, user.id);
+            assert_eq!(s.user_with_hash("ana").await.unwrap().unwrap().1, "$hash2");
+            assert!(s.session("sess").await.unwrap().is_none(), "sessions end");
+            let off = s.set_user_disabled("cli:test", "ana", true).await.unwrap();
+            assert!(off.disabled);
+            assert!(matches!(
+                s.set_user_disabled("cli:test", "nobody", true).await,
+                Err(StoreError::NotFound { .. })
+            ));
+            assert!(matches!(
+                s.set_user_password("cli:test", "nobody", "$h").await,
+                Err(StoreError::NotFound { .. })
+            ));
+            let actions: Vec<String> = s
+                .audit_records(0, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.action)
+                .collect();
+            assert_eq!(
+                actions,
+                [
+                    "token.create",
+                    "token.create",
+                    "user.create",
+                    "user.passwd",
+                    "user.disable"
+                ]
+            );
+            assert!(matches!(
+                s.verify_audit().await.unwrap(),
+                crate::AuditVerdict::Intact { records: 5, .. }
+            ));
+        }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use redflag_server::worker::{Worker, WorkerConfig};
@@ -32,6 +31,38 @@ pub struct Args {
     /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET).
     #[arg(long, env = "REDFLAG_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
+    /// Seconds an in-process worker holds a job without a heartbeat before any worker may take it
+    /// again (after a crash, the job is retried this long after the last heartbeat).
+    #[arg(long, default_value_t = 30)]
+    pub lease_seconds: u64,
+    /// Do not queue an assessment run after each ingest (bulk loads: `POST /v1/assess` at the end).
+    #[arg(long)]
+    pub no_auto_assess: bool,
+}
+
+/// Settings of the in-process workers.
+#[derive(Debug, Clone)]
+pub struct Workers {
+    /// How many.
+    pub count: usize,
+    /// Webhook alerts.
+    pub webhook: Option<redflag_server::worker::Webhook>,
+    /// Lease of a claimed job.
+    pub lease: std::time::Duration,
+    /// Queue an assessment after each ingest.
+    pub assess_after_ingest: bool,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        let defaults = WorkerConfig::default();
+        Self {
+            count: 1,
+            webhook: None,
+            lease: defaults.lease,
+            assess_after_ingest: defaults.assess_after_ingest,
+        }
+    }
 }
 
 pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
@@ -43,14 +74,13 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         max_ingest_bytes: args.max_upload_mib * 1024 * 1024,
         ..ServerConfig::default()
     };
-    serve_with(
-        store,
-        args.listen,
-        config,
-        args.workers,
-        webhook(args.webhook_url.clone())?,
-    )
-    .await?;
+    let workers = Workers {
+        count: args.workers,
+        webhook: webhook(args.webhook_url.clone())?,
+        lease: std::time::Duration::from_secs(args.lease_seconds.max(2)),
+        assess_after_ingest: !args.no_auto_assess,
+    };
+    serve_with(store, args.listen, config, workers).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -64,16 +94,17 @@ pub fn webhook(url: Option<String>) -> anyhow::Result<Option<redflag_server::wor
 
 /// Serves the API on `listen` until Ctrl-C with default settings and one in-process worker.
 pub async fn serve(store: Store, listen: SocketAddr) -> anyhow::Result<()> {
-    serve_with(store, listen, ServerConfig::default(), 1, None).await
+    serve_with(store, listen, ServerConfig::default(), Workers::default()).await
 }
 
-/// Serves the API; on first start creates an admin user and token and prints them once.
+/// Serves the API; on first start creates an admin user and token and prints them once. Listens at
+/// once; the engines are built in the background (a screening request or assessment job that comes
+/// first waits for them).
 pub async fn serve_with(
     store: Store,
     listen: SocketAddr,
     config: ServerConfig,
-    workers: usize,
-    webhook: Option<redflag_server::worker::Webhook>,
+    workers: Workers,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -98,19 +129,24 @@ pub async fn serve_with(
         }
         None => eprintln!("Console: http://{address}/login"),
     }
-    let engines = tokio::task::spawn_blocking(redflag_pipeline::Engines::builtin)
-        .await?
-        .context("building the engines")?;
-    let engines = Arc::new(engines);
-    let state = state.with_engines(engines.clone());
+    let engines = redflag_server::SharedEngines::default();
+    let state = state.with_shared_engines(engines.clone());
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.engines().await {
+            tracing::error!(?error, "building the engines");
+        }
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
-    for i in 0..workers {
-        let worker = Worker::with_engines(
+    for i in 0..workers.count {
+        let worker = Worker::with_shared_engines(
             store.clone(),
             WorkerConfig {
                 id: format!("serve-{}-{i}", std::process::id()),
-                webhook: webhook.clone(),
+                webhook: workers.webhook.clone(),
+                lease: workers.lease,
+                assess_after_ingest: workers.assess_after_ingest,
                 ..WorkerConfig::default()
             },
             engines.clone(),

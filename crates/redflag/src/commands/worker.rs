@@ -27,6 +27,9 @@ pub struct Args {
     /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET).
     #[arg(long, env = "REDFLAG_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
+    /// Do not queue an assessment run after each ingest (bulk loads: queue one at the end).
+    #[arg(long)]
+    pub no_auto_assess: bool,
 }
 
 pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
@@ -48,6 +51,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("worker-{}", std::process::id())),
         lease: Duration::from_secs(args.lease_seconds.max(2)),
         webhook: super::serve::webhook(args.webhook_url.clone())?,
+        assess_after_ingest: !args.no_auto_assess,
         ..WorkerConfig::default()
     };
     let worker = Worker::new(store, config);
