@@ -87,6 +87,7 @@ struct Server {
     token: Option<String>,
 }
 
+#[allow(clippy::zombie_processes)] // the caller kills and waits for the child
 fn start(data: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redflag"))
         .arg("--data-dir")
