@@ -154,11 +154,19 @@ def run_splink(frames, febrl=True, uid="rec_id", threshold=0.01):
     else:
         rules = [block_on("given_name", "surname", "dob"), block_on("email")]
         em_rules = [block_on("dob"), block_on("given_name", "surname")]
+    def stage(name):
+        print(f"stage {time.perf_counter() - start:.1f}s {name}", file=sys.stderr, flush=True)
+
+    stage("registered")
     linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    stage("prior estimated")
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    for r in em_rules:
+    stage("u estimated")
+    for k, r in enumerate(em_rules):
         linker.training.estimate_parameters_using_expectation_maximisation(r)
+        stage(f"em pass {k + 1} done")
     out = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    stage("predicted")
     secs = time.perf_counter() - start
     pred = {
         norm(str(a), str(b)): p
@@ -215,20 +223,57 @@ def febrl():
     print(pd.DataFrame(rows).to_string(index=False))
 
 
-def scale(n):
+def vm_hwm_mib(pid):
+    """Peak resident memory of a running process (VmHWM), in MiB; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def scale(n, splink=True):
     path = os.path.join(tempfile.gettempdir(), f"redflag-linkage-synth-{n}.csv")
-    proc = subprocess.run([BIN, "synth", str(n), path], capture_output=True, text=True, check=True)
+    args = [BIN, "synth", str(n)] + ([path] if splink else [])
+    proc = subprocess.run(args, capture_output=True, text=True, check=True)
     ours = json.loads(proc.stdout.strip().splitlines()[-1])
     ours["tool"] = "redflag"
     print(json.dumps(ours), flush=True)
+    if not splink:
+        return
     timeout = int(os.environ.get("SPLINK_TIMEOUT", "600"))
-    child = subprocess.run(
-        [sys.executable, __file__, "splink-scale", path], capture_output=True, text=True, timeout=timeout
+    # Splink runs in a child whose peak memory is sampled while it runs, so a run stopped at the timeout
+    # still reports how far it got (its stage log) and how much memory it held.
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "splink-scale", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    peak = 0.0
+    while child.poll() is None and time.perf_counter() - start < timeout:
+        peak = max(peak, vm_hwm_mib(child.pid))
+        time.sleep(2)
+    if child.poll() is None:
+        peak = max(peak, vm_hwm_mib(child.pid))
+        child.kill()
+        out, err = child.communicate()
+        stages = [l for l in err.splitlines() if l.startswith("stage ")]
+        print(json.dumps({"tool": "splink", "subjects": n, "status": "stopped at timeout",
+                          "seconds_reached": round(time.perf_counter() - start, 1), "peak_rss_mib": round(peak),
+                          "last_stage": stages[-1] if stages else "none"}), flush=True)
+        for l in stages:
+            print(l, flush=True)
+        return
+    out, err = child.communicate()
     if child.returncode != 0:
-        print(child.stderr[-2000:], file=sys.stderr)
+        print(err[-2000:], file=sys.stderr)
         raise SystemExit(child.returncode)
-    theirs = json.loads(child.stdout.strip().splitlines()[-1])
+    for l in err.splitlines():
+        if l.startswith("stage "):
+            print(l, flush=True)
+    theirs = json.loads(out.strip().splitlines()[-1])
     print(json.dumps(theirs), flush=True)
     print(json.dumps({"n": n, "speedup": round(theirs["link_seconds"] / ours["link_seconds"], 2),
                       "memory_ratio": round(theirs["peak_rss_mib"] / max(ours["peak_rss_mib"], 1), 2)}))
@@ -250,7 +295,7 @@ if __name__ == "__main__":
     if cmd == "febrl":
         febrl()
     elif cmd == "scale":
-        scale(int(sys.argv[2]))
+        scale(int(sys.argv[2]), splink="--no-splink" not in sys.argv)
     elif cmd == "splink-scale":
         splink_scale(sys.argv[2])
     else:

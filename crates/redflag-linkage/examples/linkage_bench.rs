@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
 
@@ -369,10 +369,13 @@ fn synth(n: usize, csv_path: Option<&str>) {
     let n_base = n - n_dups;
     let mut people: Vec<Person> = Vec::with_capacity(n);
     let mut truth: Vec<(usize, usize)> = Vec::new();
+    // One town per 300 people (at least 3 000), so that a bigger world is a bigger country, not
+    // denser towns.
+    let n_cities = (n / 300).max(3000);
     // Families: 2% of base records live with 1-3 relatives at the same address.
     let mut i = 0;
     while people.len() < n_base {
-        let city_id = rng.gen_range(0..3000);
+        let city_id = rng.gen_range(0..n_cities);
         let family = FAMILY[zipf(&mut rng, FAMILY.len())].to_string();
         let p = Person {
             given: GIVEN[zipf(&mut rng, GIVEN.len())].to_string(),
@@ -448,7 +451,7 @@ fn synth(n: usize, csv_path: Option<&str>) {
                 }
                 // Moved house.
                 5 => {
-                    let city_id = rng.gen_range(0..3000);
+                    let city_id = rng.gen_range(0..n_cities);
                     d.city = format!("city{city_id}");
                     d.postcode = format!("{:05}", city_id * 7 % 99_991);
                     d.street = format!(
@@ -480,57 +483,20 @@ fn synth(n: usize, csv_path: Option<&str>) {
             }
         }
     }
-    let mut subjects: Vec<Subject> = people
-        .iter()
-        .enumerate()
-        .map(|(k, p)| {
-            let mut s = subject(
-                &k.to_string(),
-                &p.given,
-                &p.family,
-                &[
-                    ("date_of_birth", p.dob.clone()),
-                    ("home_address", format!("{} {}", p.street, p.city)),
-                    ("postcode", p.postcode.clone()),
-                    ("city", p.city.clone()),
-                ],
-            );
-            if let Some(e) = &p.email
-                && let Ok(id) = Identifier::email(e)
-            {
-                s.identifiers.push(id);
-            }
-            if let Some(ph) = &p.phone
-                && let Ok(id) = Identifier::phone(ph, None)
-            {
-                s.identifiers.push(id);
-            }
-            s
-        })
-        .collect();
     // Persona rings: 0.1% of subjects get a shared payout account, device and shipping address with
     // 2-5 others.
     let mut events = Vec::new();
     let ring_count = n / 1000 / 4;
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
+    let mut ring_role: HashMap<usize, (usize, usize)> = HashMap::new();
     let mut cursor = 0;
     for r in 0..ring_count {
         let size = rng.gen_range(3..7);
         for m in 0..size {
             let k = order[cursor];
             cursor += 1;
-            let s = &mut subjects[k];
-            if m % 2 == 0 {
-                s.identifiers.push(Identifier::PayoutAccount(
-                    PayoutAccount::new("payoneer", &format!("77{r:08}")).unwrap(),
-                ));
-            }
-            if m % 2 == 1 || m == 0 {
-                s.identifiers.push(Identifier::Device(
-                    DeviceId::new(DeviceKind::Serial, &format!("SN{r:08}")).unwrap(),
-                ));
-            }
+            ring_role.insert(k, (r, m));
             events.push(Event {
                 id: EventId::derive("bench", &[&k.to_string()]),
                 time: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
@@ -541,15 +507,53 @@ fn synth(n: usize, csv_path: Option<&str>) {
                     serial: None,
                 }),
                 identifiers: Vec::new(),
-                subject: Some(s.id.clone()),
+                subject: Some(SubjectId::new("b", &k.to_string()).unwrap()),
                 provenance: Provenance::at_line("bench", "shipments", 0),
             });
         }
     }
-    // Placeholder and overshared values: 2% of subjects give "N/A" ids, 1500 share one phone.
-    for s in subjects.iter_mut().take(n / 50) {
-        s.attributes.insert("id_number".into(), "N/A".into());
-    }
+    drop(order);
+    // Subjects are made chunk by chunk while linking (10 M subjects would not fit in memory at once).
+    let to_subject = |k: usize, p: &Person| -> Subject {
+        let mut s = subject(
+            &k.to_string(),
+            &p.given,
+            &p.family,
+            &[
+                ("date_of_birth", p.dob.clone()),
+                ("home_address", format!("{} {}", p.street, p.city)),
+                ("postcode", p.postcode.clone()),
+                ("city", p.city.clone()),
+            ],
+        );
+        if let Some(e) = &p.email
+            && let Ok(id) = Identifier::email(e)
+        {
+            s.identifiers.push(id);
+        }
+        if let Some(ph) = &p.phone
+            && let Ok(id) = Identifier::phone(ph, None)
+        {
+            s.identifiers.push(id);
+        }
+        if let Some(&(r, m)) = ring_role.get(&k) {
+            if m % 2 == 0 {
+                s.identifiers.push(Identifier::PayoutAccount(
+                    PayoutAccount::new("payoneer", &format!("77{r:08}")).unwrap(),
+                ));
+            }
+            if m % 2 == 1 || m == 0 {
+                s.identifiers.push(Identifier::Device(
+                    DeviceId::new(DeviceKind::Serial, &format!("SN{r:08}")).unwrap(),
+                ));
+            }
+        }
+        // Placeholder values: 2% of subjects give "N/A" ids.
+        if k < n / 50 {
+            s.attributes.insert("id_number".into(), "N/A".into());
+        }
+        s
+    };
     let gen_secs = t0.elapsed().as_secs_f64();
     if let Some(path) = csv_path {
         let mut w = csv::Writer::from_path(path).unwrap();
@@ -588,8 +592,14 @@ fn synth(n: usize, csv_path: Option<&str>) {
     }
     let rss_before = peak_rss_mib();
     let t1 = Instant::now();
-    let result = Linker::new(LinkageConfig::default()).unwrap().link(
-        &subjects,
+    const CHUNK: usize = 100_000;
+    let chunks = (0..n).step_by(CHUNK).map(|start| {
+        (start..(start + CHUNK).min(n))
+            .map(|k| to_subject(k, &people[k]))
+            .collect::<Vec<Subject>>()
+    });
+    let result = Linker::new(LinkageConfig::default()).unwrap().link_chunks(
+        chunks,
         &events,
         &ExtraEvidence::default(),
     );

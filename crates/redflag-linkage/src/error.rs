@@ -27,4 +27,11 @@ pub enum LinkageError {
         /// What the parser said.
         reason: String,
     },
+    /// A saved linking state cannot be used: not a state, corrupt, of another format version, or made
+    /// under another configuration. The caller falls back to a full run.
+    #[error("linkage state: {reason}")]
+    State {
+        /// What is wrong.
+        reason: String,
+    },
 }

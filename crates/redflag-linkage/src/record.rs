@@ -13,7 +13,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::compare::Comparison;
 
 /// One exact key of a record.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Key {
     pub comp: Comparison,
     pub hash: u64,
@@ -28,7 +28,7 @@ pub(crate) struct Placeholder {
 }
 
 /// The features of one subject.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Record {
     pub given: Box<str>,
     pub family: Box<str>,

@@ -14,6 +14,10 @@ use crate::config::LinkageConfig;
 use crate::facts;
 use crate::model::{ModelParams, em, u_from_counts};
 use crate::record::{self, Placeholder, Record, hash_value, keys_of};
+mod persist;
+
+pub use persist::fingerprint;
+
 use crate::types::{
     Contribution, ExcludedValue, ExtraEvidence, LinkStats, LinkageResult, ScoredPair,
 };
@@ -61,6 +65,22 @@ impl Linker {
         state.add_with(subjects, events, extra)
     }
 
+    /// Links a batch whose subjects come in chunks (see [`LinkState::add_chunks`]): the same result as
+    /// [`Linker::link`] on the concatenation, without holding every subject in memory.
+    pub fn link_chunks<I>(
+        &self,
+        chunks: I,
+        events: &[Event],
+        extra: &ExtraEvidence,
+    ) -> LinkageResult
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Subject]>,
+    {
+        let mut state = self.state();
+        state.add_chunks(chunks, events, extra)
+    }
+
     /// An empty state for incremental linking.
     pub fn state(&self) -> LinkState {
         LinkState::new(self.config.clone(), self.model.clone())
@@ -68,7 +88,7 @@ impl Linker {
 }
 
 /// A pair's internal score.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Scored {
     pair: ScoredPair,
     margin: f64,
@@ -98,6 +118,8 @@ pub struct LinkState {
     hours: HashMap<u32, Vec<(IpAddr, u32)>>,
     rings: Vec<Vec<u32>>,
     ring_of: HashMap<u32, usize>,
+    /// Fingerprints of inputs a caller has linked (see [`LinkState::mark_seen`]).
+    seen: HashSet<u64>,
 }
 
 fn pair_key(i: u32, j: u32) -> (u32, u32) {
@@ -262,7 +284,20 @@ impl LinkState {
             hours: HashMap::new(),
             rings: Vec::new(),
             ring_of: HashMap::new(),
+            seen: HashSet::new(),
         }
+    }
+
+    /// Records fingerprints of inputs (a hash of a subject's contents, of an event's id) the caller has
+    /// linked. They are kept with the state ([`LinkState::to_bytes`]) so that a later run can pass only
+    /// what is new or changed. Passing an input again is harmless (linking is idempotent), only slower.
+    pub fn mark_seen(&mut self, fingerprints: impl IntoIterator<Item = u64>) {
+        self.seen.extend(fingerprints);
+    }
+
+    /// Whether [`LinkState::mark_seen`] recorded this fingerprint.
+    pub fn is_seen(&self, fingerprint: u64) -> bool {
+        self.seen.contains(&fingerprint)
     }
 
     /// The model in use (fitted by the first run unless one was given).
@@ -299,6 +334,23 @@ impl LinkState {
         events: &[Event],
         extra: &ExtraEvidence,
     ) -> LinkageResult {
+        self.add_chunks(std::iter::once(subjects), events, extra)
+    }
+
+    /// [`LinkState::add_with`] over subjects that come in chunks (read from a file or a database page by
+    /// page): each chunk is turned into compact records and may be dropped before the next is made, so
+    /// a batch of ten million subjects never needs all of them in memory at once. The result is the same
+    /// as one call with the chunks concatenated.
+    pub fn add_chunks<I>(
+        &mut self,
+        chunks: I,
+        events: &[Event],
+        extra: &ExtraEvidence,
+    ) -> LinkageResult
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Subject]>,
+    {
         let mut notes = Vec::new();
         // Events by subject.
         let mut by_subject: HashMap<&SubjectId, Vec<&Event>> = HashMap::new();
@@ -307,49 +359,53 @@ impl LinkState {
                 by_subject.entry(s).or_default().push(e);
             }
         }
-        // 1. Build records for the batch (parallel).
-        let hasher = &self.hasher;
-        let built: Vec<(Record, Vec<Placeholder>)> = subjects
-            .par_iter()
-            .map(|s| {
-                let evs = by_subject.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-                let mut ph = Vec::new();
-                let r = record::build(s, evs, Some(hasher), &mut ph);
-                (r, ph)
-            })
-            .collect();
+        // 1. Build records for the batch (parallel, chunk by chunk).
         let mut changed: BTreeMap<u32, Record> = BTreeMap::new();
-        for (s, (mut r, ph)) in subjects.iter().zip(built) {
-            for p in ph {
-                *self.placeholders.entry((p.comp, p.value)).or_default() += 1;
-            }
-            let idx = match self.index.get(&s.id) {
-                Some(&i) => {
-                    let old = changed.get(&i).unwrap_or(&self.records[i as usize]);
-                    for k in &old.keys {
-                        record::add_key(&mut r, k.comp, &k.value);
+        let mut batch: HashSet<u32> = HashSet::new();
+        for chunk in chunks {
+            let subjects = chunk.as_ref();
+            let hasher = &self.hasher;
+            let built: Vec<(Record, Vec<Placeholder>)> = subjects
+                .par_iter()
+                .map(|s| {
+                    let evs = by_subject.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+                    let mut ph = Vec::new();
+                    let r = record::build(s, evs, Some(hasher), &mut ph);
+                    (r, ph)
+                })
+                .collect();
+            for (s, (mut r, ph)) in subjects.iter().zip(built) {
+                for p in ph {
+                    *self.placeholders.entry((p.comp, p.value)).or_default() += 1;
+                }
+                let idx = match self.index.get(&s.id) {
+                    Some(&i) => {
+                        let old = changed.get(&i).unwrap_or(&self.records[i as usize]);
+                        for k in &old.keys {
+                            record::add_key(&mut r, k.comp, &k.value);
+                        }
+                        i
                     }
-                    i
-                }
-                None => {
-                    let i = self.ids.len() as u32;
-                    self.ids.push(s.id.clone());
-                    self.index.insert(s.id.clone(), i);
-                    self.records.push(Record::default());
-                    i
-                }
-            };
-            changed.insert(idx, r);
+                    None => {
+                        let i = self.ids.len() as u32;
+                        self.ids.push(s.id.clone());
+                        self.index.insert(s.id.clone(), i);
+                        self.records.push(Record::default());
+                        i
+                    }
+                };
+                batch.insert(idx);
+                changed.insert(idx, r);
+            }
         }
         // Events of known subjects not in the batch.
-        let batch_ids: HashSet<&SubjectId> = subjects.iter().map(|s| &s.id).collect();
         for (sid, evs) in &by_subject {
-            if batch_ids.contains(sid) {
-                continue;
-            }
             let Some(&i) = self.index.get(*sid) else {
                 continue;
             };
+            if batch.contains(&i) {
+                continue;
+            }
             let mut r = changed
                 .get(&i)
                 .cloned()

@@ -713,3 +713,66 @@ fn payout_events_link_like_identifiers() {
         later.rings
     );
 }
+
+#[test]
+fn a_saved_state_links_later_batches_like_the_state_it_was_saved_from() {
+    let (subjects, events) = mixed(300);
+    let (a, b) = subjects.split_at(subjects.len() - 40);
+    let ev_a: Vec<Event> = events
+        .iter()
+        .filter(|e| a.iter().any(|s| Some(&s.id) == e.subject.as_ref()))
+        .cloned()
+        .collect();
+    let ev_b: Vec<Event> = events
+        .iter()
+        .filter(|e| !ev_a.contains(e))
+        .cloned()
+        .collect();
+    let config = LinkageConfig::default();
+    let mut live = Linker::new(config.clone()).unwrap().state();
+    live.add(a, &ev_a);
+    live.mark_seen([7, 11]);
+    let bytes = live.to_bytes().unwrap();
+    let mut loaded = redflag_linkage::LinkState::from_bytes(&bytes, &config).unwrap();
+    assert!(loaded.is_seen(7) && loaded.is_seen(11) && !loaded.is_seen(8));
+    assert_eq!(loaded.len(), a.len());
+    assert_eq!(loaded.rings(), live.rings());
+    let from_live = live.add(b, &ev_b);
+    let from_loaded = loaded.add(b, &ev_b);
+    assert!(!from_live.rings.is_empty());
+    assert_eq!(from_loaded.rings, from_live.rings);
+    assert_eq!(from_loaded.pairs, from_live.pairs);
+    assert_eq!(from_loaded.stats, from_live.stats);
+}
+
+#[test]
+fn a_damaged_or_foreign_state_is_refused_with_the_reason() {
+    let (subjects, events) = mixed(100);
+    let config = LinkageConfig::default();
+    let mut st = Linker::new(config.clone()).unwrap().state();
+    st.add(&subjects, &events);
+    let bytes = st.to_bytes().unwrap();
+    let check = |bytes: &[u8], config: &LinkageConfig, expect: &str| {
+        let err = redflag_linkage::LinkState::from_bytes(bytes, config)
+            .err()
+            .unwrap_or_else(|| panic!("accepted; expected {expect}"))
+            .to_string();
+        assert!(err.contains(expect), "{err} (expected {expect})");
+    };
+    check(b"", &config, "wrong magic");
+    check(b"{\"rings\": []}", &config, "wrong magic");
+    check(&bytes[..10], &config, "truncated");
+    check(&bytes[..bytes.len() / 2], &config, "corrupt or truncated");
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x55;
+    check(&flipped, &config, "corrupt");
+    let mut version = bytes.clone();
+    version[8] = 99;
+    check(&version, &config, "format version 99");
+    let other = LinkageConfig {
+        operator_threshold: 12.0,
+        ..config.clone()
+    };
+    check(&bytes, &other, "another linkage configuration");
+}
