@@ -1,14 +1,17 @@
 //! Configuration of the identity engine: lists, keys, thresholds and the reference date.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redflag_model::{DocumentKey, PostalAddress};
+use redflag_model::DocumentKey;
+#[cfg(test)]
+use redflag_model::PostalAddress;
 
 use crate::IdentityError;
 use crate::email::{EmailLists, ascii_domain};
 use crate::lists::rows;
+pub use crate::reshipper::ReshipperList;
 use crate::resume::{MinHashConfig, PassageConfig};
 
 const PAYOUT_PROVIDERS: &str = include_str!("../data/payout-providers.txt");
@@ -75,40 +78,6 @@ impl PayoutProviders {
             .iter()
             .find(|(name, _)| p.contains(name.as_str()))
             .map(|(_, k)| *k)
-    }
-}
-
-/// Known reshipper / freight-forwarder addresses, compared in [`PostalAddress`]'s normalised form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReshipperList(HashSet<String>);
-
-impl ReshipperList {
-    /// One address per line (`#` comments allowed). No list ships with redflag: reshipper addresses
-    /// change quickly and public lists are commercial; load your own.
-    pub fn parse(list: &str, text: &str) -> Result<Self, IdentityError> {
-        let mut out = HashSet::new();
-        for (line, cols) in rows(text) {
-            let value = cols.join(" ");
-            let address =
-                PostalAddress::new(&value, None).map_err(|_| IdentityError::BadListLine {
-                    list: list.into(),
-                    line,
-                    value: value.clone(),
-                    reason: "not an address",
-                })?;
-            out.insert(address.normalised);
-        }
-        Ok(Self(out))
-    }
-
-    /// Whether an address is on the list.
-    pub fn contains(&self, address: &PostalAddress) -> bool {
-        self.0.contains(&address.normalised)
-    }
-
-    /// Whether the list is empty (no list loaded).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

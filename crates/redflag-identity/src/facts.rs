@@ -210,6 +210,18 @@ const SPECS: &[FactSpec] = &[
         "false",
     ),
     spec(
+        "shipping.reshipper_matches",
+        StringList,
+        "The reshipper / freight-forwarder list entries (by name) the subject's devices were shipped to; evidence names the list, line and source.",
+        "[\"Harbor Forwarding\"]",
+    ),
+    spec(
+        "shipping.reshipper_countries",
+        StringList,
+        "Countries (ISO 3166-1 alpha-2) of the matched reshipper entries, where the list gives them.",
+        "[\"US\"]",
+    ),
+    spec(
         "shipping.shared_with",
         StringList,
         "Other subjects, not of the same household, whose devices were shipped to one of the subject's shipping addresses.",

@@ -52,6 +52,7 @@ mod lookalike;
 mod phone;
 mod photo;
 mod population;
+mod reshipper;
 pub mod resume;
 mod signals;
 
@@ -68,5 +69,6 @@ pub use lookalike::{LookAlike, LookAlikeKind, compare as compare_domains, regist
 pub use phone::{LineType, PhoneInfo, describe as describe_phone};
 pub use photo::{DEFAULT_MAX_DISTANCE, ImageLimits, distance as photo_distance, photo_hash};
 pub use population::{Population, population_facts};
+pub use reshipper::ReshipperEntry;
 pub use resume::{ExtractLimits, ResumeFormat, ResumeText, extract_text};
 pub use signals::subject_facts;

@@ -648,11 +648,28 @@ fn shipping_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config
         );
     }
     if !config.reshippers.is_empty() {
-        let hits: Vec<Evidence> = ships
-            .iter()
-            .filter(|(_, s)| config.reshippers.contains(&s.address))
-            .map(|(e, s)| describe(e, s))
-            .collect();
+        let mut hits: Vec<Evidence> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut countries: Vec<String> = Vec::new();
+        for (e, s) in &ships {
+            if let Some(entry) = config.reshippers.find(&s.address) {
+                hits.push(describe(e, s));
+                hits.push(Evidence::new("reshipper list entry", entry.describe()));
+                let name = if entry.name.is_empty() {
+                    entry.address.clone()
+                } else {
+                    entry.name.clone()
+                };
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                if let Some(c) = entry.country.map(|c| c.to_string())
+                    && !countries.contains(&c)
+                {
+                    countries.push(c);
+                }
+            }
+        }
         let found = !hits.is_empty();
         let evidence = if found {
             hits
@@ -662,8 +679,20 @@ fn shipping_facts(sink: &mut FactSink, subject: &Subject, own: &[&Event], config
         sink.push(
             "shipping.to_known_reshipper",
             FactValue::Bool(found),
-            evidence,
+            evidence.clone(),
         );
+        if found {
+            sink.push(
+                "shipping.reshipper_matches",
+                FactValue::TextList(names),
+                evidence.clone(),
+            );
+            sink.push(
+                "shipping.reshipper_countries",
+                FactValue::TextList(countries),
+                evidence,
+            );
+        }
     }
 }
 

@@ -1027,6 +1027,73 @@ fn reused_phrase_blocks_are_found_and_shared_boilerplate_is_not() {
     );
 }
 
+#[test]
+fn reshipper_csv_list_matches_shipments_with_the_entry_as_evidence() {
+    let text = String::from_utf8(fixture("reshippers.csv")).unwrap();
+    let reshippers = ReshipperList::parse_csv("reshippers.csv", &text).unwrap();
+    assert_eq!(reshippers.entries().len(), 3);
+    let subjects = vec![
+        S::new("1").home("31 Cedar Ave, Portland OR 97201").0,
+        S::new("2").home("700 Grand Blvd, Kansas City MO").0,
+        S::new("3").home("5 Elm Street, Dover DE 19901").0,
+    ];
+    let events = vec![
+        // The forwarder's building with the customer's own suite number, written another way.
+        event(
+            "1",
+            1,
+            shipment("4410 Industrial Parkway Ste 200 #4821, Newark, DE 19702-3307"),
+        ),
+        event(
+            "2",
+            2,
+            shipment("12 Dock Rd, Felixstowe, Suffolk IP11 3QN, United Kingdom"),
+        ),
+        // Hard negative: same street, another building.
+        event(
+            "3",
+            3,
+            shipment("4412 Industrial Pkwy Suite 200, Newark DE 19702"),
+        ),
+    ];
+    let config = IdentityConfig {
+        reshippers,
+        ..Default::default()
+    };
+    let facts = all_facts(&subjects, &events, &config);
+    let v = |s: &str, n: &str| value(&facts, s, n).cloned();
+    assert_eq!(
+        v("1", "shipping.to_known_reshipper"),
+        Some(FactValue::Bool(true))
+    );
+    assert_eq!(
+        v("1", "shipping.reshipper_matches"),
+        Some(FactValue::TextList(vec![
+            "Bluewater Parcel Forwarding".into()
+        ]))
+    );
+    assert_eq!(
+        v("2", "shipping.reshipper_countries"),
+        Some(FactValue::TextList(vec!["GB".into()]))
+    );
+    let f = facts_of(&facts, "1")["shipping.to_known_reshipper"];
+    assert!(f.evidence.iter().any(|e| e.label == "reshipper list entry"
+        && e.value == "Bluewater Parcel Forwarding, 4410 Industrial Pkwy, Suite 200, Newark, 19702 (source: synthetic test entry; reshippers.csv line 4)"));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.label == "shipment" && e.source.is_some())
+    );
+    assert_eq!(
+        v("3", "shipping.to_known_reshipper"),
+        Some(FactValue::Bool(false))
+    );
+    assert_eq!(v("3", "shipping.reshipper_matches"), None);
+    // No list loaded: the fact is not stated at all (unknown, not false).
+    let none = all_facts(&subjects, &events, &IdentityConfig::default());
+    assert_eq!(value(&none, "1", "shipping.to_known_reshipper"), None);
+}
+
 // ---- Photos ----
 
 fn portrait(seed: u32, w: u32, h: u32) -> image::RgbImage {
