@@ -109,7 +109,7 @@ def cargo(example, *args):
                           cwd=ROOT, capture_output=True, text=True, check=True).stdout
 rf_eval = cargo("evaluate", str(sample_path))
 rf_lat = cargo("latency", str(sample_path))
-m = re.search(r"throughput (\d+) queries/s", rf_lat)
+m = re.search(r"(\d+) queries/s on one core", rf_lat)
 rf_qps = float(m.group(1)) if m else float("nan")
 pos_line = next(l for l in rf_eval.splitlines() if l.startswith("| **all positives**"))
 neg_line = next(l for l in rf_eval.splitlines() if l.startswith("| **all negatives**"))

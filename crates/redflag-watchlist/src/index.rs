@@ -237,9 +237,24 @@ thread_local! {
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// A query unit with the symbols it shares with the listed names.
+struct QUnit<'q> {
+    unit: &'q Unit,
+    /// Symbol of its text, when a listed unit has that text.
+    text: Option<u32>,
+    /// Symbols of its keys that listed units have, sorted.
+    keys: Vec<u32>,
+    syllable: bool,
+}
+
 /// A query's name, prepared once for scoring every candidate.
 struct QueryName<'q> {
     norm: &'q NormName,
+    units: Vec<QUnit<'q>>,
+    /// (word, syllable) of each unit.
+    shape: Vec<(usize, bool)>,
+    multi_syllable: bool,
+    any_plain: bool,
     weights: Vec<f32>,
     weight_sum: f32,
     /// Units that are neither romanised syllables nor listed words: possibly mistyped.
@@ -253,6 +268,7 @@ struct QueryName<'q> {
 #[derive(Default)]
 struct Scratch {
     pairs: Vec<(f64, usize, usize)>,
+    eshape: Vec<(usize, bool)>,
     qused: Vec<bool>,
     eused: Vec<bool>,
 }
@@ -264,15 +280,68 @@ fn strength_factor(s: NameStrength) -> f64 {
     }
 }
 
+/// A listed name's unit, interned: 12 bytes instead of a unit's strings.
+#[derive(Debug, Clone, Copy)]
+struct CUnit {
+    /// Symbol of the unit's text.
+    text: u32,
+    /// Its keys: an entry of `Index::keysets`.
+    keys: u32,
+    /// Index of the written word it came from.
+    word: u16,
+    /// A romanised Korean or Chinese syllable.
+    syllable: bool,
+}
+
 struct IndexedName {
     entity: u32,
     name: u16,
-    norm: NormName,
-    weights: Vec<f32>,
+    units: Box<[CUnit]>,
+    weights: Box<[f32]>,
     /// Sum of `weights`.
     weight_sum: f32,
-    /// The name written without spaces: words in order, rotated and reversed (`joined_forms`).
-    targets: Vec<String>,
+    /// Some written word is made of two or more syllables.
+    multi_syllable: bool,
+    /// Some unit is not a syllable.
+    any_plain: bool,
+    /// Symbols of the name written without spaces: words in order, rotated and reversed
+    /// (`joined_forms`), and the words concatenated.
+    targets: Box<[u32]>,
+}
+
+/// Interned strings (unit texts, keys, joined forms) and key sets, built with the index.
+#[derive(Default)]
+struct Interner {
+    symbols: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+    keysets: Vec<Box<[u32]>>,
+    keyset_ids: HashMap<Box<[u32]>, u32>,
+}
+
+impl Interner {
+    fn symbol(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.symbols.len() as u32;
+        self.symbols.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    fn keyset(&mut self, keys: &[String]) -> u32 {
+        let mut ids: Vec<u32> = keys.iter().map(|k| self.symbol(k)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids: Box<[u32]> = ids.into();
+        if let Some(&id) = self.keyset_ids.get(&ids) {
+            return id;
+        }
+        let id = self.keysets.len() as u32;
+        self.keysets.push(ids.clone());
+        self.keyset_ids.insert(ids, id);
+        id
+    }
 }
 
 /// An immutable, thread-safe screening index over one or more list snapshots.
@@ -282,6 +351,11 @@ pub struct Index {
     names: Vec<IndexedName>,
     postings: HashMap<String, Vec<u32>>,
     exact: HashMap<(IdKind, String), Vec<(u32, String)>>,
+    /// Symbols (unit texts, keys, joined forms) of the listed names.
+    symbols: Vec<Box<str>>,
+    symbol_ids: HashMap<Box<str>, u32>,
+    /// Key sets of listed units, each sorted.
+    keysets: Vec<Box<[u32]>>,
     /// Listed words and units of four letters or more, with the blocking keys they stand for: the
     /// vocabulary a mistyped query word is looked up in.
     vocab: Vec<(String, Vec<String>)>,
@@ -376,6 +450,7 @@ impl Index {
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         let mut exact: HashMap<(IdKind, String), Vec<(u32, String)>> = HashMap::new();
         let mut vocab_map: HashMap<String, Vec<String>> = HashMap::new();
+        let mut interner = Interner::default();
         for (li, snapshot) in by_id.into_iter().enumerate() {
             lists.push(snapshot.info);
             for entity in snapshot.entities {
@@ -421,13 +496,25 @@ impl Index {
                                 .or_insert_with(|| u.keys.clone());
                         }
                     }
+                    let units: Box<[CUnit]> = norm
+                        .units
+                        .iter()
+                        .map(|u| CUnit {
+                            text: interner.symbol(&u.text),
+                            keys: interner.keyset(&u.keys),
+                            word: u.word.min(u16::MAX as usize) as u16,
+                            syllable: is_syllable(u),
+                        })
+                        .collect();
                     names.push(IndexedName {
                         entity: ei,
                         name: ni as u16,
-                        norm,
-                        weights: Vec::new(),
+                        multi_syllable: multi_syllable_word(&norm.units),
+                        any_plain: norm.units.iter().any(|u| !is_syllable(u)),
+                        units,
+                        weights: Box::new([]),
                         weight_sum: 0.0,
-                        targets,
+                        targets: targets.iter().map(|t| interner.symbol(t)).collect(),
                     });
                 }
                 let mut add = |kind: IdKind, key: Option<String>, raw: &str| {
@@ -466,21 +553,28 @@ impl Index {
             }
         }
         let total = names.len().max(2) as f64;
-        let weight_of = |u: &Unit, postings: &HashMap<String, Vec<u32>>| -> f32 {
-            let df = u
-                .keys
-                .iter()
-                .map(|k| postings.get(k).map_or(1, Vec::len))
-                .max()
-                .unwrap_or(1) as f64;
-            unit_weight(df, total)
-        };
+        let Interner {
+            symbols,
+            ids: symbol_ids,
+            keysets,
+            ..
+        } = interner;
+        let keyset_weights: Vec<f32> = keysets
+            .iter()
+            .map(|ks| {
+                let df = ks
+                    .iter()
+                    .map(|&k| postings.get(&*symbols[k as usize]).map_or(1, Vec::len))
+                    .max()
+                    .unwrap_or(1) as f64;
+                unit_weight(df, total)
+            })
+            .collect();
         for n in &mut names {
             n.weights = n
-                .norm
                 .units
                 .iter()
-                .map(|u| weight_of(u, &postings))
+                .map(|u| keyset_weights[u.keys as usize])
                 .collect();
             n.weight_sum = n.weights.iter().sum();
         }
@@ -498,6 +592,9 @@ impl Index {
             names,
             postings,
             exact,
+            symbols,
+            symbol_ids,
+            keysets,
             vocab,
             deletes,
         }
@@ -558,8 +655,34 @@ impl Index {
         if !probes.contains(&concat) {
             probes.push(concat.clone());
         }
+        let units = norm
+            .units
+            .iter()
+            .map(|u| {
+                let mut keys: Vec<u32> = u
+                    .keys
+                    .iter()
+                    .filter_map(|k| self.symbol_ids.get(k.as_str()).copied())
+                    .collect();
+                keys.sort_unstable();
+                QUnit {
+                    unit: u,
+                    text: self.symbol_ids.get(u.text.as_str()).copied(),
+                    keys,
+                    syllable: is_syllable(u),
+                }
+            })
+            .collect();
         QueryName {
             norm,
+            shape: norm
+                .units
+                .iter()
+                .map(|u| (u.word, is_syllable(u)))
+                .collect(),
+            units,
+            multi_syllable: multi_syllable_word(&norm.units),
+            any_plain: norm.units.iter().any(|u| !is_syllable(u)),
             weight_sum: weights.iter().sum(),
             weights,
             unknown,
@@ -747,7 +870,7 @@ impl Index {
                 if !list_ok(*li) {
                     continue;
                 }
-                let (score, _) = name_similarity(&q, n, &mut scratch, false);
+                let (score, _) = self.name_similarity(&q, n, &mut scratch, false);
                 let score = score * strength_factor(entity.names[n.name as usize].strength);
                 let entry = best_name.entry(n.entity).or_insert((-1.0, nid));
                 if score > entry.0 || (score == entry.0 && nid < entry.1) {
@@ -788,7 +911,7 @@ impl Index {
                 let n = &self.names[nid as usize];
                 let listed = &entity.names[n.name as usize];
                 matched_name = Some(listed.full.clone());
-                let (_, detail) = name_similarity(q, n, scratch, true);
+                let (_, detail) = self.name_similarity(q, n, scratch, true);
                 let factor = strength_factor(listed.strength);
                 explanation.push(Explanation {
                     feature: "name".into(),
@@ -1031,141 +1154,171 @@ fn joined_typo_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Similarity of a query unit and a listed unit in [0, 1]; `unknown`: the query unit is no known word.
-fn unit_similarity(a: &Unit, b: &Unit, unknown: bool) -> f64 {
-    if a.equivalent(b) {
-        return 1.0;
+impl Index {
+    fn text(&self, symbol: u32) -> &str {
+        self.symbols.get(symbol as usize).map_or("", |s| s)
     }
-    let (la, lb) = (a.text.len(), b.text.len());
-    if la == 1 || lb == 1 {
-        // an initial
-        return if a.text.as_bytes()[0] == b.text.as_bytes()[0] {
-            0.6
-        } else {
-            0.0
-        };
-    }
-    // Korean syllables are a closed set: a letter's difference is another syllable, not a typo.
-    if is_syllable(a) && is_syllable(b) {
-        return 0.0;
-    }
-    typo_similarity(&a.text, &b.text, unknown)
-}
 
-/// Name similarity: best one-to-one alignment of units (any order), weighted by rarity, as a Dice
-/// coefficient in which a written word matched only in part (`Min-jun` against `Min`) counts its unmatched
-/// units twice; or the similarity of the names written without spaces, whichever is higher. The detail
-/// (which unit met which) is written only when `explain` is set: scoring a candidate allocates nothing.
-fn name_similarity(
-    q: &QueryName<'_>,
-    n: &IndexedName,
-    scratch: &mut Scratch,
-    explain: bool,
-) -> (f64, Option<String>) {
-    let (qu, eu) = (&q.norm.units, &n.norm.units);
-    let (qw, ew) = (&q.weights, &n.weights);
-    let pairs = &mut scratch.pairs;
-    pairs.clear();
-    for (i, a) in qu.iter().enumerate() {
-        for (j, b) in eu.iter().enumerate() {
-            let s = unit_similarity(a, b, q.unknown[i]);
-            if s > 0.0 {
-                pairs.push((s, i, j));
+    /// Similarity of a query unit and a listed unit in [0, 1]; `unknown`: the query unit is no known word.
+    fn unit_similarity(&self, a: &QUnit<'_>, b: &CUnit, unknown: bool) -> f64 {
+        let bkeys = self.keysets.get(b.keys as usize).map_or(&[][..], |k| k);
+        if a.text == Some(b.text) || a.keys.iter().any(|k| bkeys.binary_search(k).is_ok()) {
+            return 1.0;
+        }
+        let (at, bt) = (a.unit.text.as_str(), self.text(b.text));
+        let (la, lb) = (at.len(), bt.len());
+        if la == 0 || lb == 0 {
+            return 0.0;
+        }
+        if la == 1 || lb == 1 {
+            // an initial
+            return if at.as_bytes()[0] == bt.as_bytes()[0] {
+                0.6
+            } else {
+                0.0
+            };
+        }
+        // Korean syllables are a closed set: a letter's difference is another syllable, not a typo.
+        if a.syllable && b.syllable {
+            return 0.0;
+        }
+        typo_similarity(at, bt, unknown)
+    }
+
+    /// Name similarity: best one-to-one alignment of units (any order), weighted by rarity, as a Dice
+    /// coefficient in which a written word matched only in part (`Min-jun` against `Min`) counts its
+    /// unmatched units twice; or the similarity of the names written without spaces, whichever is higher.
+    /// The detail (which unit met which) is written only when `explain` is set: scoring a candidate
+    /// allocates nothing.
+    fn name_similarity(
+        &self,
+        q: &QueryName<'_>,
+        n: &IndexedName,
+        scratch: &mut Scratch,
+        explain: bool,
+    ) -> (f64, Option<String>) {
+        let (qu, eu) = (&q.units, &n.units);
+        let (qw, ew) = (&q.weights, &n.weights);
+        let pairs = &mut scratch.pairs;
+        pairs.clear();
+        for (i, a) in qu.iter().enumerate() {
+            for (j, b) in eu.iter().enumerate() {
+                let s = self.unit_similarity(a, b, q.unknown[i]);
+                if s > 0.0 {
+                    pairs.push((s, i, j));
+                }
             }
         }
-    }
-    pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let qused = &mut scratch.qused;
-    qused.clear();
-    qused.resize(qu.len(), false);
-    let eused = &mut scratch.eused;
-    eused.clear();
-    eused.resize(eu.len(), false);
-    let mut matched = 0.0f64;
-    let mut parts = Vec::new();
-    for &(s, i, j) in pairs.iter() {
-        if qused[i] || eused[j] {
-            continue;
-        }
-        qused[i] = true;
-        eused[j] = true;
-        matched += s * (qw[i] as f64 + ew[j] as f64);
-        if explain {
-            parts.push((i, format!("{}={}({:.2})", qu[i].text, eu[j].text, s)));
-        }
-    }
-    // A syllable missing from a word that otherwise matched changes the name whatever its frequency
-    // ("Wei-ta" is not "Wei"): it counts at least PARTIAL_WORD_WEIGHT.
-    let penalty = |units: &[Unit], used: &[bool], w: &[f32]| -> f64 {
-        let mut extra = 0.0;
-        for (k, u) in units.iter().enumerate() {
-            if !used[k] && units.iter().zip(used).any(|(v, &x)| x && v.word == u.word) {
-                extra += f64::from(w[k]).max(PARTIAL_WORD_WEIGHT);
+        pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let qused = &mut scratch.qused;
+        qused.clear();
+        qused.resize(qu.len(), false);
+        let eused = &mut scratch.eused;
+        eused.clear();
+        eused.resize(eu.len(), false);
+        let mut matched = 0.0f64;
+        let mut parts = Vec::new();
+        for &(s, i, j) in pairs.iter() {
+            if qused[i] || eused[j] {
+                continue;
+            }
+            qused[i] = true;
+            eused[j] = true;
+            matched += s * (qw[i] as f64 + ew[j] as f64);
+            if explain {
+                parts.push((
+                    i,
+                    format!("{}={}({:.2})", qu[i].unit.text, self.text(eu[j].text), s),
+                ));
             }
         }
-        extra
-    };
-    let total: f64 =
-        q.weight_sum as f64 + n.weight_sum as f64 + penalty(qu, qused, qw) + penalty(eu, eused, ew);
-    let mut score = if total > 0.0 { matched / total } else { 0.0 };
-    let mut joined_detail = None;
-    // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or last;
-    // and, for romanised Korean names, a typo that broke a word's syllables ("Je-uon" for "Je-won").
-    if q.concat.len() >= 6 && score < 0.99 {
-        // Only where one side has a word of several Korean syllables and the other a word that is not
-        // syllables: "Wang Min" is not a typo of "Kang Min".
-        let korean = (multi_syllable_word(qu) && eu.iter().any(|u| !is_syllable(u)))
-            || (multi_syllable_word(eu) && qu.iter().any(|u| !is_syllable(u)));
-        for p in &q.probes {
-            for t in &n.targets {
-                let sim = if p == t {
-                    0.99
-                } else if korean {
-                    joined_typo_similarity(p, t) * 0.97
-                } else {
-                    0.0
-                };
-                if sim > score {
-                    score = sim;
-                    if explain {
-                        joined_detail = Some(if p == t {
-                            format!("same name written without spaces: {t}")
-                        } else {
-                            format!("written without spaces, {p} ~ {t} ({sim:.2})")
-                        });
+        // A syllable missing from a word that otherwise matched changes the name whatever its frequency
+        // ("Wei-ta" is not "Wei"): it counts at least PARTIAL_WORD_WEIGHT; and a romanised syllable left
+        // unmatched counts at least that much even in a word of its own ("Wei Ta Chou" is not "Zhou
+        // Wei", however common "Ta" is).
+        fn penalty(units: &[(usize, bool)], used: &[bool], w: &[f32]) -> f64 {
+            let mut extra = 0.0;
+            for (k, &(word, syllable)) in units.iter().enumerate() {
+                if used[k] {
+                    continue;
+                }
+                let w = f64::from(w[k]);
+                if units.iter().zip(used).any(|(v, &x)| x && v.0 == word) {
+                    extra += w.max(PARTIAL_WORD_WEIGHT);
+                } else if syllable {
+                    extra += (PARTIAL_WORD_WEIGHT - w).max(0.0);
+                }
+            }
+            extra
+        }
+        let eshape = &mut scratch.eshape;
+        eshape.clear();
+        eshape.extend(eu.iter().map(|u| (usize::from(u.word), u.syllable)));
+        let total: f64 = q.weight_sum as f64
+            + n.weight_sum as f64
+            + penalty(&q.shape, qused, qw)
+            + penalty(eshape, eused, ew);
+        let mut score = if total > 0.0 { matched / total } else { 0.0 };
+        let mut joined_detail = None;
+        // Joined forms: "Alrashid" = "Al Rashid", "Silverstar" = "Silver Star", family name first or
+        // last; and, for romanised Korean names, a typo that broke a word's syllables ("Je-uon" for
+        // "Je-won").
+        if q.concat.len() >= 6 && score < 0.99 {
+            // Only where one side has a word of several syllables and the other a word that is not
+            // syllables: "Wang Min" is not a typo of "Kang Min".
+            let korean = (q.multi_syllable && n.any_plain) || (n.multi_syllable && q.any_plain);
+            for p in &q.probes {
+                for &t in n.targets.iter() {
+                    let t = self.text(t);
+                    let sim = if p == t {
+                        0.99
+                    } else if korean {
+                        joined_typo_similarity(p, t) * 0.97
+                    } else {
+                        0.0
+                    };
+                    if sim > score {
+                        score = sim;
+                        if explain {
+                            joined_detail = Some(if p == t {
+                                format!("same name written without spaces: {t}")
+                            } else {
+                                format!("written without spaces, {p} ~ {t} ({sim:.2})")
+                            });
+                        }
                     }
                 }
             }
         }
+        if !explain {
+            return (score, None);
+        }
+        if let Some(d) = joined_detail {
+            return (score, Some(format!("units {d}")));
+        }
+        parts.sort();
+        let mut detail = parts
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let unmatched: Vec<&str> = qu
+            .iter()
+            .zip(qused.iter())
+            .filter(|(_, u)| !**u)
+            .map(|(u, _)| u.unit.text.as_str())
+            .chain(
+                eu.iter()
+                    .zip(eused.iter())
+                    .filter(|(_, u)| !**u)
+                    .map(|(u, _)| self.text(u.text)),
+            )
+            .collect();
+        if !unmatched.is_empty() {
+            detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
+        }
+        (score, Some(format!("units {detail}")))
     }
-    if !explain {
-        return (score, None);
-    }
-    if let Some(d) = joined_detail {
-        return (score, Some(format!("units {d}")));
-    }
-    parts.sort();
-    let mut detail = parts
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let unmatched: Vec<&str> = qu
-        .iter()
-        .zip(qused.iter())
-        .filter(|(_, u)| !**u)
-        .map(|(u, _)| u.text.as_str())
-        .chain(
-            eu.iter()
-                .zip(eused.iter())
-                .filter(|(_, u)| !**u)
-                .map(|(u, _)| u.text.as_str()),
-        )
-        .collect();
-    if !unmatched.is_empty() {
-        detail.push_str(&format!(" unmatched: {}", unmatched.join(" ")));
-    }
-    (score, Some(format!("units {detail}")))
 }
 
 fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanation) {
