@@ -268,8 +268,15 @@ def scale(n, splink=True):
         return
     out, err = child.communicate()
     if child.returncode != 0:
-        print(err[-2000:], file=sys.stderr)
-        raise SystemExit(child.returncode)
+        stages = [l for l in err.splitlines() if l.startswith("stage ")]
+        errors = [l for l in err.splitlines() if "Error" in l]
+        print(json.dumps({"tool": "splink", "subjects": n, "status": "failed",
+                          "seconds_reached": round(time.perf_counter() - start, 1), "peak_rss_mib": round(peak),
+                          "last_stage": stages[-1] if stages else "none",
+                          "error": errors[-1] if errors else err.strip().splitlines()[-1:]}), flush=True)
+        for l in stages:
+            print(l, flush=True)
+        return
     for l in err.splitlines():
         if l.startswith("stage "):
             print(l, flush=True)

@@ -363,7 +363,16 @@ struct Person {
 }
 
 fn synth(n: usize, csv_path: Option<&str>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    // LINKAGE_BENCH_SEED picks another world of the same kind (threshold fitting: one seed to train,
+    // another to hold out); LINKAGE_BENCH_PAIRS=FILE writes every candidate pair with person probability
+    // >= 0.01 or >= 1 bit of shared-identifier evidence, and FILE.truth the true pairs (duplicates of one
+    // person, members of one persona ring).
+    let seed: u64 = std::env::var("LINKAGE_BENCH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(42);
+    let pairs_path = std::env::var("LINKAGE_BENCH_PAIRS").ok();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let t0 = Instant::now();
     let n_dups = n / 10;
     let n_base = n - n_dups;
@@ -598,12 +607,46 @@ fn synth(n: usize, csv_path: Option<&str>) {
             .map(|k| to_subject(k, &people[k]))
             .collect::<Vec<Subject>>()
     });
-    let result = Linker::new(LinkageConfig::default()).unwrap().link_chunks(
+    let config = if pairs_path.is_some() {
+        LinkageConfig {
+            report_threshold: 0.01,
+            operator_threshold: 1.0,
+            ..LinkageConfig::default()
+        }
+    } else {
+        LinkageConfig::default()
+    };
+    let result = Linker::new(config).unwrap().link_chunks(
         chunks,
         &events,
         &ExtraEvidence::default(),
     );
     let link_secs = t1.elapsed().as_secs_f64();
+    if let Some(path) = &pairs_path {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        writeln!(w, "a,b,probability,operator_bits").unwrap();
+        for p in &result.pairs {
+            let (a, b) = (&p.a.as_str()[2..], &p.b.as_str()[2..]);
+            writeln!(w, "{a},{b},{},{}", p.probability, p.operator_bits).unwrap();
+        }
+        let mut t = std::io::BufWriter::new(std::fs::File::create(format!("{path}.truth")).unwrap());
+        writeln!(t, "a,b,kind").unwrap();
+        for (a, b) in &true_pairs {
+            writeln!(t, "{a},{b},person").unwrap();
+        }
+        let mut rings: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (k, (r, _)) in &ring_role {
+            rings.entry(*r).or_default().push(*k);
+        }
+        for members in rings.values() {
+            for x in 0..members.len() {
+                for y in x + 1..members.len() {
+                    let (a, b) = (members[x].min(members[y]), members[x].max(members[y]));
+                    writeln!(t, "{a},{b},ring").unwrap();
+                }
+            }
+        }
+    }
     let id_of = |s: &SubjectId| -> usize { s.as_str()[2..].parse().unwrap() };
     let predicted: HashSet<(usize, usize)> = result
         .pairs
