@@ -436,6 +436,14 @@ mod tests {
             &["yan", "bian", "silverstar", "network", "technology"],
         );
         check("  ", &[]);
+        check(
+            "Obshchestvo S Ogranichennoi Otvetstvennostyu Mokran",
+            &["s", "mok", "ran"],
+        );
+        check(
+            "Общество с ограниченной ответственностью Мокран",
+            &["s", "mok", "ran"],
+        );
         check("Андреев Виталий", &["andreev", "vitaliy"]);
     }
 
