@@ -54,12 +54,71 @@ pub enum WorkerError {
 }
 
 /// Where alerts go.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Webhook {
-    /// `http://…` URL that receives a POST per alert.
+    /// `https://…` (or `http://…`) URL that receives a POST per alert.
     pub url: String,
     /// The HMAC key.
     pub secret: String,
+    /// The certificate authorities an `https` webhook's certificate must chain to.
+    pub roots: TlsRoots,
+}
+
+/// Trust anchors for `https` webhooks.
+#[derive(Debug, Clone, Default)]
+pub enum TlsRoots {
+    /// Mozilla's root programme (the `webpki-roots` crate, compiled in): public CAs only.
+    #[default]
+    WebPki,
+    /// These roots only (a private CA, or a test's self-signed certificate).
+    Custom(Arc<rustls::RootCertStore>),
+    /// Mozilla's roots plus these (a private CA next to public receivers).
+    WebPkiAnd(Arc<rustls::RootCertStore>),
+}
+
+impl TlsRoots {
+    /// Roots from PEM certificates (e.g. `--webhook-ca ca.pem`), on top of Mozilla's.
+    pub fn with_pem(pem: &[u8]) -> Result<TlsRoots, String> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut store = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| format!("not a PEM certificate: {e}"))?;
+            store
+                .add(cert)
+                .map_err(|e| format!("unusable CA certificate: {e}"))?;
+        }
+        if store.is_empty() {
+            return Err("no CERTIFICATE block in the PEM file".into());
+        }
+        Ok(TlsRoots::WebPkiAnd(Arc::new(store)))
+    }
+
+    fn store(&self) -> rustls::RootCertStore {
+        let webpki = || rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        match self {
+            TlsRoots::WebPki => webpki(),
+            TlsRoots::Custom(store) => (**store).clone(),
+            TlsRoots::WebPkiAnd(extra) => {
+                let mut store = webpki();
+                store.roots.extend(extra.roots.iter().cloned());
+                store
+            }
+        }
+    }
+
+    /// A TLS client configuration trusting these roots (ring provider, TLS 1.2 and 1.3).
+    pub fn client_config(&self) -> Result<rustls::ClientConfig, String> {
+        Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(self.store())
+        .with_no_client_auth())
+    }
 }
 
 /// Worker settings.
@@ -499,12 +558,29 @@ async fn post_signed(webhook: &Webhook, body: &str) -> Result<(), String> {
         )
         .body(Full::new(hyper::body::Bytes::from(body.to_string())))
         .map_err(|e| format!("bad webhook request: {e}"))?;
+    if !(webhook.url.starts_with("https://") || webhook.url.starts_with("http://")) {
+        return Err("the webhook URL must start with https:// or http://".into());
+    }
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(webhook.roots.client_config()?)
+        .https_or_http()
+        .enable_http1()
+        .build();
     let client: Client<_, Full<hyper::body::Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
+        Client::builder(TokioExecutor::new()).build(connector);
     let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
         .await
         .map_err(|_| "timed out after 10 s".to_string())?
-        .map_err(|e| format!("cannot reach the webhook: {e}"))?;
+        .map_err(|e| {
+            // The connector's error chain names the TLS failure (e.g. an unknown issuer).
+            let mut message = format!("cannot reach the webhook: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        })?;
     let status = response.status();
     let _ = response.into_body().collect().await;
     if status.is_success() {

@@ -60,6 +60,7 @@ async fn a_listed_wallet_raises_one_signed_alert_delivered_after_a_retry() {
             webhook: Some(Webhook {
                 url,
                 secret: secret.into(),
+                ..Webhook::default()
             }),
             ..WorkerConfig::default()
         },

@@ -28,9 +28,13 @@ pub struct Args {
     /// Send the session cookie without `Secure` (only for plain HTTP on a host other than localhost).
     #[arg(long)]
     pub insecure_cookies: bool,
-    /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET).
+    /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET; https or http).
     #[arg(long, env = "REDFLAG_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
+    /// PEM file of CA certificates an https webhook may also chain to (a private CA), besides the
+    /// public roots compiled in.
+    #[arg(long, env = "REDFLAG_WEBHOOK_CA")]
+    pub webhook_ca: Option<std::path::PathBuf>,
     /// Seconds an in-process worker holds a job without a heartbeat before any worker may take it
     /// again (after a crash, the job is retried this long after the last heartbeat).
     #[arg(long, default_value_t = 30)]
@@ -76,7 +80,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let workers = Workers {
         count: args.workers,
-        webhook: webhook(args.webhook_url.clone())?,
+        webhook: webhook(args.webhook_url.clone(), args.webhook_ca.as_deref())?,
         lease: std::time::Duration::from_secs(args.lease_seconds.max(2)),
         assess_after_ingest: !args.no_auto_assess,
     };
@@ -84,12 +88,29 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The webhook settings from a URL and `REDFLAG_WEBHOOK_SECRET`.
-pub fn webhook(url: Option<String>) -> anyhow::Result<Option<redflag_server::worker::Webhook>> {
+/// The webhook settings from a URL, `REDFLAG_WEBHOOK_SECRET` and an optional CA file.
+pub fn webhook(
+    url: Option<String>,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<Option<redflag_server::worker::Webhook>> {
+    use redflag_server::worker::{TlsRoots, Webhook};
     let Some(url) = url else { return Ok(None) };
+    anyhow::ensure!(
+        url.starts_with("https://") || url.starts_with("http://"),
+        "--webhook-url {url:?}: use an https:// (or http://) URL"
+    );
     let secret = std::env::var("REDFLAG_WEBHOOK_SECRET")
         .context("a webhook URL needs REDFLAG_WEBHOOK_SECRET (the HMAC key)")?;
-    Ok(Some(redflag_server::worker::Webhook { url, secret }))
+    let roots = match ca {
+        None => TlsRoots::WebPki,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("--webhook-ca {}: cannot read", path.display()))?;
+            TlsRoots::with_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("--webhook-ca {}: {e}", path.display()))?
+        }
+    };
+    Ok(Some(Webhook { url, secret, roots }))
 }
 
 /// Serves the API on `listen` until Ctrl-C with default settings and one in-process worker.

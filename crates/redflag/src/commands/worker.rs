@@ -27,6 +27,9 @@ pub struct Args {
     /// Webhook URL for high-risk alerts (HMAC-signed with REDFLAG_WEBHOOK_SECRET).
     #[arg(long, env = "REDFLAG_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
+    /// PEM file of CA certificates an https webhook may also chain to (a private CA).
+    #[arg(long, env = "REDFLAG_WEBHOOK_CA")]
+    pub webhook_ca: Option<std::path::PathBuf>,
     /// Do not queue an assessment run after each ingest (bulk loads: queue one at the end).
     #[arg(long)]
     pub no_auto_assess: bool,
@@ -50,7 +53,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| format!("worker-{}", std::process::id())),
         lease: Duration::from_secs(args.lease_seconds.max(2)),
-        webhook: super::serve::webhook(args.webhook_url.clone())?,
+        webhook: super::serve::webhook(args.webhook_url.clone(), args.webhook_ca.as_deref())?,
         assess_after_ingest: !args.no_auto_assess,
         ..WorkerConfig::default()
     };
