@@ -616,11 +616,10 @@ fn synth(n: usize, csv_path: Option<&str>) {
     } else {
         LinkageConfig::default()
     };
-    let result = Linker::new(config).unwrap().link_chunks(
-        chunks,
-        &events,
-        &ExtraEvidence::default(),
-    );
+    let result =
+        Linker::new(config)
+            .unwrap()
+            .link_chunks(chunks, &events, &ExtraEvidence::default());
     let link_secs = t1.elapsed().as_secs_f64();
     if let Some(path) = &pairs_path {
         let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -629,7 +628,8 @@ fn synth(n: usize, csv_path: Option<&str>) {
             let (a, b) = (&p.a.as_str()[2..], &p.b.as_str()[2..]);
             writeln!(w, "{a},{b},{},{}", p.probability, p.operator_bits).unwrap();
         }
-        let mut t = std::io::BufWriter::new(std::fs::File::create(format!("{path}.truth")).unwrap());
+        let mut t =
+            std::io::BufWriter::new(std::fs::File::create(format!("{path}.truth")).unwrap());
         writeln!(t, "a,b,kind").unwrap();
         for (a, b) in &true_pairs {
             writeln!(t, "{a},{b},person").unwrap();

@@ -1,6 +1,8 @@
 //! `redflag link` driven as a user would: two ingests linked incrementally give the rings a full run
 //! gives, and a damaged state file is reported and replaced by a full run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
