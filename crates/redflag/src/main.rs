@@ -57,6 +57,8 @@ enum Command {
     Netintel(commands::netintel::Args),
     /// The rule pack: list, show, test, lint, coverage.
     Rules(commands::rules::Args),
+    /// Link personas into rings over the stored subjects and events (incremental; `--full` recomputes).
+    Link(commands::link::Args),
     /// Persona rings found by linkage: list them, or show one with its evidence graph (JSON, DOT).
     Rings(commands::rings::Args),
     /// Run queued jobs (ingest, assess, retention) and deliver webhook alerts.
@@ -71,6 +73,10 @@ enum Command {
     Screen(commands::screen::Args),
     /// Import, update and show the sanctions lists.
     Lists(commands::lists::Args),
+    /// API tokens: create (secret shown once), list, revoke.
+    Tokens(commands::tokens::Args),
+    /// Console users: add, list, disable, change a password.
+    Users(commands::users::Args),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
             Command::Report(ref args) => commands::report::run(&cli, args).await,
             Command::Serve(ref args) => commands::serve::run(&cli, args).await,
             Command::Netintel(ref args) => commands::netintel::run(&cli, args).await,
+            Command::Link(ref args) => commands::link::run(&cli, args).await,
             Command::Rings(ref args) => commands::rings::run(&cli, args).await,
             Command::Rules(ref args) => commands::rules::run(&cli, args).await,
             Command::Worker(ref args) => commands::worker::run(&cli, args).await,
@@ -103,6 +110,8 @@ fn main() -> ExitCode {
             Command::Cases(ref args) => commands::cases::run(&cli, args).await,
             Command::Screen(ref args) => commands::screen::run(&cli, args).await,
             Command::Lists(ref args) => commands::lists::run(&cli, args).await,
+            Command::Tokens(ref args) => commands::tokens::run(&cli, args).await,
+            Command::Users(ref args) => commands::users::run(&cli, args).await,
         }
     });
     match result {

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod demo;
 pub mod eval;
 pub mod ingest;
+pub mod link;
 pub mod lists;
 pub mod netintel;
 pub mod report;
@@ -14,6 +15,8 @@ pub mod rules;
 pub mod screen;
 pub mod serve;
 pub mod subject;
+pub mod tokens;
+pub mod users;
 pub mod worker;
 
 use anyhow::Context;
