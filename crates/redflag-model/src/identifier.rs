@@ -309,15 +309,47 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses a number written internationally (`+81 3-1234-5678`) or nationally with a default region.
     pub fn parse(input: &str, default_region: Option<CountryCode>) -> Result<Self, ModelError> {
-        let fail = |reason: String| ModelError::InvalidPhone {
-            value: input.to_string(),
-            reason,
+        // libphonenumber compiles its metadata's regexes into a 100-entry cache behind one mutex; a
+        // population from many countries thrashes it (milliseconds per number). Numbers repeat (every
+        // stored subject is decoded again on each read), so the outcome of each input is memoised.
+        type Memo =
+            std::collections::HashMap<(String, Option<CountryCode>), Result<String, String>>;
+        static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
+        const MEMO_LIMIT: usize = 1 << 20;
+        let memo = MEMO.get_or_init(Default::default);
+        let key = (input.to_string(), default_region);
+        let known = memo.lock().ok().and_then(|m| m.get(&key).cloned());
+        let outcome = match known {
+            Some(outcome) => outcome,
+            None => {
+                let outcome = Self::parse_uncached(input, default_region);
+                if let Ok(mut m) = memo.lock() {
+                    if m.len() >= MEMO_LIMIT {
+                        m.clear();
+                    }
+                    m.insert(key, outcome.clone());
+                }
+                outcome
+            }
         };
+        outcome
+            .map(Self)
+            .map_err(|reason| ModelError::InvalidPhone {
+                value: input.to_string(),
+                reason,
+            })
+    }
+
+    /// [`PhoneNumber::parse`] without the memo: the E.164 text, or why the input is not a number.
+    fn parse_uncached(input: &str, default_region: Option<CountryCode>) -> Result<String, String> {
+        let fail = |reason: String| reason;
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(fail("empty".into()));
         }
-        let region = match default_region {
+        // A number written internationally carries its own country code: judging it against the
+        // default region's plan would reject every foreign number (a +86 mobile given with a US address).
+        let region = match default_region.filter(|_| !trimmed.starts_with('+')) {
             Some(code) => Some(
                 code.as_str()
                     .parse::<phonenumber::country::Id>()
@@ -329,9 +361,7 @@ impl PhoneNumber {
         if !phonenumber::is_valid(&number) {
             return Err(fail("not a valid number for its region".into()));
         }
-        Ok(Self(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        Ok(number.format().mode(phonenumber::Mode::E164).to_string())
     }
 
     /// The number in E.164 (`+81312345678`).
@@ -681,6 +711,9 @@ mod tests {
         assert_eq!(jp.e164(), "+81312345678");
         let us = PhoneNumber::parse("(201) 555-0123", CountryCode::parse("US").ok()).unwrap();
         assert_eq!(us.e164(), "+12015550123");
+        // A foreign number written internationally is valid whatever the default region.
+        let cn = PhoneNumber::parse("+86 186 8476 4848", CountryCode::parse("US").ok()).unwrap();
+        assert_eq!(cn.e164(), "+8618684764848");
         assert!(PhoneNumber::parse("12345", None).is_err());
         assert!(PhoneNumber::parse("not a phone", CountryCode::parse("US").ok()).is_err());
         assert!(

@@ -194,6 +194,8 @@ pub struct PipelineOutput {
     pub rings: Vec<Ring>,
     /// Notes from linkage (excluded placeholder values, oversized blocks).
     pub linkage_notes: Vec<String>,
+    /// Wall time of each stage, in seconds, in run order (for `demo` and benchmarks).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 impl Engines {
@@ -257,7 +259,10 @@ impl Engines {
         events: &[Event],
         at: DateTime<Utc>,
     ) -> PipelineOutput {
-        let by_subject = group_events(subjects, events);
+        let mut clock = Clock::start();
+        let (attributed, ranges) = group_events(subjects, events);
+        let by_subject: Vec<&[Event]> = ranges.iter().map(|r| &attributed[r.clone()]).collect();
+        clock.lap("group events");
         let identity_config = IdentityConfig {
             as_of: Some(at),
             ..self.config.identity.clone()
@@ -289,9 +294,9 @@ impl Engines {
                 (facts, matches)
             })
             .collect();
+        clock.lap("per subject: identity, netintel, watchlist");
 
         // Population-wide: shared identifiers, reused resumes and photos, shared egress.
-        let attributed: Vec<Event> = by_subject.iter().flatten().cloned().collect();
         let mut population: BTreeMap<SubjectId, Vec<Fact>> = BTreeMap::new();
         for fact in redflag_identity::population_facts(subjects, &attributed, &identity_config) {
             population
@@ -299,6 +304,7 @@ impl Engines {
                 .or_default()
                 .push(fact);
         }
+        clock.lap("population: identity");
         let egress =
             redflag_netintel::shared_egress(&self.netintel, &attributed, &self.config.egress);
         let ids: Vec<SubjectId> = subjects.iter().map(|s| s.id.clone()).collect();
@@ -308,6 +314,7 @@ impl Engines {
                 .or_default()
                 .push(fact);
         }
+        clock.lap("population: shared egress");
 
         // Linkage: one operator, many personas. Shared egress and sanctions hits come in as data.
         let extra = ExtraEvidence {
@@ -328,6 +335,7 @@ impl Engines {
                 .collect(),
         };
         let linkage = self.linker.link(subjects, &attributed, &extra);
+        clock.lap("linkage");
         for fact in linkage.facts {
             population
                 .entry(fact.subject.clone())
@@ -357,6 +365,7 @@ impl Engines {
                 (facts, assessment)
             })
             .collect();
+        clock.lap("rules and scoring");
         for (facts, assessment) in results {
             output.facts.extend(facts);
             output.assessments.push(assessment);
@@ -366,27 +375,69 @@ impl Engines {
             .propagate_rings(&mut output.assessments, &linkage.rings);
         output.rings = linkage.rings;
         output.linkage_notes = linkage.notes;
+        clock.lap("ring propagation");
+        output.timings = clock.laps;
         output
     }
 }
 
-/// The subject's events, one list per subject in `subjects` order.
-fn group_events(subjects: &[Subject], events: &[Event]) -> Vec<Vec<Event>> {
-    let position: BTreeMap<&SubjectId, usize> = subjects
+/// Wall-clock laps of the pipeline's stages.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Clock {
+    fn start() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((stage, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
+    }
+}
+
+/// The events of the subjects in `subjects`, grouped by subject in `subjects` order and by time
+/// within a subject (one copy of the events, sorted in parallel), with each subject's range in it.
+fn group_events(
+    subjects: &[Subject],
+    events: &[Event],
+) -> (Vec<Event>, Vec<std::ops::Range<usize>>) {
+    let position: std::collections::HashMap<&SubjectId, usize> = subjects
         .iter()
         .enumerate()
         .map(|(i, s)| (&s.id, i))
         .collect();
-    let mut grouped = vec![Vec::new(); subjects.len()];
-    for event in events {
-        if let Some(&i) = event.subject.as_ref().and_then(|s| position.get(s)) {
-            grouped[i].push(event.clone());
-        }
+    let mut owned: Vec<(usize, &Event)> = events
+        .iter()
+        .filter_map(|e| {
+            e.subject
+                .as_ref()
+                .and_then(|s| position.get(s))
+                .map(|&i| (i, e))
+        })
+        .collect();
+    owned.par_sort_unstable_by(|(i, a), (j, b)| {
+        i.cmp(j)
+            .then_with(|| a.time.cmp(&b.time))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut ranges = vec![0..0; subjects.len()];
+    let mut start = 0;
+    while start < owned.len() {
+        let subject = owned[start].0;
+        let end = start + owned[start..].partition_point(|(i, _)| *i == subject);
+        ranges[subject] = start..end;
+        start = end;
     }
-    for list in &mut grouped {
-        list.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
-    }
-    grouped
+    let grouped = owned.into_par_iter().map(|(_, e)| e.clone()).collect();
+    (grouped, ranges)
 }
 
 /// `a.b.c.0/24` or `x:y:z::/48` for a prefix given by its first address.

@@ -19,7 +19,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(query_err("claiming shipped devices"))?;
-        self.attribute_events().await?;
+        Self::attribute_events_where(&self.pool, "i.kind = 'device'", &[]).await?;
         Ok(result.rows_affected())
     }
 }

@@ -217,6 +217,10 @@ impl Store {
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 10000",
+                // Bulk ingest: temporary b-trees in memory and a 128 MiB page cache, so that index
+                // inserts of a million-event load stay in memory.
+                "PRAGMA temp_store = MEMORY",
+                "PRAGMA cache_size = -131072",
             ] {
                 sqlx::query(pragma)
                     .execute(&pool)
@@ -340,17 +344,22 @@ impl Store {
                     .await
                     .map_err(query_err("storing identifiers"))?;
             }
+            // Events stored before their owner arrived are attributed now.
+            let ids: Vec<&str> = chunk.iter().map(|s| s.id.as_str()).collect();
+            let filter = format!("i.subject_id IN ({})", placeholders(1, ids.len()));
+            Self::attribute_events_where(&mut *tx, &filter, &ids).await?;
         }
         tx.commit()
             .await
             .map_err(query_err("committing subjects"))?;
-        self.attribute_events().await?;
         Ok(subjects.len() as u64)
     }
 
     /// Stores events; an event whose id is already stored (or repeated in the batch) is skipped
     /// (idempotent re-ingest). Each new event is attributed to the subject that claims one of its
-    /// identifiers, if any. Writes are multi-row statements in one transaction.
+    /// identifiers, if any (the lowest subject id when several do), as it is written: the claims of
+    /// the batch's identifiers are looked up once, so a batch costs the same however many unattributed
+    /// events the store already holds. Writes are multi-row statements in one transaction.
     pub async fn insert_events(&self, events: &[Event]) -> Result<EventInsert> {
         let mut outcome = EventInsert::default();
         let mut seen = std::collections::HashSet::new();
@@ -359,33 +368,39 @@ impl Store {
             .filter(|e| seen.insert(e.id.as_str()))
             .collect();
         outcome.duplicates += (events.len() - unique.len()) as u64;
+        if unique.is_empty() {
+            return Ok(outcome);
+        }
+        // Encode outside the transaction: identifiers and bodies.
+        let encoded: Vec<EncodedEvent<'_>> = unique
+            .iter()
+            .map(|event| EncodedEvent::new(event))
+            .collect::<Result<_>>()?;
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        for chunk in unique.chunks(EVENT_CHUNK) {
-            let mut bodies = Vec::with_capacity(chunk.len());
-            for event in chunk {
-                bodies.push(
-                    serde_json::to_string(event).map_err(|source| StoreError::Decode {
-                        what: "event",
-                        id: event.id.as_str().to_string(),
-                        source,
-                    })?,
-                );
-            }
+        let claims = claims_of(&mut tx, encoded.iter().flat_map(|e| e.identifiers.iter())).await?;
+        for chunk in encoded.chunks(EVENT_CHUNK) {
             let sql = format!(
-                "INSERT INTO events (id, time, kind, body) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                values_clause(chunk.len(), 4)
+                "INSERT INTO events (id, time, kind, subject_id, body) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                values_clause(chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
-            for (event, body) in chunk.iter().zip(bodies) {
+            for event in chunk {
+                let owner = event
+                    .identifiers
+                    .iter()
+                    .filter_map(|(kind, value)| claims.get(&(*kind, value.as_str())))
+                    .min()
+                    .cloned();
                 query = query
-                    .bind(event.id.as_str())
-                    .bind(ts(event.time))
-                    .bind(event.kind.name())
-                    .bind(body);
+                    .bind(event.event.id.as_str())
+                    .bind(ts(event.event.time))
+                    .bind(event.event.kind.name())
+                    .bind(owner)
+                    .bind(event.body.as_str());
             }
             let inserted: std::collections::HashSet<String> = query
                 .fetch_all(&mut *tx)
@@ -397,13 +412,13 @@ impl Store {
                 .map_err(query_err("storing events"))?;
             outcome.inserted += inserted.len() as u64;
             outcome.duplicates += (chunk.len() - inserted.len()) as u64;
-            let rows: Vec<(&str, &'static str, String)> = chunk
+            let rows: Vec<(&str, &'static str, &str)> = chunk
                 .iter()
-                .filter(|e| inserted.contains(e.id.as_str()))
+                .filter(|e| inserted.contains(e.event.id.as_str()))
                 .flat_map(|e| {
                     e.identifiers
                         .iter()
-                        .map(|i| (e.id.as_str(), i.kind().as_str(), i.value()))
+                        .map(|(kind, value)| (e.event.id.as_str(), *kind, value.as_str()))
                 })
                 .collect();
             for part in rows.chunks(ROW_CHUNK) {
@@ -413,7 +428,7 @@ impl Store {
                 );
                 let mut query = sqlx::query(&sql);
                 for (event, kind, value) in part {
-                    query = query.bind(*event).bind(*kind).bind(value.as_str());
+                    query = query.bind(*event).bind(*kind).bind(*value);
                 }
                 query
                     .execute(&mut *tx)
@@ -422,7 +437,6 @@ impl Store {
             }
         }
         tx.commit().await.map_err(query_err("committing events"))?;
-        self.attribute_events().await?;
         Ok(outcome)
     }
 
@@ -443,6 +457,39 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(query_err("attributing events"))?;
+        Ok(result.rows_affected())
+    }
+
+    /// [`Store::attribute_events`] limited to the events that carry an identifier whose claim `i`
+    /// matches `filter` (an SQL condition built by this crate, never from input, with `binds` as its
+    /// `$1…` parameters): those events are found through the identifier index instead of by scanning
+    /// every unattributed event, so the cost follows the new claims, not the size of the store.
+    pub(crate) async fn attribute_events_where<'q, E>(
+        executor: E,
+        filter: &str,
+        binds: &[&'q str],
+    ) -> Result<u64>
+    where
+        E: sqlx::Executor<'q, Database = sqlx::Any>,
+    {
+        let sql = format!(
+            "UPDATE events SET subject_id = (
+                 SELECT MIN(i.subject_id) FROM event_identifiers ei
+                 JOIN identifiers i ON i.kind = ei.kind AND i.value = ei.value
+                 WHERE ei.event_id = events.id)
+             WHERE subject_id IS NULL AND id IN (
+                 SELECT ei.event_id FROM identifiers i
+                 JOIN event_identifiers ei ON ei.kind = i.kind AND ei.value = i.value
+                 WHERE {filter})"
+        );
+        let mut query = sqlx::query(&sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        let result = query
+            .execute(executor)
+            .await
+            .map_err(query_err("attributing events"))?;
         Ok(result.rows_affected())
     }
 
@@ -802,6 +849,85 @@ impl Store {
             rings: count("SELECT COUNT(*) FROM rings").await?,
         })
     }
+}
+
+/// An event ready to write: its identifiers as stored (kind, value) and its JSON body.
+struct EncodedEvent<'a> {
+    event: &'a Event,
+    identifiers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl<'a> EncodedEvent<'a> {
+    fn new(event: &'a Event) -> Result<Self> {
+        let body = serde_json::to_string(event).map_err(|source| StoreError::Decode {
+            what: "event",
+            id: event.id.as_str().to_string(),
+            source,
+        })?;
+        let mut identifiers: Vec<(&'static str, String)> = event
+            .identifiers
+            .iter()
+            .map(|i| (i.kind().as_str(), i.value()))
+            .collect();
+        identifiers.sort();
+        identifiers.dedup();
+        Ok(Self {
+            event,
+            identifiers,
+            body,
+        })
+    }
+}
+
+/// The subject that claims each of `identifiers` (the lowest id when several do), read in
+/// multi-row lookups inside the caller's transaction.
+async fn claims_of<'a>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    identifiers: impl Iterator<Item = &'a (&'static str, String)>,
+) -> Result<std::collections::HashMap<(&'static str, &'a str), String>> {
+    let wanted: std::collections::BTreeSet<(&'static str, &'a str)> = identifiers
+        .map(|(kind, value)| (*kind, value.as_str()))
+        .collect();
+    // Each value with the kinds it is wanted under (one value may be, say, a device and a user).
+    let mut kinds_of: std::collections::HashMap<&'a str, Vec<&'static str>> =
+        std::collections::HashMap::new();
+    for (kind, value) in &wanted {
+        kinds_of.entry(*value).or_default().push(*kind);
+    }
+    let values: Vec<&'a str> = kinds_of.keys().copied().collect();
+    let mut claims = std::collections::HashMap::new();
+    for part in values.chunks(ROW_CHUNK) {
+        let sql = format!(
+            "SELECT kind, value, MIN(subject_id) FROM identifiers WHERE value IN ({}) GROUP BY kind, value",
+            placeholders(1, part.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for value in part {
+            query = query.bind(*value);
+        }
+        let rows = query
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(query_err("reading identifier claims"))?;
+        for row in &rows {
+            let read = query_err("reading identifier claims");
+            let kind: String = row.try_get(0).map_err(read)?;
+            let value: String = row
+                .try_get(1)
+                .map_err(query_err("reading identifier claims"))?;
+            let subject: String = row
+                .try_get(2)
+                .map_err(query_err("reading identifier claims"))?;
+            let Some((value, kinds)) = kinds_of.get_key_value(value.as_str()) else {
+                continue;
+            };
+            if let Some(kind) = kinds.iter().find(|k| **k == kind) {
+                claims.insert((*kind, *value), subject);
+            }
+        }
+    }
+    Ok(claims)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

@@ -90,6 +90,62 @@ async fn events_are_idempotent_and_attributed_when_their_owner_arrives() {
 }
 
 #[tokio::test]
+async fn an_event_claimed_by_two_subjects_goes_to_the_lowest_id_in_any_batch_size() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        store
+            .upsert_subjects(&[
+                subject("9", "shared@example.com"),
+                subject("3", "shared@example.com"),
+                subject("5", "eve@example.com"),
+            ])
+            .await
+            .unwrap();
+        // A batch larger than one statement, with one identifier claimed twice, one claimed once and
+        // one nobody claims, each event also carrying a second identifier nobody claims.
+        let logins = [
+            "shared@example.com",
+            "eve@example.com",
+            "nobody@example.com",
+        ];
+        let batch: Vec<Event> = (0..1500)
+            .map(|i| {
+                let mut event = sign_in(&format!("e{i}"), logins[i % 3]);
+                event
+                    .identifiers
+                    .push(Identifier::email(&format!("alias{i}@example.com")).unwrap());
+                event
+            })
+            .collect();
+        let stored = store.insert_events(&batch).await.unwrap();
+        assert_eq!(stored.inserted, 1500);
+        let counts = store.counts().await.unwrap();
+        assert_eq!(counts.unattributed_events, 500);
+        let events = store.attributed_events().await.unwrap();
+        let owners: std::collections::BTreeMap<&str, usize> =
+            events.iter().fold(Default::default(), |mut m, e| {
+                *m.entry(e.subject.as_ref().unwrap().as_str()).or_default() += 1;
+                m
+            });
+        assert_eq!(
+            owners.into_iter().collect::<Vec<_>>(),
+            vec![("ats:3", 500), ("ats:5", 500)]
+        );
+        // The owner of the unclaimed login arrives: only its 500 events move.
+        store
+            .upsert_subjects(&[subject("7", "nobody@example.com")])
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().unattributed_events, 0);
+        let of_7 = store
+            .subject_events(&SubjectId::new("ats", "7").unwrap(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(of_7.len(), 500);
+    }
+}
+
+#[tokio::test]
 async fn subjects_and_assessments_round_trip() {
     for t in TestStore::all().await.unwrap() {
         let store = &t.store;
