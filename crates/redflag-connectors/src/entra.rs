@@ -16,6 +16,7 @@ use redflag_model::{
 };
 use serde::Deserialize;
 
+use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
 use crate::time::parse_zoned;
@@ -25,6 +26,7 @@ pub const CONNECTOR_GRAPH: &str = "entra-graph";
 /// The connector name in provenance for Azure Monitor exports.
 pub const CONNECTOR_MONITOR: &str = "entra-monitor";
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct GraphSignIn<'a> {
     #[serde(borrow)]
@@ -49,24 +51,28 @@ struct GraphSignIn<'a> {
     device: Option<DeviceDetail<'a>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Status {
     #[serde(default, rename = "errorCode")]
     error_code: Option<i64>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Location<'a> {
     #[serde(borrow, default, rename = "countryOrRegion")]
     country: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct DeviceDetail<'a> {
     #[serde(borrow, default, rename = "deviceId")]
     device_id: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct MonitorRecord<'a> {
     #[serde(borrow, default)]
@@ -75,6 +81,103 @@ struct MonitorRecord<'a> {
     category: Cow<'a, str>,
     #[serde(borrow)]
     properties: GraphSignIn<'a>,
+}
+
+/// The fast path for one `signIn` object: what serde would give, or [`Bail`].
+fn fast_sign_in<'a>(p: &mut Parser<'a>) -> Fast<GraphSignIn<'a>> {
+    let mut s = GraphSignIn {
+        id: Cow::Borrowed(""),
+        created: None,
+        upn: None,
+        user_id: None,
+        app: None,
+        ip: None,
+        user_agent: None,
+        status: None,
+        location: None,
+        device: None,
+    };
+    let seen = p.object(
+        &[
+            "id",
+            "createdDateTime",
+            "userPrincipalName",
+            "userId",
+            "appDisplayName",
+            "ipAddress",
+            "userAgent",
+            "status",
+            "location",
+            "deviceDetail",
+        ],
+        |p, k| {
+            match k {
+                0 => s.id = Cow::Borrowed(p.string()?),
+                1 => s.created = p.cow_or_null()?,
+                2 => s.upn = p.cow_or_null()?,
+                3 => s.user_id = p.cow_or_null()?,
+                4 => s.app = p.cow_or_null()?,
+                5 => s.ip = p.cow_or_null()?,
+                6 => s.user_agent = p.cow_or_null()?,
+                7 if !p.null()? => {
+                    let mut error_code = None;
+                    p.object(&["errorCode"], |p, _| {
+                        error_code = p.int_or_null()?;
+                        Ok(())
+                    })?;
+                    s.status = Some(Status { error_code });
+                }
+                8 if !p.null()? => {
+                    let mut country = None;
+                    p.object(&["countryOrRegion"], |p, _| {
+                        country = p.cow_or_null()?;
+                        Ok(())
+                    })?;
+                    s.location = Some(Location { country });
+                }
+                9 if !p.null()? => {
+                    let mut device_id = None;
+                    p.object(&["deviceId"], |p, _| {
+                        device_id = p.cow_or_null()?;
+                        Ok(())
+                    })?;
+                    s.device = Some(DeviceDetail { device_id });
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
+    if seen & 1 == 0 {
+        return Err(Bail);
+    }
+    Ok(s)
+}
+
+fn fast_graph(bytes: &[u8]) -> Fast<GraphSignIn<'_>> {
+    let mut p = Parser::new(bytes)?;
+    let s = fast_sign_in(&mut p)?;
+    p.finish()?;
+    Ok(s)
+}
+
+fn fast_monitor(bytes: &[u8]) -> Fast<MonitorRecord<'_>> {
+    let mut p = Parser::new(bytes)?;
+    let (mut time, mut category, mut properties) = (None, None, None);
+    p.object(&["time", "category", "properties"], |p, k| {
+        match k {
+            0 => time = p.cow_or_null()?,
+            1 => category = Some(p.string()?),
+            _ => properties = Some(fast_sign_in(p)?),
+        }
+        Ok(())
+    })?;
+    p.finish()?;
+    Ok(MonitorRecord {
+        time,
+        category: Cow::Borrowed(category.ok_or(Bail)?),
+        properties: properties.ok_or(Bail)?,
+    })
 }
 
 /// Error codes that mean "more proof needed" rather than failure (MFA required / interrupted).
@@ -196,8 +299,11 @@ impl JsonFormat for EntraFormat {
         if memchr::memmem::find(bytes, b"\"properties\"").is_some()
             && memchr::memmem::find(bytes, b"\"category\"").is_some()
         {
-            let r: MonitorRecord<'_> = serde_json::from_slice(bytes)
-                .map_err(|e| json_error::<MonitorRecord<'_>>(bytes, e))?;
+            let r: MonitorRecord<'_> = match fast_monitor(bytes) {
+                Ok(r) => r,
+                Err(Bail) => serde_json::from_slice(bytes)
+                    .map_err(|e| json_error::<MonitorRecord<'_>>(bytes, e))?,
+            };
             if !r.category.ends_with("SignInLogs") {
                 return Ok(0);
             }
@@ -210,8 +316,11 @@ impl JsonFormat for EntraFormat {
                 "properties.",
             )?);
         } else {
-            let s: GraphSignIn<'_> = serde_json::from_slice(bytes)
-                .map_err(|e| json_error::<GraphSignIn<'_>>(bytes, e))?;
+            let s: GraphSignIn<'_> = match fast_graph(bytes) {
+                Ok(s) => s,
+                Err(Bail) => serde_json::from_slice(bytes)
+                    .map_err(|e| json_error::<GraphSignIn<'_>>(bytes, e))?,
+            };
             out.push_back(event(&s, s.created.as_deref(), at, CONNECTOR_GRAPH, "")?);
         }
         Ok(1)
@@ -229,4 +338,33 @@ pub fn reader<R: Read>(input: R, source: &str) -> EntraReader<R> {
 /// Resumes an Entra reader at a checkpoint (`input` positioned at `checkpoint.offset`).
 pub fn resume<R: Read>(input: R, source: &str, checkpoint: Checkpoint) -> EntraReader<R> {
     JsonEventReader::resume(input, source, EntraFormat, checkpoint)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod fast_path {
+    use super::*;
+    use crate::fastjson::equivalence::{check, records};
+
+    #[test]
+    fn agrees_with_serde_on_fixtures_and_mutations() {
+        check(
+            &records(include_str!("../tests/fixtures/entra_graph_signins.json")),
+            |b| fast_graph(b).ok().map(|e| format!("{e:?}")),
+            |b| {
+                serde_json::from_slice::<GraphSignIn<'_>>(b)
+                    .ok()
+                    .map(|e| format!("{e:?}"))
+            },
+        );
+        check(
+            &records(include_str!("../tests/fixtures/entra_monitor_signins.json")),
+            |b| fast_monitor(b).ok().map(|e| format!("{e:?}")),
+            |b| {
+                serde_json::from_slice::<MonitorRecord<'_>>(b)
+                    .ok()
+                    .map(|e| format!("{e:?}"))
+            },
+        );
+    }
 }

@@ -110,6 +110,9 @@ pub struct JsonFramer<R: Read> {
     state: FrameState,
     at_file_start: bool,
     rec: Vec<u8>,
+    /// The record's bytes while they all sit in `buf` (`buf[span.0..span.1]`): most records are
+    /// handed out from the read buffer without being copied. Copied into `rec` before a refill.
+    span: Option<(usize, usize)>,
     rec_offset: u64,
     rec_line: u64,
     overflow: bool,
@@ -137,6 +140,7 @@ impl<R: Read> JsonFramer<R> {
             state: checkpoint.state,
             at_file_start: checkpoint.offset == 0,
             rec: Vec::new(),
+            span: None,
             rec_offset: 0,
             rec_line: 0,
             overflow: false,
@@ -170,6 +174,9 @@ impl<R: Read> JsonFramer<R> {
         if self.lo < self.hi || self.eof {
             return Ok(());
         }
+        if let Some((a, b)) = self.span.take() {
+            self.rec.extend_from_slice(&self.buf[a..b]);
+        }
         self.lo = 0;
         self.hi = 0;
         loop {
@@ -191,11 +198,25 @@ impl<R: Read> JsonFramer<R> {
     fn advance(&mut self, n: usize, keep: bool) {
         let slice = &self.buf[self.lo..self.lo + n];
         self.line += memchr::memchr_iter(b'\n', slice).count() as u64;
+        self.advance_within_line(n, keep);
+    }
+
+    /// [`Self::advance`] over bytes known to hold no line end.
+    fn advance_within_line(&mut self, n: usize, keep: bool) {
         if keep && !self.overflow {
-            if self.rec.len() + n > self.max_record {
+            if self.record_len() + n > self.max_record {
                 self.overflow = true;
             } else {
-                self.rec.extend_from_slice(slice);
+                match self.span {
+                    None if self.rec.is_empty() => self.span = Some((self.lo, self.lo + n)),
+                    Some((a, b)) if b == self.lo => self.span = Some((a, b + n)),
+                    _ => {
+                        if let Some((a, b)) = self.span.take() {
+                            self.rec.extend_from_slice(&self.buf[a..b]);
+                        }
+                        self.rec.extend_from_slice(&self.buf[self.lo..self.lo + n]);
+                    }
+                }
             }
         }
         self.lo += n;
@@ -236,7 +257,20 @@ impl<R: Read> JsonFramer<R> {
         }
     }
 
+    fn record_len(&self) -> usize {
+        self.rec.len() + self.span.map_or(0, |(a, b)| b - a)
+    }
+
+    /// The current record's bytes.
+    fn record(&self) -> &[u8] {
+        match self.span {
+            Some((a, b)) => &self.buf[a..b],
+            None => &self.rec,
+        }
+    }
+
     fn begin_record(&mut self) {
+        self.span = None;
         self.rec.clear();
         self.overflow = false;
         self.rec_offset = self.pos;
@@ -401,16 +435,22 @@ impl<R: Read> JsonFramer<R> {
             let chunk = &self.buf[self.lo..self.hi];
             match memchr(b'\n', chunk) {
                 Some(k) => {
-                    self.advance(k, true);
+                    self.advance_within_line(k, true);
                     self.advance(1, false);
-                    if self.rec.last() == Some(&b'\r') {
-                        self.rec.pop();
+                    match &mut self.span {
+                        Some((a, b)) if *b > *a && self.buf[*b - 1] == b'\r' => *b -= 1,
+                        Some(_) => {}
+                        None => {
+                            if self.rec.last() == Some(&b'\r') {
+                                self.rec.pop();
+                            }
+                        }
                     }
                     return Ok(true);
                 }
                 None => {
                     let len = chunk.len();
-                    self.advance(len, true);
+                    self.advance_within_line(len, true);
                 }
             }
         }
@@ -475,7 +515,7 @@ impl<R: Read> JsonFramer<R> {
             )));
         }
         Some(Ok(RawRecord {
-            bytes: &self.rec,
+            bytes: self.record(),
             offset: self.rec_offset,
             line: self.rec_line,
         }))
@@ -519,7 +559,7 @@ impl<R: Read> JsonFramer<R> {
                         self.done = true;
                         return Ok(None);
                     }
-                    if self.rec.iter().all(u8::is_ascii_whitespace) && !self.overflow {
+                    if self.record().iter().all(u8::is_ascii_whitespace) && !self.overflow {
                         continue;
                     }
                     return Ok(Some(Step::Record));
@@ -540,7 +580,7 @@ impl<R: Read> JsonFramer<R> {
                             let start_line = self.line;
                             match self.scan_value(true)? {
                                 Scan::Wrapper => {
-                                    self.rec.clear();
+                                    self.begin_record();
                                     self.state = FrameState::Elements { wrapper: true };
                                 }
                                 Scan::Complete => {
@@ -565,9 +605,10 @@ impl<R: Read> JsonFramer<R> {
                         _ => {
                             // Not JSON here: reject the line and go on with the next.
                             self.scan_line()?;
-                            let shown =
-                                String::from_utf8_lossy(&self.rec[..self.rec.len().min(60)])
-                                    .into_owned();
+                            let shown = String::from_utf8_lossy(
+                                &self.record()[..self.record_len().min(60)],
+                            )
+                            .into_owned();
                             return Ok(Some(Step::Error(
                                 self.err(format!("not a JSON object or array: {shown:?}"), false),
                             )));
@@ -754,6 +795,51 @@ mod tests {
         assert_eq!(
             texts("hello\n{\"a\":1}\n")[0],
             "ERR 1: not a JSON object or array: \"hello\""
+        );
+    }
+
+    /// A reader that hands out at most `n` bytes per read, so records straddle refills.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn records_straddling_reads_frame_as_whole_reads_do() {
+        let inputs = [
+            "{\"a\":1}\r\n{\"b\":\"x\\\"y\"}\r\n\r\n{\"c\":[1,2]}\n",
+            "[{\"a\":\"]\"},\n {\"b\":{\"c\":[]}}]\n{\"value\":[{\"d\":4}]}",
+            "{\n \"a\": 1\n}\n{\"b\":2}",
+        ];
+        for input in inputs {
+            let whole = frame(input);
+            for n in 1..8 {
+                let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
+                let mut got = Vec::new();
+                while let Some(r) = f.next_record() {
+                    got.push(
+                        r.map(|r| {
+                            (
+                                String::from_utf8_lossy(r.bytes).into_owned(),
+                                r.offset,
+                                r.line,
+                            )
+                        })
+                        .map_err(|e| format!("{}: {}", e.line, e.reason)),
+                    );
+                }
+                assert_eq!(got, whole, "{input:?} read {n} bytes at a time");
+            }
+        }
+        assert_eq!(
+            texts("{\"a\":1}\r\n{\"b\":2}\r\n"),
+            ["{\"a\":1}", "{\"b\":2}"]
         );
     }
 }

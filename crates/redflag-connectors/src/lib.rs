@@ -30,6 +30,7 @@
 //!
 //! **What this crate must never do:** depend on the store, the server or any engine.
 
+mod fastjson;
 mod reject;
 
 pub mod entra;

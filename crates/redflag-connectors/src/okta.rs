@@ -11,6 +11,7 @@ use std::io::Read;
 use redflag_model::{Event, EventId, EventKind, Identifier, SignIn, SignInOutcome};
 use serde::Deserialize;
 
+use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
 use crate::time::parse_zoned;
@@ -18,6 +19,7 @@ use crate::time::parse_zoned;
 /// The connector name in provenance.
 pub const CONNECTOR: &str = "okta";
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct LogEvent<'a> {
     #[serde(borrow)]
@@ -36,6 +38,7 @@ struct LogEvent<'a> {
     target: Option<Vec<Target<'a>>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Actor<'a> {
     #[serde(borrow, default)]
@@ -44,6 +47,7 @@ struct Actor<'a> {
     alternate_id: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Client<'a> {
     #[serde(borrow, default, rename = "ipAddress")]
@@ -54,24 +58,28 @@ struct Client<'a> {
     geo: Option<Geo<'a>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct UserAgent<'a> {
     #[serde(borrow, default, rename = "rawUserAgent")]
     raw: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Geo<'a> {
     #[serde(borrow, default)]
     country: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Outcome<'a> {
     #[serde(borrow, default)]
     result: Option<Cow<'a, str>>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct Target<'a> {
     #[serde(borrow, default, rename = "type")]
@@ -80,6 +88,123 @@ struct Target<'a> {
     display_name: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "alternateId")]
     alternate_id: Option<Cow<'a, str>>,
+}
+
+/// The fast path: the same [`LogEvent`] serde would give, or [`Bail`] to let serde read the record.
+fn fast_event(bytes: &[u8]) -> Fast<LogEvent<'_>> {
+    let mut p = Parser::new(bytes)?;
+    let (mut uuid, mut published, mut event_type) = (None, None, None);
+    let (mut actor, mut client, mut outcome, mut target) = (None, None, None, None);
+    p.object(
+        &[
+            "uuid",
+            "published",
+            "eventType",
+            "actor",
+            "client",
+            "outcome",
+            "target",
+        ],
+        |p, k| {
+            match k {
+                0 => uuid = Some(p.string()?),
+                1 => published = Some(p.string()?),
+                2 => event_type = Some(p.string()?),
+                3 if !p.null()? => {
+                    let mut a = Actor {
+                        id: None,
+                        alternate_id: None,
+                    };
+                    p.object(&["id", "alternateId"], |p, k| {
+                        let v = p.cow_or_null()?;
+                        if k == 0 {
+                            a.id = v
+                        } else {
+                            a.alternate_id = v
+                        }
+                        Ok(())
+                    })?;
+                    actor = Some(a);
+                }
+                4 if !p.null()? => {
+                    let mut c = Client {
+                        ip_address: None,
+                        user_agent: None,
+                        geo: None,
+                    };
+                    p.object(
+                        &["ipAddress", "userAgent", "geographicalContext"],
+                        |p, k| {
+                            match k {
+                                0 => c.ip_address = p.cow_or_null()?,
+                                1 if !p.null()? => {
+                                    let mut raw = None;
+                                    p.object(&["rawUserAgent"], |p, _| {
+                                        raw = p.cow_or_null()?;
+                                        Ok(())
+                                    })?;
+                                    c.user_agent = Some(UserAgent { raw });
+                                }
+                                2 if !p.null()? => {
+                                    let mut country = None;
+                                    p.object(&["country"], |p, _| {
+                                        country = p.cow_or_null()?;
+                                        Ok(())
+                                    })?;
+                                    c.geo = Some(Geo { country });
+                                }
+                                _ => {}
+                            }
+                            Ok(())
+                        },
+                    )?;
+                    client = Some(c);
+                }
+                5 if !p.null()? => {
+                    let mut result = None;
+                    p.object(&["result"], |p, _| {
+                        result = p.cow_or_null()?;
+                        Ok(())
+                    })?;
+                    outcome = Some(Outcome { result });
+                }
+                6 if !p.null()? => {
+                    let mut targets = Vec::new();
+                    p.array(|p| {
+                        let mut t = Target {
+                            kind: None,
+                            display_name: None,
+                            alternate_id: None,
+                        };
+                        p.object(&["type", "displayName", "alternateId"], |p, k| {
+                            let v = p.cow_or_null()?;
+                            match k {
+                                0 => t.kind = v,
+                                1 => t.display_name = v,
+                                _ => t.alternate_id = v,
+                            }
+                            Ok(())
+                        })?;
+                        targets.push(t);
+                        Ok(())
+                    })?;
+                    target = Some(targets);
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
+    p.finish()?;
+    Ok(LogEvent {
+        uuid: Cow::Borrowed(uuid.ok_or(Bail)?),
+        published: Cow::Borrowed(published.ok_or(Bail)?),
+        event_type: Cow::Borrowed(event_type.ok_or(Bail)?),
+        actor,
+        client,
+        outcome,
+        target,
+    })
 }
 
 enum Translate {
@@ -128,8 +253,11 @@ impl JsonFormat for OktaFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        let e: LogEvent<'_> =
-            serde_json::from_slice(bytes).map_err(|err| json_error::<LogEvent<'_>>(bytes, err))?;
+        let e: LogEvent<'_> = match fast_event(bytes) {
+            Ok(e) => e,
+            Err(Bail) => serde_json::from_slice(bytes)
+                .map_err(|err| json_error::<LogEvent<'_>>(bytes, err))?,
+        };
         let Some(what) = translate(&e.event_type) else {
             return Ok(0);
         };
@@ -237,4 +365,28 @@ pub fn reader<R: Read>(input: R, source: &str) -> OktaReader<R> {
 /// Resumes an Okta reader at a checkpoint (`input` positioned at `checkpoint.offset`).
 pub fn resume<R: Read>(input: R, source: &str, checkpoint: Checkpoint) -> OktaReader<R> {
     JsonEventReader::resume(input, source, OktaFormat, checkpoint)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod fast_path {
+    use super::*;
+    use crate::fastjson::equivalence::{check, records};
+
+    #[test]
+    fn agrees_with_serde_on_fixtures_and_mutations() {
+        let mut base = records(include_str!("../tests/fixtures/okta_system_log.ndjson"));
+        base.extend(records(include_str!(
+            "../tests/fixtures/okta_system_log.json"
+        )));
+        check(
+            &base,
+            |b| fast_event(b).ok().map(|e| format!("{e:?}")),
+            |b| {
+                serde_json::from_slice::<LogEvent<'_>>(b)
+                    .ok()
+                    .map(|e| format!("{e:?}"))
+            },
+        );
+    }
 }

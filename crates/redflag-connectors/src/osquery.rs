@@ -18,6 +18,7 @@ use redflag_model::{
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
 use crate::time::{from_unix, parse_zoned};
@@ -38,6 +39,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// A column value: osquery writes strings, or numbers with `--logger_numerics`.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Scalar(String);
 
 impl<'de> Deserialize<'de> for Scalar {
@@ -72,6 +74,7 @@ impl<'de> Deserialize<'de> for Scalar {
 }
 
 /// `unixTime` is a number in current osquery and a string in old versions.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum UnixTime<'a> {
@@ -82,6 +85,7 @@ enum UnixTime<'a> {
 
 type Row = BTreeMap<String, Scalar>;
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct ResultLine<'a> {
     #[serde(borrow)]
@@ -104,12 +108,102 @@ struct ResultLine<'a> {
     decorations: Option<Row>,
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
 struct DiffResults {
     #[serde(default)]
     added: Vec<Row>,
     #[serde(default)]
     removed: Vec<Row>,
+}
+
+fn fast_row(p: &mut Parser<'_>) -> Fast<Row> {
+    let mut row = Row::new();
+    p.map(|p, key| {
+        let value = p.scalar_text()?;
+        row.insert(key.into_owned(), Scalar(value.into_owned()));
+        Ok(())
+    })?;
+    Ok(row)
+}
+
+fn fast_rows(p: &mut Parser<'_>) -> Fast<Vec<Row>> {
+    let mut rows = Vec::new();
+    p.array(|p| {
+        rows.push(fast_row(p)?);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The fast path: the same [`ResultLine`] serde would give, or [`Bail`].
+fn fast_line(bytes: &[u8]) -> Fast<ResultLine<'_>> {
+    let mut p = Parser::new(bytes)?;
+    let mut line = ResultLine {
+        name: Cow::Borrowed(""),
+        host: Cow::Borrowed(""),
+        unix_time: None,
+        calendar_time: None,
+        action: None,
+        columns: None,
+        diff: None,
+        snapshot: None,
+        decorations: None,
+    };
+    let seen = p.object(
+        &[
+            "name",
+            "hostIdentifier",
+            "unixTime",
+            "calendarTime",
+            "action",
+            "columns",
+            "diffResults",
+            "snapshot",
+            "decorations",
+        ],
+        |p, k| {
+            match k {
+                0 if p.peek()? == b'"' => line.name = p.cow()?,
+                1 if p.peek()? == b'"' => line.host = p.cow()?,
+                0 | 1 => return Err(Bail),
+                2 => {
+                    line.unix_time = match p.peek()? {
+                        b'"' => Some(UnixTime::Text(p.cow()?)),
+                        _ => p.int_or_null()?.map(UnixTime::Number),
+                    }
+                }
+                3 => line.calendar_time = p.cow_or_null()?,
+                4 => line.action = p.cow_or_null()?,
+                5 if !p.null()? => line.columns = Some(fast_row(p)?),
+                6 if !p.null()? => {
+                    let mut diff = DiffResults {
+                        added: Vec::new(),
+                        removed: Vec::new(),
+                    };
+                    p.object(&["added", "removed"], |p, k| {
+                        let rows = fast_rows(p)?;
+                        if k == 0 {
+                            diff.added = rows
+                        } else {
+                            diff.removed = rows
+                        }
+                        Ok(())
+                    })?;
+                    line.diff = Some(diff);
+                }
+                7 if !p.null()? => line.snapshot = Some(fast_rows(p)?),
+                8 if !p.null()? => line.decorations = Some(fast_row(p)?),
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
+    p.finish()?;
+    if seen & 0b11 != 0b11 {
+        return Err(Bail);
+    }
+    Ok(line)
 }
 
 /// The table a query reads, from its name or else its columns.
@@ -183,8 +277,12 @@ impl JsonFormat for OsqueryFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        let line: ResultLine<'_> =
-            serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?;
+        let line: ResultLine<'_> = match fast_line(bytes) {
+            Ok(line) => line,
+            Err(Bail) => {
+                serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?
+            }
+        };
         let (time, offset) = time_of(&line)?;
         let host = line.host.trim();
         let mut identifiers = vec![Identifier::Device(
@@ -275,4 +373,30 @@ pub fn reader<R: Read>(input: R, source: &str) -> OsqueryReader<R> {
 /// Resumes an osquery reader at a checkpoint (`input` positioned at `checkpoint.offset`).
 pub fn resume<R: Read>(input: R, source: &str, checkpoint: Checkpoint) -> OsqueryReader<R> {
     JsonEventReader::resume(input, source, OsqueryFormat, checkpoint)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod fast_path {
+    use super::*;
+    use crate::fastjson::equivalence::{check, records};
+
+    #[test]
+    fn agrees_with_serde_on_fixtures_and_mutations() {
+        let mut base = records(include_str!("../tests/fixtures/osquery_results.log"));
+        // numbers, booleans and null as column values (`--logger_numerics`), a string unixTime
+        base.push(
+            br#"{"name":"q","hostIdentifier":"h","unixTime":"1713258721","columns":{"pid":42,"on":true,"x":null,"n":-7},"action":"added"}"#
+                .to_vec(),
+        );
+        check(
+            &base,
+            |b| fast_line(b).ok().map(|e| format!("{e:?}")),
+            |b| {
+                serde_json::from_slice::<ResultLine<'_>>(b)
+                    .ok()
+                    .map(|e| format!("{e:?}"))
+            },
+        );
+    }
 }

@@ -1,0 +1,609 @@
+//! A strict, borrowing JSON pull parser for the hot path of the JSON connectors.
+//!
+//! The connectors read a handful of fields out of records of forty or more. serde_json decodes every
+//! key and walks every skipped value through its visitor machinery; this parser validates the record
+//! (UTF-8 once, then the JSON grammar) and hands out the few fields asked for as borrowed `&str`, with
+//! one byte loop over everything else.
+//!
+//! **It never decides a reject.** Whenever something is not plainly valid and plainly what the caller
+//! expects (an escape in a wanted string or in any key, a `\u` surrogate, a wanted field of another
+//! type, a duplicate wanted field, deep nesting, a number that is not a small integer where one is
+//! read, …) it returns [`Bail`], and the caller parses the record again with serde_json, which accepts
+//! it or produces the precise error with its JSON path. It is at least as strict as serde_json, so a
+//! record it accepts, serde_json accepts with the same values (a property test checks this).
+
+use std::borrow::Cow;
+
+/// "Read this record with serde_json instead."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bail;
+
+/// The outcome of a fast-path step.
+pub(crate) type Fast<T> = Result<T, Bail>;
+
+/// Deeper nesting than this bails (serde_json's own limit is 128).
+const MAX_DEPTH: u32 = 100;
+
+/// A cursor over one JSON record.
+pub(crate) struct Parser<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over a record, which must be valid UTF-8.
+    pub(crate) fn new(bytes: &'a [u8]) -> Fast<Self> {
+        let text = std::str::from_utf8(bytes).map_err(|_| Bail)?;
+        Ok(Self {
+            text,
+            b: bytes,
+            i: 0,
+            depth: 0,
+        })
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next value's first byte (after white space), not consumed.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Fast<u8> {
+        self.ws();
+        self.b.get(self.i).copied().ok_or(Bail)
+    }
+
+    /// After the top-level value: only white space may remain.
+    pub(crate) fn finish(mut self) -> Fast<()> {
+        self.ws();
+        if self.i == self.b.len() {
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// Reads an object, calling `field(parser, index)` for each key found in `names` (its index there)
+    /// and skipping the others. The callback must consume the value. A wanted key seen twice bails (the
+    /// derive rejects duplicate fields). Returns the set of indices seen, as bits.
+    pub(crate) fn object(
+        &mut self,
+        names: &[&str],
+        mut field: impl FnMut(&mut Self, usize) -> Fast<()>,
+    ) -> Fast<u64> {
+        if self.peek()? != b'{' {
+            return Err(Bail);
+        }
+        self.enter()?;
+        self.i += 1;
+        let mut seen = 0u64;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(seen);
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return Err(Bail);
+            }
+            let key = self.raw_string()?.ok_or(Bail)?;
+            if self.peek()? != b':' {
+                return Err(Bail);
+            }
+            self.i += 1;
+            match names.iter().position(|n| *n == key) {
+                Some(k) => {
+                    let bit = 1u64 << k;
+                    if seen & bit != 0 {
+                        return Err(Bail);
+                    }
+                    seen |= bit;
+                    field(self, k)?;
+                }
+                None => self.skip()?,
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(seen);
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// Reads a map of string keys (escapes decoded), calling `entry(parser, key)` for each; the
+    /// callback consumes the value.
+    pub(crate) fn map(
+        &mut self,
+        mut entry: impl FnMut(&mut Self, Cow<'a, str>) -> Fast<()>,
+    ) -> Fast<()> {
+        if self.peek()? != b'{' {
+            return Err(Bail);
+        }
+        self.enter()?;
+        self.i += 1;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return Err(Bail);
+            }
+            let key = self.cow()?;
+            if self.peek()? != b':' {
+                return Err(Bail);
+            }
+            self.i += 1;
+            entry(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// Reads an array, calling `item(parser)` for each element; the callback consumes it.
+    pub(crate) fn array(&mut self, mut item: impl FnMut(&mut Self) -> Fast<()>) -> Fast<()> {
+        if self.peek()? != b'[' {
+            return Err(Bail);
+        }
+        self.enter()?;
+        self.i += 1;
+        if self.peek()? == b']' {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// Whether the next value is `null` (consumed if so).
+    pub(crate) fn null(&mut self) -> Fast<bool> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// A string (escapes decoded, borrowed when it has none), or `None` for `null`; anything else
+    /// bails.
+    pub(crate) fn cow_or_null(&mut self) -> Fast<Option<Cow<'a, str>>> {
+        match self.peek()? {
+            b'"' => self.cow().map(Some),
+            b'n' => {
+                self.literal(b"null")?;
+                Ok(None)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// At an opening quote: the string, escapes decoded (borrowed when it has none).
+    pub(crate) fn cow(&mut self) -> Fast<Cow<'a, str>> {
+        let start = self.i + 1;
+        match self.raw_string()? {
+            Some(text) => Ok(Cow::Borrowed(text)),
+            None => decode(&self.text[start..self.i - 1]).map(Cow::Owned),
+        }
+    }
+
+    /// A string without escapes; anything else bails.
+    pub(crate) fn string(&mut self) -> Fast<&'a str> {
+        if self.peek()? != b'"' {
+            return Err(Bail);
+        }
+        self.raw_string()?.ok_or(Bail)
+    }
+
+    /// An integer that fits an `i64` comfortably (at most 18 digits, not `-0`), or `None` for `null`.
+    pub(crate) fn int_or_null(&mut self) -> Fast<Option<i64>> {
+        match self.peek()? {
+            b'n' => {
+                self.literal(b"null")?;
+                Ok(None)
+            }
+            b'-' | b'0'..=b'9' => self.small_int().map(|(n, _)| Some(n)),
+            _ => Err(Bail),
+        }
+    }
+
+    /// A scalar as osquery's column reader keeps it: the string, an integer's digits, `true`/`false`,
+    /// or empty for `null`. Floats, large numbers, arrays and objects bail.
+    pub(crate) fn scalar_text(&mut self) -> Fast<Cow<'a, str>> {
+        match self.peek()? {
+            b'"' => self.cow(),
+            b'n' => {
+                self.literal(b"null")?;
+                Ok(Cow::Borrowed(""))
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Ok(Cow::Borrowed("true"))
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Ok(Cow::Borrowed("false"))
+            }
+            b'-' | b'0'..=b'9' => self.small_int().map(|(_, s)| Cow::Borrowed(s)),
+            _ => Err(Bail),
+        }
+    }
+
+    fn small_int(&mut self) -> Fast<(i64, &'a str)> {
+        let start = self.i;
+        let negative = self.b.get(self.i) == Some(&b'-');
+        if negative {
+            self.i += 1;
+        }
+        let digits_start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        let digits = &self.b[digits_start..self.i];
+        if digits.is_empty()
+            || digits.len() > 18
+            || (digits[0] == b'0' && (digits.len() > 1 || negative))
+            || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E'))
+        {
+            return Err(Bail);
+        }
+        let mut n: i64 = 0;
+        for d in digits {
+            n = n * 10 + i64::from(d - b'0');
+        }
+        Ok((if negative { -n } else { n }, &self.text[start..self.i]))
+    }
+
+    /// Skips one value of any kind, validating it.
+    pub(crate) fn skip(&mut self) -> Fast<()> {
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' => {
+                self.enter()?;
+                self.i += 1;
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                loop {
+                    if self.peek()? != b'"' {
+                        return Err(Bail);
+                    }
+                    self.raw_string()?;
+                    if self.peek()? != b':' {
+                        return Err(Bail);
+                    }
+                    self.i += 1;
+                    self.skip()?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            b'[' => self.array(Self::skip),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => Err(Bail),
+        }
+    }
+
+    fn enter(&mut self) -> Fast<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(Bail)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Fast<()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn skip_number(&mut self) -> Fast<()> {
+        let digits = |p: &mut Self| {
+            let s = p.i;
+            while p.b.get(p.i).is_some_and(u8::is_ascii_digit) {
+                p.i += 1;
+            }
+            p.i - s
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(Bail),
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return Err(Bail);
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return Err(Bail);
+            }
+        }
+        Ok(())
+    }
+
+    /// At an opening quote: the string's text when it has no escapes, `None` when it has (valid ones;
+    /// the string is consumed either way). Control characters and bad escapes bail.
+    fn raw_string(&mut self) -> Fast<Option<&'a str>> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let rest = &self.b[self.i..];
+            let k = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .ok_or(Bail)?;
+            self.i += k;
+            match self.b[self.i] {
+                b'"' => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Ok((!escaped).then(|| &self.text[start..end]));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    fn skip_string(&mut self) -> Fast<()> {
+        self.raw_string().map(|_| ())
+    }
+
+    /// At a backslash inside a string: checks and consumes the escape. `\u` escapes of surrogates bail
+    /// (serde_json's handling of unpaired ones is its own to report).
+    fn escape(&mut self) -> Fast<()> {
+        match self.b.get(self.i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let hex = self.b.get(self.i + 2..self.i + 6).ok_or(Bail)?;
+                let mut v: u32 = 0;
+                for h in hex {
+                    v = v * 16 + char::from(*h).to_digit(16).ok_or(Bail)?;
+                }
+                if (0xD800..=0xDFFF).contains(&v) {
+                    return Err(Bail);
+                }
+                self.i += 6;
+                Ok(())
+            }
+            _ => Err(Bail),
+        }
+    }
+}
+
+/// Test support: the records of a fixture file, and the check that the fast path agrees with serde.
+/// Decodes the escapes of a string's inside, already checked by [`Parser::escape`] (no surrogates).
+fn decode(inside: &str) -> Fast<String> {
+    let mut out = String::with_capacity(inside.len());
+    let mut rest = inside;
+    while let Some(k) = rest.find('\\') {
+        out.push_str(&rest[..k]);
+        let esc = rest.as_bytes().get(k + 1).copied().ok_or(Bail)?;
+        let mut used = 2;
+        match esc {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'u' => {
+                let hex = rest.get(k + 2..k + 6).ok_or(Bail)?;
+                let v = u32::from_str_radix(hex, 16).map_err(|_| Bail)?;
+                out.push(char::from_u32(v).ok_or(Bail)?);
+                used = 6;
+            }
+            _ => return Err(Bail),
+        }
+        rest = &rest[k + used..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod equivalence {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    use crate::framing::JsonFramer;
+
+    /// The records of a JSON export, as the framer hands them out.
+    pub(crate) fn records(file: &str) -> Vec<Vec<u8>> {
+        let mut framer = JsonFramer::new(file.as_bytes());
+        let mut out = Vec::new();
+        while let Some(r) = framer.next_record() {
+            out.push(r.unwrap().bytes.to_vec());
+        }
+        out
+    }
+
+    const BYTES: &[u8] = b"\"\\{}[],:0-1.eEnulltrue \n\x01\xffu/";
+
+    /// Feeds the base records, and random mutations of them, to both paths: wherever the fast path
+    /// gives a value, serde must give the same one (compared through `Debug`). Also requires the fast
+    /// path to accept every base record serde accepts, so the check cannot pass by always bailing.
+    pub(crate) fn check(
+        base: &[Vec<u8>],
+        fast: impl Fn(&[u8]) -> Option<String>,
+        serde: impl Fn(&[u8]) -> Option<String>,
+    ) {
+        let mut accepted = 0;
+        for record in base {
+            let (f, s) = (fast(record), serde(record));
+            if s.is_some() {
+                accepted += 1;
+                assert!(
+                    f.is_some(),
+                    "fast path bailed on {}",
+                    String::from_utf8_lossy(record)
+                );
+            }
+            assert!(f.is_none() || f == s, "{}", String::from_utf8_lossy(record));
+        }
+        assert!(accepted > 0, "no base record is valid");
+        let mut runner = TestRunner::new(Config {
+            cases: 3000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let edits = proptest::collection::vec((any::<usize>(), 0u8..3, 0..BYTES.len()), 1..4);
+        runner
+            .run(&(0..base.len(), edits), |(i, edits)| {
+                let mut bytes = base[i].clone();
+                for (at, op, b) in edits {
+                    let at = at % (bytes.len() + 1);
+                    match op {
+                        0 if at < bytes.len() => bytes[at] = BYTES[b],
+                        1 if at < bytes.len() => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, BYTES[b]),
+                    }
+                }
+                if let Some(f) = fast(&bytes) {
+                    prop_assert_eq!(
+                        Some(f),
+                        serde(&bytes),
+                        "{}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Reads `{"a": <string or null>, "n": <int or null>}` with everything else skipped.
+    fn read(text: &str) -> Fast<(Option<Cow<'_, str>>, Option<i64>)> {
+        let mut p = Parser::new(text.as_bytes())?;
+        let mut a = None;
+        let mut n = None;
+        p.object(&["a", "n"], |p, k| {
+            match k {
+                0 => a = p.cow_or_null()?,
+                _ => n = p.int_or_null()?,
+            }
+            Ok(())
+        })?;
+        p.finish()?;
+        Ok((a, n))
+    }
+
+    fn check(text: &str, expect: Fast<(Option<&str>, Option<i64>)>) {
+        let got = read(text).map(|(a, n)| (a.map(Cow::into_owned), n));
+        assert_eq!(
+            got,
+            expect.map(|(a, n)| (a.map(str::to_string), n)),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reads_wanted_fields_and_bails_on_anything_doubtful() {
+        check(
+            r#"{"x":[1,-2.5e3,{"y":"z\n\u00e9"},true,false,null],"a":"b","n":42}"#,
+            Ok((Some("b"), Some(42))),
+        );
+        check(r#" { "a" : null } "#, Ok((None, None)));
+        check("{}", Ok((None, None)));
+        // escapes in a wanted string are decoded
+        check(r#"{"a":"b\n\u00e9\\\/\""}"#, Ok((Some("b\né\\/\""), None)));
+        // escaped keys, duplicates, wrong types, trailing bytes, bad grammar
+        check(r#"{"\u0061":"b"}"#, Err(Bail));
+        check(r#"{"a":"b","a":"c"}"#, Err(Bail));
+        check(r#"{"a":1}"#, Err(Bail));
+        check(r#"{"n":1.5}"#, Err(Bail));
+        check(r#"{"n":-0}"#, Err(Bail));
+        check(r#"{"a":"b"} x"#, Err(Bail));
+        check(r#"{"a":"b",}"#, Err(Bail));
+        check(r#"{"x":01}"#, Err(Bail));
+        check(r#"{"x":1.}"#, Err(Bail));
+        check(r#"{"x":"\ud800"}"#, Err(Bail));
+        check(r#"{"x":"\q"}"#, Err(Bail));
+        check("{\"x\":\"a\u{1}b\"}", Err(Bail));
+        check(r#"{"x":tru}"#, Err(Bail));
+        check(r#"{"a":"b""#, Err(Bail));
+        check(r#"["a"]"#, Err(Bail));
+        assert!(Parser::new(b"{\"a\":\"\xff\"}").is_err());
+        let deep = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        check(&deep, Err(Bail));
+    }
+}
