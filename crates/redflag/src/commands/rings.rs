@@ -1,4 +1,5 @@
-//! `redflag rings list | show ID`: the persona rings linkage found (stored by `redflag assess`).
+//! `redflag rings list | show ID`: the persona rings linkage found (stored by `redflag link` and
+//! `redflag assess`).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -85,7 +86,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 if rings.is_empty() {
                     writeln!(
                         out,
-                        "no rings (run `redflag assess` after ingesting people and events)"
+                        "no rings (run `redflag link` or `redflag assess` after ingesting people and events)"
                     )?;
                 }
             }
