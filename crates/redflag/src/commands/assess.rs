@@ -32,6 +32,8 @@ pub struct AssessSummary {
     pub levels: BTreeMap<RiskLevel, usize>,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// Wall time of each step (reads, pipeline stages, writes), in seconds, in run order.
+    pub timings: Vec<(String, f64)>,
 }
 
 pub async fn run(cli: &Cli, _args: &Args) -> anyhow::Result<ExitCode> {
@@ -64,14 +66,32 @@ pub fn build_engines(cli: &Cli) -> anyhow::Result<Engines> {
 /// Assesses everything in the store and writes facts and assessments back.
 pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<AssessSummary> {
     let started = Instant::now();
+    let mut timings = Vec::new();
+    let mut last = Instant::now();
+    let mut lap = |step: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((step.to_string(), last.elapsed().as_secs_f64()));
+        last = Instant::now();
+    };
     let subjects = store.subjects().await?;
+    lap("read subjects", &mut timings);
     let events = store.attributed_events().await?;
+    lap("read events", &mut timings);
     // The engines are CPU-bound (rayon); keep them off the async workers.
     let output = tokio::task::block_in_place(|| engines.assess(&subjects, &events, Utc::now()));
+    lap("engines", &mut timings);
+    timings.extend(
+        output
+            .timings
+            .iter()
+            .map(|(stage, s)| (format!("  engines: {stage}"), *s)),
+    );
     let ids: Vec<_> = subjects.iter().map(|s| s.id.clone()).collect();
     store.replace_facts(&ids, &output.facts).await?;
+    lap("store facts", &mut timings);
     store.save_assessments(&output.assessments).await?;
+    lap("store assessments", &mut timings);
     store.replace_rings(&output.rings).await?;
+    lap("store rings", &mut timings);
     for note in &output.linkage_notes {
         tracing::info!(%note, "linkage");
     }
@@ -87,6 +107,7 @@ pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<As
         rings: output.rings.len(),
         levels,
         seconds: started.elapsed().as_secs_f64(),
+        timings,
     })
 }
 

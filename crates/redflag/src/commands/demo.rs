@@ -24,6 +24,11 @@ const DEMO_RINGS_PER_10K: f64 = 30.0;
 /// The event files a synthetic world contains, and the connector that reads each.
 const DEMO_EVENT_FILES: &[(&str, super::ingest::Kind)] = &[
     ("okta_system_log.ndjson", super::ingest::Kind::Okta),
+    ("entra_sign_ins.ndjson", super::ingest::Kind::Entra),
+    (
+        "google_login_activities.ndjson",
+        super::ingest::Kind::Google,
+    ),
     ("osquery_results.ndjson", super::ingest::Kind::Osquery),
     ("payroll_changes.csv", super::ingest::Kind::Payroll),
     ("laptop_shipments.csv", super::ingest::Kind::Shipping),
@@ -66,10 +71,13 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         config.seed,
         world_dir.display()
     );
+    let mut phases = Phases::start();
     let world = redflag_synth::generate(&config);
+    phases.lap("generate world");
     let written = world
         .write_to(&world_dir)
         .context("writing the synthetic world")?;
+    phases.lap("write world files");
 
     if cli.database_url.is_none() {
         // A demo starts from an empty database so that reruns show the same world.
@@ -83,6 +91,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let store = super::open_store(cli).await?;
+    phases.lap("open store");
     let rejects_dir = cli.data_dir.join("rejects");
     let options = super::ingest::Options {
         checkpoints: None,
@@ -106,6 +115,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         "ingested {} people ({} rejected)",
         people.accepted, people.rejected
     );
+    phases.lap("ingest people.csv (with resumes)");
     for (file, kind) in DEMO_EVENT_FILES {
         let path = written.path(file);
         if !path.exists() {
@@ -116,13 +126,17 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             "ingested {} events from {file} ({} rejected)",
             counts.accepted, counts.rejected
         );
+        phases.lap_owned(format!("ingest {file}"));
     }
 
     // Laptops shipped to a person are theirs: their inventory rows can now be attributed.
     store.claim_shipped_devices().await?;
+    phases.lap("claim shipped devices");
 
     let engines = tokio::task::block_in_place(|| super::assess::build_engines(cli))?;
+    phases.lap("build engines");
     let summary = super::assess::assess_store(&store, &engines).await?;
+    phases.lap("assess (read, engines, store results)");
     super::assess::print_summary(&summary);
 
     let top = store.assessments(RiskLevel::High, 15).await?;
@@ -138,6 +152,8 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     println!("\nHighest risks:");
     print_assessments(&mut out, &top, &name_of, Format::Table)?;
     drop(out);
+    phases.lap("report");
+    phases.print(&summary.timings);
     println!(
         "\nDemo finished in {:.1} s. Database: {}  World files: {}  Ground truth: {}",
         started.elapsed().as_secs_f64(),
@@ -154,4 +170,43 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
     super::serve::serve(store, args.listen).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Wall-clock time of each demo phase, printed at the end (docs/bench/demo.md is made from it).
+struct Phases {
+    last: Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Phases {
+    fn start() -> Self {
+        Self {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        self.lap_owned(phase.to_string());
+    }
+
+    fn lap_owned(&mut self, phase: String) {
+        self.laps.push((phase, self.last.elapsed().as_secs_f64()));
+        self.last = Instant::now();
+    }
+
+    /// Prints the phases to stderr, with the assessment's own steps under it.
+    fn print(&self, assess_steps: &[(String, f64)]) {
+        eprintln!("\nphase timings (s):");
+        for (phase, seconds) in &self.laps {
+            eprintln!("  {seconds:>7.2}  {phase}");
+            if phase.starts_with("assess") {
+                for (step, seconds) in assess_steps {
+                    eprintln!("  {seconds:>7.2}    {step}");
+                }
+            }
+        }
+        let total: f64 = self.laps.iter().map(|(_, s)| s).sum();
+        eprintln!("  {total:>7.2}  total");
+    }
 }

@@ -325,7 +325,7 @@ pub async fn ingest_events(
         checkpoints: None,
         rejects_dir: rejects_dir.to_path_buf(),
         restart: true,
-        batch: 1000,
+        batch: 5000,
         progress: false,
         quiet: false,
     };
@@ -521,11 +521,25 @@ impl FileRun<'_> {
         bar
     }
 
-    async fn drive<T: Storable>(
+    /// Reads, prepares and stores every record. Parsing (and `prepare`, which may extract resume
+    /// text) runs on its own thread and hands finished batches to this one, which stores them: the
+    /// connector and the database work at the same time, on the two cores a small machine has.
+    async fn drive<T: Storable + Send>(
         self,
         store: &Store,
-        mut reader: Box<dyn Source<T> + '_>,
-        mut prepare: impl FnMut(&mut T),
+        reader: Box<dyn Source<T> + Send + '_>,
+        prepare: impl FnMut(&mut T) + Send,
+    ) -> anyhow::Result<IngestCounts> {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| self.drive_blocking(&handle, store, reader, prepare))
+    }
+
+    fn drive_blocking<T: Storable + Send>(
+        self,
+        handle: &tokio::runtime::Handle,
+        store: &Store,
+        mut reader: Box<dyn Source<T> + Send + '_>,
+        mut prepare: impl FnMut(&mut T) + Send,
     ) -> anyhow::Result<IngestCounts> {
         let rejects_path = RejectWriter::path_for(&self.options.rejects_dir, self.file);
         let resumed = self.start.offset > 0;
@@ -536,30 +550,53 @@ impl FileRun<'_> {
         };
         let bar = self.progress();
         let mut counts = self.counts;
-        let mut batch: Vec<T> = Vec::with_capacity(self.options.batch);
-        let write_reject = |reject: &Reject, rejects: &mut RejectWriter| {
-            tracing::warn!(%reject, "rejected");
-            rejects.write(reject)
-        };
-        loop {
-            let next = reader.next();
-            let done = next.is_none();
-            match next {
-                Some(Ok(mut record)) => {
-                    prepare(&mut record);
-                    batch.push(record);
+        let batch_size = self.options.batch.max(1);
+        // Two batches in flight: one being stored, one being parsed.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed<T>>(1);
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            scope.spawn(move || {
+                let mut batch: Vec<T> = Vec::with_capacity(batch_size);
+                let mut refused = Vec::new();
+                loop {
+                    let next = reader.next();
+                    let done = next.is_none();
+                    match next {
+                        Some(Ok(mut record)) => {
+                            prepare(&mut record);
+                            batch.push(record);
+                        }
+                        Some(Err(reject)) => refused.push(reject),
+                        None => {}
+                    }
+                    if batch.len() >= batch_size
+                        || (done && !(batch.is_empty() && refused.is_empty()))
+                    {
+                        let parsed = Parsed {
+                            records: std::mem::replace(&mut batch, Vec::with_capacity(batch_size)),
+                            rejects: std::mem::take(&mut refused),
+                            position: reader.resume_at(),
+                        };
+                        if sender.send(parsed).is_err() {
+                            // The storing side failed and stopped; its error is reported.
+                            return;
+                        }
+                    }
+                    if done {
+                        return;
+                    }
                 }
-                Some(Err(reject)) => {
-                    write_reject(&reject, &mut rejects)?;
-                    counts.rejected += 1;
+            });
+            for parsed in receiver {
+                for reject in &parsed.rejects {
+                    tracing::warn!(%reject, "rejected");
+                    rejects.write(reject)?;
                 }
-                None => {}
-            }
-            if batch.len() >= self.options.batch || (done && !batch.is_empty()) {
-                counts.accepted += T::store(store, &batch).await?;
-                batch.clear();
+                counts.rejected += parsed.rejects.len() as u64;
+                if !parsed.records.is_empty() {
+                    counts.accepted += handle.block_on(T::store(store, &parsed.records))?;
+                }
                 rejects.flush()?;
-                let position = reader.resume_at();
+                let position = parsed.position;
                 if let Some(cp_path) = &self.cp_path {
                     save_checkpoint(
                         cp_path,
@@ -578,10 +615,8 @@ impl FileRun<'_> {
                     counts.accepted, counts.rejected
                 ));
             }
-            if done {
-                break;
-            }
-        }
+            Ok(())
+        })?;
         bar.finish_and_clear();
         // The file is done: a later run reads it from the start (and stores nothing twice).
         if let Some(cp_path) = self.cp_path.as_ref().filter(|p| p.exists()) {
@@ -597,6 +632,16 @@ impl FileRun<'_> {
         }
         Ok(counts)
     }
+}
+
+/// One batch the parsing thread hands to the storing one.
+struct Parsed<T> {
+    /// Records to store.
+    records: Vec<T>,
+    /// Records refused since the previous batch.
+    rejects: Vec<Reject>,
+    /// Where a resumed run starts once this batch is stored.
+    position: Checkpoint,
 }
 
 /// Attaches resume files to stored subjects: a file's stem is the subject's id in `system`
