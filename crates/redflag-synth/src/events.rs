@@ -3,12 +3,21 @@
 //! - `okta_system_log.ndjson`: Okta System Log events (`user.session.start`), one JSON object per line,
 //!   with the fields of Okta's published LogEvent schema (uuid, published, eventType, actor, client with
 //!   userAgent, ipAddress and geographicalContext, securityContext, outcome, …);
+//! - `entra_sign_ins.ndjson`: Microsoft Entra ID sign-ins, one Microsoft Graph v1.0 `signIn` resource
+//!   per line (id, createdDateTime, userPrincipalName, userId, appDisplayName, ipAddress, status with
+//!   errorCode, deviceDetail, location with countryOrRegion, …);
+//! - `google_login_activities.ndjson`: Google Workspace login audit, one Admin SDK Reports API
+//!   `activity` per line (id with time, uniqueQualifier and applicationName `login`, actor with email and
+//!   profileId, ipAddress, events `login_success` / `login_failure` with their parameters);
 //! - `osquery_results.ndjson`: osquery scheduled-query results in the event (differential) format, one
 //!   JSON object per line (name, hostIdentifier, calendarTime, unixTime, epoch, counter, numerics,
 //!   decorations, columns, action) for `programs`/`apps`, `usb_devices` and `processes`;
 //! - `payroll_changes.csv`: payout set-ups and changes;
 //! - `laptop_shipments.csv`: company laptops shipped;
-//! - `resumes/<id>.txt`: resumes.
+//! - `resumes/<id>.txt|pdf|docx`: resumes (see `document.rs` for the PDF and DOCX writers).
+//!
+//! Each department signs in through one identity provider ([`WorldConfig::identity_provider`]), so a
+//! subject's sign-ins are all in one of the three logs.
 //!
 //! Events of one subject are written together (files are grouped by subject, not sorted by time), so
 //! the writer needs memory for one subject only.

@@ -4,8 +4,9 @@
 //!
 //! Entry points: [`WorldConfig`] (size, window, seed, ring rate; [`WorldConfig::default`] is the
 //! ~10,000-subject, 90-day demo world, [`WorldConfig::small`] a 1,000-subject one), [`generate`] which
-//! plans the world, and [`World::write_to`] which streams `people.csv`, the event files and
-//! `ground_truth.json` into a directory. [`World::person`] generates any one subject. The [`eval`] module
+//! plans the world, and [`World::write_to`] which streams `people.csv`, the event files (Okta, Entra ID
+//! and Google Workspace sign-ins by department, osquery, payroll, shipping), resumes (text, PDF, DOCX)
+//! and `ground_truth.json` into a directory. [`World::person`] generates any one subject. The [`eval`] module
 //! scores a detector's run against a world's ground truth (precision, recall, rings, fairness).
 //!
 //! **Design decision:** every subject, ring and event stream draws from its own ChaCha generator keyed by
