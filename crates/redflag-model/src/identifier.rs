@@ -327,6 +327,10 @@ impl PhoneNumber {
                     if m.len() >= MEMO_LIMIT {
                         m.clear();
                     }
+                    // The E.164 form parses to itself: a stored number read back is a memo hit.
+                    if let Ok(e164) = &outcome {
+                        m.insert((e164.clone(), None), Ok(e164.clone()));
+                    }
                     m.insert(key, outcome.clone());
                 }
                 outcome
