@@ -164,6 +164,10 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let output = engines.assess(&world.subjects, &world.events, at);
     timings.insert("assess".to_string(), t.elapsed().as_secs_f64());
+    // The pipeline's own stages, to see which one grows with the world.
+    for (stage, seconds) in &output.timings {
+        *timings.entry(format!("assess: {stage}")).or_insert(0.0) += seconds;
+    }
 
     let options = EvalOptions {
         level: args.level,
