@@ -407,8 +407,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .take(each)
             .cloned()
             .collect();
+        let mut expected = Vec::with_capacity(each);
         for _ in 0..each {
             let e = &syn.entities[r.below(syn.entities.len())];
+            expected.push((syn_queries.len(), e.id.clone()));
             let mut q = e.names[r.below(e.names.len())].full.clone();
             if r.chance(50) && q.len() > 4 {
                 let i = 1 + r.below(q.len() - 2);
@@ -426,6 +428,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (rss_list.saturating_sub(rss0)) / 1024,
             t.elapsed().as_secs_f64(),
             (rss_kb().saturating_sub(rss0)) / 1024
+        );
+        // Recall on the synthetic queries: the entity a query was drawn from, found and at rank 1
+        // (ties included: many synthetic people share a name).
+        // (top 1,000: a synthetic full name is shared by dozens of entities)
+        let wide = ScreenOptions {
+            top_k: 1000,
+            ..ScreenOptions::default()
+        };
+        let (mut found, mut first) = (0, 0);
+        for (qi, id) in &expected {
+            let hits = index
+                .screen(&Query::name(syn_queries[*qi].clone()), &wide)
+                .unwrap_or_default();
+            let top = hits.first().map(|m| m.score);
+            found += usize::from(hits.iter().any(|m| m.entity_id == *id));
+            first += usize::from(
+                hits.iter()
+                    .any(|m| m.entity_id == *id && Some(m.score) == top),
+            );
+        }
+        println!(
+            "synthetic queries ({} names as listed or with one letter replaced): source entity found (top 1,000): {found} ({:.1} %), at rank 1 with ties: {first} ({:.1} %)",
+            expected.len(),
+            100.0 * found as f64 / expected.len().max(1) as f64,
+            100.0 * first as f64 / expected.len().max(1) as f64
         );
         run(&index, &syn_queries, "synthetic list");
         return Ok(());

@@ -742,19 +742,26 @@ impl Index {
                 }
             }
         }
-        if blocking.is_empty()
-            && let Some(i) = (0..units.len())
-                .filter(|&i| rarest(&units[i]) > 0)
-                .min_by_key(|&i| (rarest(&units[i]), i))
-        {
-            blocking.push((i, units[i].keys.iter().map(String::as_str).collect()));
+        // With fewer than two rare units, the rarest frequent ones block too (their bits rank the
+        // candidates), so that on a large list the names sharing *both* common words ("Olga Smirnov")
+        // come first instead of an arbitrary slice of one posting list.
+        let rare = blocking.len();
+        let want = units.len().min(2);
+        if rare < want {
+            let mut rest: Vec<usize> = (0..units.len())
+                .filter(|i| !blocking.iter().any(|(b, _)| b == i) && rarest(&units[*i]) > 0)
+                .collect();
+            rest.sort_by_key(|&i| (rarest(&units[i]), i));
+            for i in rest.into_iter().take(want - rare) {
+                blocking.push((i, units[i].keys.iter().map(String::as_str).collect()));
+            }
         }
         let all_bits = if units.len() >= 32 {
             u32::MAX
         } else {
             (1u32 << units.len()) - 1
         };
-        let need = if units.len() >= 3 { 2 } else { 1 }.min(blocking.len());
+        let need = if units.len() >= 3 { 2 } else { 1 }.min(rare).max(1);
         MASKS.with_borrow_mut(|scratch| {
             let (masks, touched) = scratch;
             if masks.len() < self.names.len() {
