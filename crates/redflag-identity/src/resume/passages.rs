@@ -188,9 +188,16 @@ impl PassageIndex {
         self.group(hash).len()
     }
 
-    /// Whether a fingerprint is held by more than `max_df` documents.
+    /// Whether a fingerprint is held by more than `max_df` documents (one binary search, then at most
+    /// `max_df + 1` entries read).
     pub fn is_boilerplate(&self, hash: u64) -> bool {
-        self.document_frequency(hash) > self.config.max_df
+        let start = self.entries.partition_point(|(h, _)| *h < hash);
+        self.entries[start..]
+            .iter()
+            .take(self.config.max_df + 1)
+            .take_while(|(h, _)| *h == hash)
+            .count()
+            > self.config.max_df
     }
 
     /// Documents sharing at least one non-boilerplate fingerprint with `fingerprints` (a new text's, from
@@ -199,11 +206,17 @@ impl PassageIndex {
     pub fn candidates(&self, fingerprints: &[u64], exclude: Option<u32>) -> Vec<(u32, u32)> {
         let mut counts: HashMap<u32, u32> = HashMap::new();
         for &h in fingerprints {
-            let group = self.group(h);
+            // One binary search; a group longer than `max_df` is boilerplate and is not read further.
+            let start = self.entries.partition_point(|(x, _)| *x < h);
+            let group: Vec<&(u64, u32)> = self.entries[start..]
+                .iter()
+                .take(self.config.max_df + 1)
+                .take_while(|(x, _)| *x == h)
+                .collect();
             if group.len() > self.config.max_df {
                 continue;
             }
-            for &(_, d) in group {
+            for &&(_, d) in &group {
                 if Some(d) != exclude {
                     *counts.entry(d).or_default() += 1;
                 }
@@ -296,9 +309,10 @@ pub fn shared_passages_with(
     let mut boiler: HashMap<u64, bool> = HashMap::new();
     let mut is_boiler = |h: u64| *boiler.entry(h).or_insert_with(|| is_boilerplate(h));
     // Words of `a` covered by a boilerplate fingerprint, and positions of distinctive ones.
+    // Only fingerprints `b` also holds can lie in a shared run, so only those are looked up.
     let mut cut = vec![false; ga.words.len()];
     let mut distinctive: Vec<usize> = Vec::new();
-    for &p in &fps {
+    for &p in fps.iter().filter(|&&p| in_b.contains_key(&ga.grams[p])) {
         if is_boiler(ga.grams[p]) {
             for c in &mut cut[p..p + k] {
                 *c = true;
