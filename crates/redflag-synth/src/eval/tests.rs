@@ -291,3 +291,44 @@ fn time_to_detect_takes_the_first_prefix() {
     assert_eq!(t.median_days_hired, Some(7));
     assert!((t.prefixes[2].hired_recall - 1.0).abs() < 1e-12);
 }
+
+#[test]
+fn missed_operators_and_recall_by_signal() {
+    use crate::truth::{PlantedSignal, Signal};
+    let mut truth = truth();
+    truth.ground.operators[0].signals = vec![PlantedSignal::of(Signal::AstrillVpn)];
+    truth.ground.operators[2].signals = vec![
+        PlantedSignal::of(Signal::VoipPhone),
+        PlantedSignal::of(Signal::AstrillVpn),
+    ];
+    let report = evaluate(&truth, &run(), &[], &EvalOptions::default());
+    // P3 (medium) is the one operator missed at `high`.
+    assert_eq!(report.missed_operators.len(), 1);
+    let m = &report.missed_operators[0];
+    assert_eq!(m.subject, "synth:P3");
+    assert_eq!(m.ring, "ring-002");
+    assert_eq!(m.strength, Strength::Subtle);
+    assert!(!m.hired);
+    assert_eq!(m.level, Some(RiskLevel::Medium));
+    assert_eq!(m.signals, vec![Signal::VoipPhone, Signal::AstrillVpn]);
+    assert_eq!(m.rules, vec!["RF-ID-002".to_string()]);
+    let by: Vec<(Signal, u64, u64)> = report
+        .by_signal
+        .iter()
+        .map(|r| (r.signal, r.operators, r.flagged))
+        .collect();
+    assert_eq!(
+        by,
+        vec![(Signal::VoipPhone, 1, 0), (Signal::AstrillVpn, 2, 1)]
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    let md = render_markdown(&report, "redflag eval", None);
+    assert!(md.contains("### Missed operators (1 in all)"), "{md}");
+    assert!(md.contains(
+        "| synth:P3 | ring-002 | Subtle | no | 0.100 | voip_phone astrill_vpn | RF-ID-002 |"
+    ));
+    assert!(md.contains("| astrill_vpn | 2 | 1 | 0.500 |"));
+}
