@@ -175,10 +175,21 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// `($1, $2), ($3, $4), …` for `rows` rows of `cols` columns.
-pub(crate) fn values_clause(rows: usize, cols: usize) -> String {
+/// `count` parameter marks numbered from `first`: `$first, …` on PostgreSQL, bare `?` on SQLite.
+/// SQLite looks a numbered parameter's name up by a linear scan (`sqlite3_bind_parameter_name`), so a
+/// 2,500-parameter statement with `$N` marks spends most of its time binding; `?` marks have no name.
+/// A statement must use one style throughout.
+pub(crate) fn marks(backend: Backend, first: usize, count: usize) -> String {
+    match backend {
+        Backend::Postgres => placeholders(first, count),
+        Backend::Sqlite => vec!["?"; count].join(", "),
+    }
+}
+
+/// `($1, $2), ($3, $4), …` (or `(?, ?), …` on SQLite) for `rows` rows of `cols` columns.
+pub(crate) fn rows_clause(backend: Backend, rows: usize, cols: usize) -> String {
     (0..rows)
-        .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
+        .map(|r| format!("({})", marks(backend, r * cols + 1, cols)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -293,7 +304,7 @@ impl Store {
                 "INSERT INTO subjects (id, kind, name, body, updated_at) VALUES {}
                  ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
                  body = excluded.body, updated_at = excluded.updated_at",
-                values_clause(chunk.len(), 5)
+                rows_clause(self.backend, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for (subject, body) in chunk.iter().zip(bodies) {
@@ -311,7 +322,7 @@ impl Store {
 
             let sql = format!(
                 "DELETE FROM identifiers WHERE subject_id IN ({})",
-                placeholders(1, chunk.len())
+                marks(self.backend, 1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for subject in chunk {
@@ -333,7 +344,7 @@ impl Store {
             for part in rows.chunks(ROW_CHUNK) {
                 let sql = format!(
                     "INSERT INTO identifiers (kind, value, subject_id) VALUES {} ON CONFLICT DO NOTHING",
-                    values_clause(part.len(), 3)
+                    rows_clause(self.backend, part.len(), 3)
                 );
                 let mut query = sqlx::query(&sql);
                 for (subject, kind, value) in part {
@@ -346,7 +357,7 @@ impl Store {
             }
             // Events stored before their owner arrived are attributed now.
             let ids: Vec<&str> = chunk.iter().map(|s| s.id.as_str()).collect();
-            let filter = format!("i.subject_id IN ({})", placeholders(1, ids.len()));
+            let filter = format!("i.subject_id IN ({})", marks(self.backend, 1, ids.len()));
             Self::attribute_events_where(&mut *tx, &filter, &ids).await?;
         }
         tx.commit()
@@ -381,11 +392,16 @@ impl Store {
             .begin()
             .await
             .map_err(query_err("starting a transaction"))?;
-        let claims = claims_of(&mut tx, encoded.iter().flat_map(|e| e.identifiers.iter())).await?;
+        let claims = claims_of(
+            self.backend,
+            &mut tx,
+            encoded.iter().flat_map(|e| e.identifiers.iter()),
+        )
+        .await?;
         for chunk in encoded.chunks(EVENT_CHUNK) {
             let sql = format!(
                 "INSERT INTO events (id, time, kind, subject_id, body) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                values_clause(chunk.len(), 5)
+                rows_clause(self.backend, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for event in chunk {
@@ -424,7 +440,7 @@ impl Store {
             for part in rows.chunks(ROW_CHUNK) {
                 let sql = format!(
                     "INSERT INTO event_identifiers (event_id, kind, value) VALUES {} ON CONFLICT DO NOTHING",
-                    values_clause(part.len(), 3)
+                    rows_clause(self.backend, part.len(), 3)
                 );
                 let mut query = sqlx::query(&sql);
                 for (event, kind, value) in part {
@@ -611,7 +627,7 @@ impl Store {
         for chunk in subjects.chunks(ROW_CHUNK) {
             let sql = format!(
                 "DELETE FROM facts WHERE subject_id IN ({})",
-                placeholders(1, chunk.len())
+                marks(self.backend, 1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for subject in chunk {
@@ -647,7 +663,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO facts (subject_id, name, value, evidence) VALUES {}
                  ON CONFLICT (subject_id, name) DO UPDATE SET value = excluded.value, evidence = excluded.evidence",
-                values_clause(part.len(), 4)
+                rows_clause(self.backend, part.len(), 4)
             );
             let mut query = sqlx::query(&sql);
             for (subject, name, value, evidence) in part {
@@ -691,7 +707,7 @@ impl Store {
                  ON CONFLICT (subject_id) DO UPDATE SET score = excluded.score, log_odds = excluded.log_odds,
                  level = excluded.level, ring_id = excluded.ring_id, body = excluded.body,
                  assessed_at = excluded.assessed_at",
-                values_clause(chunk.len(), 7)
+                rows_clause(self.backend, chunk.len(), 7)
             );
             let mut query = sqlx::query(&sql);
             for (assessment, body) in chunk.iter().zip(bodies) {
@@ -710,7 +726,7 @@ impl Store {
                 .map_err(query_err("storing assessments"))?;
             let sql = format!(
                 "DELETE FROM findings WHERE subject_id IN ({})",
-                placeholders(1, chunk.len())
+                marks(self.backend, 1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for assessment in chunk {
@@ -737,7 +753,7 @@ impl Store {
             for part in rows.chunks(ROW_CHUNK) {
                 let sql = format!(
                     "INSERT INTO findings (subject_id, rule_id, severity, weight) VALUES {}",
-                    values_clause(part.len(), 4)
+                    rows_clause(self.backend, part.len(), 4)
                 );
                 let mut query = sqlx::query(&sql);
                 for (subject, rule, severity, weight) in part {
@@ -883,47 +899,46 @@ impl<'a> EncodedEvent<'a> {
 /// The subject that claims each of `identifiers` (the lowest id when several do), read in
 /// multi-row lookups inside the caller's transaction.
 async fn claims_of<'a>(
+    backend: Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     identifiers: impl Iterator<Item = &'a (&'static str, String)>,
 ) -> Result<std::collections::HashMap<(&'static str, &'a str), String>> {
     let wanted: std::collections::BTreeSet<(&'static str, &'a str)> = identifiers
         .map(|(kind, value)| (*kind, value.as_str()))
         .collect();
-    // Each value with the kinds it is wanted under (one value may be, say, a device and a user).
-    let mut kinds_of: std::collections::HashMap<&'a str, Vec<&'static str>> =
-        std::collections::HashMap::new();
+    // Looked up kind by kind, so that the (kind, value, subject) key answers each lookup.
+    let mut by_kind: std::collections::BTreeMap<&'static str, Vec<&'a str>> =
+        std::collections::BTreeMap::new();
     for (kind, value) in &wanted {
-        kinds_of.entry(*value).or_default().push(*kind);
+        by_kind.entry(*kind).or_default().push(*value);
     }
-    let values: Vec<&'a str> = kinds_of.keys().copied().collect();
     let mut claims = std::collections::HashMap::new();
-    for part in values.chunks(ROW_CHUNK) {
-        let sql = format!(
-            "SELECT kind, value, MIN(subject_id) FROM identifiers WHERE value IN ({}) GROUP BY kind, value",
-            placeholders(1, part.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for value in part {
-            query = query.bind(*value);
-        }
-        let rows = query
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(query_err("reading identifier claims"))?;
-        for row in &rows {
-            let read = query_err("reading identifier claims");
-            let kind: String = row.try_get(0).map_err(read)?;
-            let value: String = row
-                .try_get(1)
+    for (kind, values) in by_kind {
+        for part in values.chunks(ROW_CHUNK) {
+            let sql = format!(
+                "SELECT value, MIN(subject_id) FROM identifiers WHERE kind = {} AND value IN ({}) GROUP BY value",
+                marks(backend, 1, 1),
+                marks(backend, 2, part.len())
+            );
+            let asked: std::collections::HashSet<&'a str> = part.iter().copied().collect();
+            let mut query = sqlx::query(&sql).bind(kind);
+            for value in part {
+                query = query.bind(*value);
+            }
+            let rows = query
+                .fetch_all(&mut **tx)
+                .await
                 .map_err(query_err("reading identifier claims"))?;
-            let subject: String = row
-                .try_get(2)
-                .map_err(query_err("reading identifier claims"))?;
-            let Some((value, kinds)) = kinds_of.get_key_value(value.as_str()) else {
-                continue;
-            };
-            if let Some(kind) = kinds.iter().find(|k| **k == kind) {
-                claims.insert((*kind, *value), subject);
+            for row in &rows {
+                let value: String = row
+                    .try_get(0)
+                    .map_err(query_err("reading identifier claims"))?;
+                let subject: String = row
+                    .try_get(1)
+                    .map_err(query_err("reading identifier claims"))?;
+                if let Some(value) = asked.get(value.as_str()) {
+                    claims.insert((kind, *value), subject);
+                }
             }
         }
     }
