@@ -293,9 +293,12 @@ struct CUnit {
     syllable: bool,
 }
 
+/// A name group: every listed name that normalises to the same words and units, scored once per
+/// query and then expanded to the entities carrying it (a watchlist holds dozens of "Kim Chol" or
+/// "Olga Smirnova"; capping candidates per name would cut the true one arbitrarily).
 struct IndexedName {
-    entity: u32,
-    name: u16,
+    /// (entity, index of the name in the entity's names), in entity order (list id, then list order).
+    members: Box<[(u32, u16)]>,
     units: Box<[CUnit]>,
     weights: Box<[f32]>,
     /// Sum of `weights`.
@@ -344,12 +347,30 @@ impl Interner {
     }
 }
 
+/// The name groups holding a blocking key.
+#[derive(Default)]
+struct Posting {
+    /// Name groups, ascending.
+    groups: Vec<u32>,
+    /// Listed names (with their repetitions) holding the key: its document frequency for weights.
+    names: u32,
+}
+
+impl Posting {
+    fn df(&self) -> usize {
+        self.names as usize
+    }
+}
+
 /// An immutable, thread-safe screening index over one or more list snapshots.
 pub struct Index {
     lists: Vec<ListInfo>,
     entities: Vec<(u16, Entity)>,
+    /// Name groups.
     names: Vec<IndexedName>,
-    postings: HashMap<String, Vec<u32>>,
+    /// Listed names indexed (all members of all groups): the total of the unit weights' frequencies.
+    name_count: usize,
+    postings: HashMap<String, Posting>,
     exact: HashMap<(IdKind, String), Vec<(u32, String)>>,
     /// Symbols (unit texts, keys, joined forms) of the listed names.
     symbols: Vec<Box<str>>,
@@ -370,7 +391,8 @@ impl std::fmt::Debug for Index {
         f.debug_struct("Index")
             .field("lists", &self.lists)
             .field("entities", &self.entities.len())
-            .field("names", &self.names.len())
+            .field("names", &self.name_count)
+            .field("name_groups", &self.names.len())
             .field("keys", &self.postings.len())
             .finish()
     }
@@ -379,7 +401,11 @@ impl std::fmt::Debug for Index {
 /// The name written without spaces: its words in order, the first moved last, and the last moved
 /// first (family name first or last). Empty for a one-word name.
 fn joined_forms(norm: &NormName) -> Vec<String> {
-    let w = &norm.words;
+    joined_word_forms(&norm.words)
+}
+
+/// [`joined_forms`] of written words.
+fn joined_word_forms(w: &[String]) -> Vec<String> {
     if w.len() < 2 {
         return Vec::new();
     }
@@ -393,6 +419,18 @@ fn joined_forms(norm: &NormName) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The blocking keys of a listed name: its units' keys and its joined forms' keys, sorted, once each.
+fn name_keys(words: &[String], units: &[Unit]) -> Vec<String> {
+    let mut keys: Vec<String> = units
+        .iter()
+        .flat_map(|u| u.keys.iter().cloned())
+        .chain(joined_word_forms(words).iter().map(|t| joined_key(t)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// The blocking key of a joined form.
@@ -446,8 +484,11 @@ impl Index {
         by_id.sort_by(|a, b| a.info.id.cmp(&b.info.id));
         let mut lists = Vec::new();
         let mut entities = Vec::new();
-        let mut names = Vec::new();
-        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut names: Vec<IndexedName> = Vec::new();
+        let mut name_count = 0usize;
+        // (words, units) of a normalised name -> its group
+        let mut groups: HashMap<(Vec<String>, Vec<normalize::Unit>), u32> = HashMap::new();
+        let mut postings: HashMap<String, Posting> = HashMap::new();
         let mut exact: HashMap<(IdKind, String), Vec<(u32, String)>> = HashMap::new();
         let mut vocab_map: HashMap<String, Vec<String>> = HashMap::new();
         let mut interner = Interner::default();
@@ -460,24 +501,36 @@ impl Index {
                     if norm.units.is_empty() {
                         continue;
                     }
+                    name_count += 1;
+                    let group_key = (norm.words, norm.units);
+                    if let Some(&g) = groups.get(&group_key) {
+                        let group = &mut names[g as usize];
+                        let mut members = std::mem::take(&mut group.members).into_vec();
+                        members.push((ei, ni as u16));
+                        group.members = members.into();
+                        for k in name_keys(&group_key.0, &group_key.1) {
+                            if let Some(p) = postings.get_mut(&k) {
+                                p.names += 1;
+                            }
+                        }
+                        continue;
+                    }
+                    let norm = NormName {
+                        words: group_key.0.clone(),
+                        units: group_key.1.clone(),
+                    };
                     let id = names.len() as u32;
+                    groups.insert(group_key, id);
                     let forms = joined_forms(&norm);
-                    let joined: Vec<String> = forms.iter().map(|t| joined_key(t)).collect();
                     let mut targets = forms;
                     let concat = norm.words.concat();
                     if !targets.contains(&concat) {
                         targets.push(concat);
                     }
-                    let mut keys: Vec<&str> = norm
-                        .units
-                        .iter()
-                        .flat_map(|u| u.keys.iter().map(String::as_str))
-                        .chain(joined.iter().map(String::as_str))
-                        .collect();
-                    keys.sort_unstable();
-                    keys.dedup();
-                    for k in keys {
-                        postings.entry(k.to_string()).or_default().push(id);
+                    for k in name_keys(&norm.words, &norm.units) {
+                        let p = postings.entry(k).or_default();
+                        p.groups.push(id);
+                        p.names += 1;
                     }
                     // Vocabulary for mistyped query words: each written word (with the keys of its units)
                     // and each unit of four letters or more.
@@ -507,8 +560,7 @@ impl Index {
                         })
                         .collect();
                     names.push(IndexedName {
-                        entity: ei,
-                        name: ni as u16,
+                        members: Box::new([(ei, ni as u16)]),
                         multi_syllable: multi_syllable_word(&norm.units),
                         any_plain: norm.units.iter().any(|u| !is_syllable(u)),
                         units,
@@ -552,7 +604,8 @@ impl Index {
                 entities.push((li as u16, entity));
             }
         }
-        let total = names.len().max(2) as f64;
+        drop(groups);
+        let total = name_count.max(2) as f64;
         let Interner {
             symbols,
             ids: symbol_ids,
@@ -564,7 +617,7 @@ impl Index {
             .map(|ks| {
                 let df = ks
                     .iter()
-                    .map(|&k| postings.get(&*symbols[k as usize]).map_or(1, Vec::len))
+                    .map(|&k| postings.get(&*symbols[k as usize]).map_or(1, Posting::df))
                     .max()
                     .unwrap_or(1) as f64;
                 unit_weight(df, total)
@@ -590,6 +643,7 @@ impl Index {
             lists,
             entities,
             names,
+            name_count,
             postings,
             exact,
             symbols,
@@ -627,11 +681,11 @@ impl Index {
     }
 
     fn query_weight(&self, u: &Unit) -> f32 {
-        let total = self.names.len().max(2) as f64;
+        let total = self.name_count.max(2) as f64;
         let df = u
             .keys
             .iter()
-            .map(|k| self.postings.get(k).map_or(1, Vec::len))
+            .map(|k| self.postings.get(k).map_or(1, Posting::df))
             .max()
             .unwrap_or(1) as f64;
         unit_weight(df, total)
@@ -712,10 +766,11 @@ impl Index {
         let units = &q.norm.units;
         // Units whose every key is very common ("Kim", "Korea", "Trading") do not generate candidates
         // when rarer units exist; they still count when candidates are scored.
+        // (Cost is the number of name groups a key reaches, not of names.)
         let rarest = |u: &Unit| {
             u.keys
                 .iter()
-                .map(|k| self.postings.get(k).map_or(0, Vec::len))
+                .map(|k| self.postings.get(k).map_or(0, |p| p.groups.len()))
                 .max()
                 .unwrap_or(0)
         };
@@ -734,7 +789,7 @@ impl Index {
                     .filter(|k| {
                         self.postings
                             .get(*k)
-                            .is_some_and(|p| p.len() <= FREQUENT_KEY)
+                            .is_some_and(|p| p.groups.len() <= FREQUENT_KEY)
                     })
                     .collect();
                 if !keys.is_empty() {
@@ -779,7 +834,7 @@ impl Index {
                 let bit = 1u32 << (*ui).min(31);
                 for k in keys {
                     if let Some(p) = self.postings.get(*k) {
-                        for &n in p {
+                        for &n in &p.groups {
                             mark(n, bit, touched);
                         }
                     }
@@ -787,7 +842,7 @@ impl Index {
             }
             for form in &q.probes {
                 if let Some(p) = self.postings.get(&joined_key(form)) {
-                    for &n in p {
+                    for &n in &p.groups {
                         mark(n, all_bits, touched);
                     }
                 }
@@ -821,7 +876,10 @@ impl Index {
     }
 
     /// Screens one query. Results are ordered by score (descending), then exact identifier first, then
-    /// list id and entity id, so the same query on the same list versions gives the same output.
+    /// the score before it was capped at 1 (of namesakes, the one whose date of birth or country agrees
+    /// first), then name score, list id and entity id, so the same query on the same list versions gives
+    /// the same output. Listed names that normalise alike are scored once and every entity carrying
+    /// them is considered, however many.
     pub fn screen(&self, query: &Query, options: &ScreenOptions) -> Result<Vec<Match>, QueryError> {
         let qname = normalize::normalize(&query.name);
         let has_ids = query.has_identifier();
@@ -864,8 +922,10 @@ impl Index {
             }
         }
 
-        // Name candidates by blocking keys: never a scan.
-        let mut best_name: HashMap<u32, (f64, u32)> = HashMap::new();
+        // Name candidates by blocking keys: never a scan. Each candidate name group is scored once,
+        // then expanded to every entity carrying the name.
+        // entity -> (name score, group, index of the name in the entity)
+        let mut best_name: HashMap<u32, (f64, u32, u16)> = HashMap::new();
         let mut qctx = None;
         if !qname.units.is_empty() {
             let q = self.query_name(&qname);
@@ -873,21 +933,36 @@ impl Index {
             let mut scratch = Scratch::default();
             for nid in ranked {
                 let n = &self.names[nid as usize];
-                let (li, entity) = &self.entities[n.entity as usize];
-                if !list_ok(*li) {
+                let (score, _) = self.name_similarity(&q, n, &mut scratch, false);
+                // Date, country and type can add at most 0.13: a name this far below the threshold
+                // matters only to an entity an identifier matched.
+                let reachable = score + MAX_BONUS >= options.threshold;
+                if !reachable && exact_hits.is_empty() {
                     continue;
                 }
-                let (score, _) = self.name_similarity(&q, n, &mut scratch, false);
-                let score = score * strength_factor(entity.names[n.name as usize].strength);
-                let entry = best_name.entry(n.entity).or_insert((-1.0, nid));
-                if score > entry.0 || (score == entry.0 && nid < entry.1) {
-                    *entry = (score, nid);
+                for &(ei, ni) in n.members.iter() {
+                    if !reachable && !exact_hits.contains_key(&ei) {
+                        continue;
+                    }
+                    let (li, entity) = &self.entities[ei as usize];
+                    if !list_ok(*li) {
+                        continue;
+                    }
+                    let s = score * strength_factor(entity.names[ni as usize].strength);
+                    let entry = best_name.entry(ei).or_insert((-1.0, nid, ni));
+                    if s > entry.0 || (s == entry.0 && ni < entry.2) {
+                        *entry = (s, nid, ni);
+                    }
                 }
             }
             qctx = Some((q, scratch));
         }
 
-        let mut out: Vec<Match> = Vec::new();
+        let country = query
+            .country
+            .as_deref()
+            .and_then(crate::entity::country_code_or_text);
+        // First every entity's score (no explanation written), then the top k, explained.
         let mut seen: Vec<u32> = exact_hits
             .keys()
             .copied()
@@ -895,28 +970,57 @@ impl Index {
             .collect();
         seen.sort_unstable();
         seen.dedup();
+        // (score, exact, score before clamping to 1, name score, entity): among names that all score 1
+        // (namesakes), the one whose date of birth or country agrees ranks first.
+        let mut scored: Vec<Scored> = Vec::with_capacity(seen.len());
         for ei in seen {
             let (li, entity) = &self.entities[ei as usize];
             if !list_ok(*li) {
                 continue;
             }
+            let exact = exact_hits.contains_key(&ei);
+            let name_score = best_name.get(&ei).map_or(0.0, |b| b.0);
+            if !exact && name_score + MAX_BONUS < options.threshold {
+                continue;
+            }
+            let (raw, _, _) = features(query, country.as_deref(), entity, name_score, false);
+            let score = if exact { 1.0 } else { raw };
+            let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+            if !exact && score < options.threshold {
+                continue;
+            }
+            let raw = (raw * 1000.0).round() / 1000.0;
+            let name_score = (name_score * 1000.0).round() / 1000.0;
+            scored.push((score, exact, raw, name_score, ei));
+        }
+        let key = |ei: u32| {
+            let (li, e) = &self.entities[ei as usize];
+            (self.lists[*li as usize].id.as_str(), e.id.as_str())
+        };
+        type Scored = (f64, bool, f64, f64, u32);
+        let order = |a: &Scored, b: &Scored| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.cmp(&a.1))
+                .then(b.2.total_cmp(&a.2))
+                .then(b.3.total_cmp(&a.3))
+                .then_with(|| key(a.4).cmp(&key(b.4)))
+        };
+        if scored.len() > options.top_k && options.top_k > 0 {
+            scored.select_nth_unstable_by(options.top_k - 1, order);
+        }
+        scored.truncate(options.top_k);
+        scored.sort_by(order);
+
+        let mut out: Vec<Match> = Vec::with_capacity(scored.len());
+        for (score, is_exact, _, name_score, ei) in scored {
+            let (li, entity) = &self.entities[ei as usize];
             let info = &self.lists[*li as usize];
             let mut explanation = Vec::new();
             let mut matched_name = None;
-            let mut name_score = 0.0;
-            let exact = exact_hits.get(&ei);
             let best = best_name.get(&ei).copied();
-            if let Some((s, _)) = best {
-                name_score = s;
-            }
-            // Date, country and type can add at most 0.13: a name this far below the threshold is out,
-            // before any explanation is written.
-            if exact.is_none() && name_score + 0.13 < options.threshold {
-                continue;
-            }
-            if let (Some((s, nid)), Some((q, scratch))) = (best, qctx.as_mut()) {
+            if let (Some((s, nid, ni)), Some((q, scratch))) = (best, qctx.as_mut()) {
                 let n = &self.names[nid as usize];
-                let listed = &entity.names[n.name as usize];
+                let listed = &entity.names[ni as usize];
                 matched_name = Some(listed.full.clone());
                 let (_, detail) = self.name_similarity(q, n, scratch, true);
                 let factor = strength_factor(listed.strength);
@@ -937,73 +1041,12 @@ impl Index {
                     ),
                 });
             }
-            let mut score = name_score;
-            let mut dob_agrees = None;
-            if let Some(dob) = &query.dob
-                && !entity.birth_dates.is_empty()
-            {
-                let (adj, agrees, e) = compare_dob(dob, &entity.birth_dates);
-                dob_agrees = Some(agrees);
-                score = if adj < 0.0 {
-                    score * (1.0 + adj)
-                } else {
-                    score + adj
-                };
-                explanation.push(e);
-            }
-            if let Some(country) = query
-                .country
-                .as_deref()
-                .and_then(crate::entity::country_code_or_text)
-            {
-                let listed: Vec<&String> = entity
-                    .nationalities
-                    .iter()
-                    .chain(&entity.countries)
-                    .collect();
-                if !listed.is_empty() {
-                    let agrees = listed.iter().any(|c| c.eq_ignore_ascii_case(&country));
-                    let adj = if agrees { 0.03 } else { 0.0 };
-                    score += adj;
-                    explanation.push(Explanation {
-                        feature: "country".into(),
-                        query: country.clone(),
-                        listed: listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                        score: adj,
-                        detail: if agrees {
-                            "agrees".into()
-                        } else {
-                            "differs (not held against the match: claimed locations are often false)".into()
-                        },
-                    });
-                }
-            }
-            if let Some(kind) = query.kind
-                && kind != entity.kind
-                && entity.kind != EntityKind::Other
-                && kind != EntityKind::Other
-            {
-                let factor = match (kind, entity.kind) {
-                    (EntityKind::Person, EntityKind::Organization)
-                    | (EntityKind::Organization, EntityKind::Person) => 0.8,
-                    _ => 0.7,
-                };
-                score *= factor;
-                explanation.push(Explanation {
-                    feature: "kind".into(),
-                    query: kind.as_str().into(),
-                    listed: entity.kind.as_str().into(),
-                    score: factor - 1.0,
-                    detail: format!("different entity type, score x{factor}"),
-                });
-            }
-            if let Some(e) = exact {
+            let raw_name_score = best.map_or(0.0, |b| b.0);
+            let (_, dob_agrees, lines) =
+                features(query, country.as_deref(), entity, raw_name_score, true);
+            explanation.extend(lines);
+            if let Some(e) = exact_hits.get(&ei) {
                 explanation.splice(0..0, e.iter().cloned());
-                score = 1.0;
-            }
-            let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
-            if exact.is_none() && score < options.threshold {
-                continue;
             }
             out.push(Match {
                 list: info.id.clone(),
@@ -1015,24 +1058,107 @@ impl Index {
                 programs: entity.programs.clone(),
                 matched_name,
                 score,
-                name_score: (name_score * 1000.0).round() / 1000.0,
-                exact_identifier: exact.is_some(),
+                name_score,
+                exact_identifier: is_exact,
                 dob_agrees,
                 dprk_nexus: dprk_nexus(entity),
                 explanation,
             });
         }
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(b.exact_identifier.cmp(&a.exact_identifier))
-                .then(b.name_score.total_cmp(&a.name_score))
-                .then(a.list.cmp(&b.list))
-                .then(a.entity_id.cmp(&b.entity_id))
-        });
-        out.truncate(options.top_k);
         Ok(out)
     }
+}
+
+/// Most that date of birth, country and type can add to a name's score.
+const MAX_BONUS: f64 = 0.13;
+
+/// A name score adjusted by the date of birth, country and entity type (before any exact identifier):
+/// the score, whether the dates agree, and, when `explain` is set, a line per feature compared.
+fn features(
+    query: &Query,
+    country: Option<&str>,
+    entity: &Entity,
+    name_score: f64,
+    explain: bool,
+) -> (f64, Option<bool>, Vec<Explanation>) {
+    let mut explanation = Vec::new();
+    let mut score = name_score;
+    let mut dob_agrees = None;
+    if let Some(dob) = &query.dob
+        && !entity.birth_dates.is_empty()
+    {
+        let (adj, agrees, detail) = compare_dob(dob, &entity.birth_dates);
+        dob_agrees = Some(agrees);
+        score = if adj < 0.0 {
+            score * (1.0 + adj)
+        } else {
+            score + adj
+        };
+        if explain {
+            explanation.push(Explanation {
+                feature: "dob".into(),
+                query: dob.to_string(),
+                listed: entity
+                    .birth_dates
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                score: adj,
+                detail: detail.into(),
+            });
+        }
+    }
+    if let Some(country) = country {
+        let mut listed = entity.nationalities.iter().chain(&entity.countries);
+        if listed.clone().next().is_some() {
+            let agrees = listed.any(|c| c.eq_ignore_ascii_case(country));
+            let adj = if agrees { 0.03 } else { 0.0 };
+            score += adj;
+            if explain {
+                explanation.push(Explanation {
+                    feature: "country".into(),
+                    query: country.to_string(),
+                    listed: entity
+                        .nationalities
+                        .iter()
+                        .chain(&entity.countries)
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    score: adj,
+                    detail: if agrees {
+                        "agrees".into()
+                    } else {
+                        "differs (not held against the match: claimed locations are often false)"
+                            .into()
+                    },
+                });
+            }
+        }
+    }
+    if let Some(kind) = query.kind
+        && kind != entity.kind
+        && entity.kind != EntityKind::Other
+        && kind != EntityKind::Other
+    {
+        let factor = match (kind, entity.kind) {
+            (EntityKind::Person, EntityKind::Organization)
+            | (EntityKind::Organization, EntityKind::Person) => 0.8,
+            _ => 0.7,
+        };
+        score *= factor;
+        if explain {
+            explanation.push(Explanation {
+                feature: "kind".into(),
+                query: kind.as_str().into(),
+                listed: entity.kind.as_str().into(),
+                score: factor - 1.0,
+                detail: format!("different entity type, score x{factor}"),
+            });
+        }
+    }
+    (score, dob_agrees, explanation)
 }
 
 fn dprk_nexus(e: &Entity) -> bool {
@@ -1328,13 +1454,10 @@ impl Index {
     }
 }
 
-fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanation) {
+/// The best agreement of a date of birth with the listed ones: the adjustment, whether they agree, and
+/// in words.
+fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, &'static str) {
     use chrono::Datelike;
-    let listed_text = listed
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut best: Option<(f64, &str)> = None;
     for d in listed {
         let (adj, detail) = if q.overlaps(d) {
@@ -1357,17 +1480,7 @@ fn compare_dob(q: &PartialDate, listed: &[PartialDate]) -> (f64, bool, Explanati
         }
     }
     let (adj, detail) = best.unwrap_or((0.0, "no listed date"));
-    (
-        adj,
-        adj > 0.0,
-        Explanation {
-            feature: "dob".into(),
-            query: q.to_string(),
-            listed: listed_text,
-            score: adj,
-            detail: detail.into(),
-        },
-    )
+    (adj, adj > 0.0, detail)
 }
 
 #[cfg(test)]
@@ -1430,5 +1543,114 @@ mod tests {
         assert!(shared("kwang", "kwag")); // deletion
         assert!(shared("kwang", "kawng")); // transposition
         assert!(!shared("kwang", "krong"));
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+    use crate::entity::EntityName;
+
+    fn person(id: &str, name: &str, year: i32, nationality: &str) -> Entity {
+        let mut e = Entity::new(id, EntityKind::Person);
+        e.names.push(EntityName {
+            full: name.into(),
+            strength: NameStrength::Primary,
+            alias_type: None,
+            script: None,
+            parts: Vec::new(),
+        });
+        e.birth_dates.extend(PartialDate::from_parts(year, 3, 14));
+        e.nationalities.push(nationality.into());
+        e
+    }
+
+    /// 600 namesakes (three times the candidate cap) written three ways, and one other name.
+    fn namesakes() -> Index {
+        let mut entities: Vec<Entity> = (0..600)
+            .map(|i| {
+                let name = match i % 3 {
+                    0 => "Olga SMIRNOVA",
+                    1 => "olga smirnova",
+                    _ => "Smirnova, Olga",
+                };
+                person(&format!("E{i:04}"), name, 1940 + (i % 60), "RU")
+            })
+            .collect();
+        entities.push(person("X1", "Olga SMIRNOVA-PETROVA", 1975, "BY"));
+        Index::build(vec![ListSnapshot {
+            info: ListInfo {
+                id: "test".into(),
+                name: "test".into(),
+                version: "1".into(),
+                published: None,
+                source_url: String::new(),
+                format: "test".into(),
+                entity_count: entities.len(),
+                sha256: String::new(),
+            },
+            entities,
+        }])
+    }
+
+    #[test]
+    fn identical_names_form_one_group() {
+        let index = namesakes();
+        // "Olga SMIRNOVA" and "olga smirnova" normalise alike; "Smirnova, Olga" is another word order.
+        assert_eq!(index.name_count, 601);
+        assert_eq!(index.names.len(), 3);
+        let group = index
+            .names
+            .iter()
+            .map(|g| g.members.len())
+            .max()
+            .unwrap_or(0);
+        assert_eq!(group, 400);
+    }
+
+    #[test]
+    fn every_namesake_is_considered_and_the_one_whose_dob_agrees_ranks_first() {
+        let index = namesakes();
+        // Entity i is born on 14 March of 1940 + i % 60: ten namesakes share the day asked for, those born
+        // a year either side are not contradicted (but do not agree), the rest are.
+        let q = Query::name("Olga Smirnova")
+            .with_dob(PartialDate::from_parts(1957, 3, 14).unwrap())
+            .with_country("RU");
+        let hits = index.screen(&q, &ScreenOptions::default()).unwrap();
+        let same_year: Vec<String> = (0..600)
+            .filter(|i| 1940 + (i % 60) == 1957)
+            .map(|i| format!("E{i:04}"))
+            .collect();
+        assert_eq!(same_year.len(), 10);
+        // all ten namesakes born that day come first, in list-id order, above every other namesake
+        let top: Vec<&str> = hits.iter().map(|m| m.entity_id.as_str()).collect();
+        assert_eq!(
+            top,
+            same_year.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert!(hits.iter().all(|m| m.dob_agrees == Some(true)));
+        assert!(hits[0].explanation.iter().any(|e| e.feature == "dob"));
+    }
+
+    #[test]
+    fn ties_are_broken_by_list_and_entity_id_and_top_k_holds() {
+        let index = namesakes();
+        let opts = ScreenOptions {
+            top_k: 5,
+            ..ScreenOptions::default()
+        };
+        let hits = index.screen(&Query::name("Smirnova Olga"), &opts).unwrap();
+        let ids: Vec<&str> = hits.iter().map(|m| m.entity_id.as_str()).collect();
+        assert_eq!(ids, ["E0000", "E0001", "E0002", "E0003", "E0004"]);
+        let again = index.screen(&Query::name("Smirnova Olga"), &opts).unwrap();
+        assert_eq!(hits, again);
+        // with a wide top k, all 600 namesakes are returned (none cut by the candidate cap)
+        let wide = ScreenOptions {
+            top_k: 1000,
+            ..ScreenOptions::default()
+        };
+        let hits = index.screen(&Query::name("Olga Smirnova"), &wide).unwrap();
+        let namesakes = hits.iter().filter(|m| m.entity_id.starts_with('E')).count();
+        assert_eq!(namesakes, 600);
     }
 }
