@@ -1,6 +1,7 @@
 //! The in-memory index and the matcher.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -281,7 +282,7 @@ fn strength_factor(s: NameStrength) -> f64 {
 }
 
 /// A listed name's unit, interned: 12 bytes instead of a unit's strings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct CUnit {
     /// Symbol of the unit's text.
     text: u32,
@@ -486,8 +487,8 @@ impl Index {
         let mut entities = Vec::new();
         let mut names: Vec<IndexedName> = Vec::new();
         let mut name_count = 0usize;
-        // (words, units) of a normalised name -> its group
-        let mut groups: HashMap<(Vec<String>, Vec<normalize::Unit>), u32> = HashMap::new();
+        // hash of a name's interned units and joined forms -> its group
+        let mut groups: HashMap<u64, u32> = HashMap::new();
         let mut postings: HashMap<String, Posting> = HashMap::new();
         let mut exact: HashMap<(IdKind, String), Vec<(u32, String)>> = HashMap::new();
         let mut vocab_map: HashMap<String, Vec<String>> = HashMap::new();
@@ -502,31 +503,48 @@ impl Index {
                         continue;
                     }
                     name_count += 1;
-                    let group_key = (norm.words, norm.units);
-                    if let Some(&g) = groups.get(&group_key) {
-                        let group = &mut names[g as usize];
-                        let mut members = std::mem::take(&mut group.members).into_vec();
-                        members.push((ei, ni as u16));
-                        group.members = members.into();
-                        for k in name_keys(&group_key.0, &group_key.1) {
-                            if let Some(p) = postings.get_mut(&k) {
-                                p.names += 1;
-                            }
-                        }
-                        continue;
-                    }
-                    let norm = NormName {
-                        words: group_key.0.clone(),
-                        units: group_key.1.clone(),
-                    };
-                    let id = names.len() as u32;
-                    groups.insert(group_key, id);
                     let forms = joined_forms(&norm);
                     let mut targets = forms;
                     let concat = norm.words.concat();
                     if !targets.contains(&concat) {
                         targets.push(concat);
                     }
+                    // Interned units and joined forms: everything a name is scored on. Names equal in
+                    // both score alike against any query and form one group.
+                    let units: Box<[CUnit]> = norm
+                        .units
+                        .iter()
+                        .map(|u| CUnit {
+                            text: interner.symbol(&u.text),
+                            keys: interner.keyset(&u.keys),
+                            word: u.word.min(u16::MAX as usize) as u16,
+                            syllable: is_syllable(u),
+                        })
+                        .collect();
+                    let targets: Box<[u32]> = targets.iter().map(|t| interner.symbol(t)).collect();
+                    let hash = {
+                        let mut h = std::collections::hash_map::DefaultHasher::new();
+                        units.hash(&mut h);
+                        targets.hash(&mut h);
+                        h.finish()
+                    };
+                    if let Some(&g) = groups.get(&hash)
+                        && names[g as usize].units == units
+                        && names[g as usize].targets == targets
+                    {
+                        let group = &mut names[g as usize];
+                        let mut members = std::mem::take(&mut group.members).into_vec();
+                        members.push((ei, ni as u16));
+                        group.members = members.into();
+                        for k in name_keys(&norm.words, &norm.units) {
+                            if let Some(p) = postings.get_mut(&k) {
+                                p.names += 1;
+                            }
+                        }
+                        continue;
+                    }
+                    let id = names.len() as u32;
+                    groups.entry(hash).or_insert(id);
                     for k in name_keys(&norm.words, &norm.units) {
                         let p = postings.entry(k).or_default();
                         p.groups.push(id);
@@ -549,16 +567,6 @@ impl Index {
                                 .or_insert_with(|| u.keys.clone());
                         }
                     }
-                    let units: Box<[CUnit]> = norm
-                        .units
-                        .iter()
-                        .map(|u| CUnit {
-                            text: interner.symbol(&u.text),
-                            keys: interner.keyset(&u.keys),
-                            word: u.word.min(u16::MAX as usize) as u16,
-                            syllable: is_syllable(u),
-                        })
-                        .collect();
                     names.push(IndexedName {
                         members: Box::new([(ei, ni as u16)]),
                         multi_syllable: multi_syllable_word(&norm.units),
@@ -566,7 +574,7 @@ impl Index {
                         units,
                         weights: Box::new([]),
                         weight_sum: 0.0,
-                        targets: targets.iter().map(|t| interner.symbol(t)).collect(),
+                        targets,
                     });
                 }
                 let mut add = |kind: IdKind, key: Option<String>, raw: &str| {

@@ -14,6 +14,8 @@
 //! romanised Korean name, carrying the Hangul syllables it can spell (`data/korean_romanisation.tsv`), so
 //! `Shim Hyun-seop`, `Sim Hyon Sop` and `심현섭` meet without any Korean special case in the matcher; the
 //! same units are the index's blocking keys, so a query looks at a few posting lists instead of the list.
+//! Listed names that normalise alike form one *name group*, scored once and then expanded to every entity
+//! carrying it, so a common name shared by hundreds of listed people never crowds the true one out.
 //! Chinese syllables work the same way through `data/chinese_romanisation.tsv` (`Chang Chih-ming` =
 //! `Zhang Zhiming`); a query word that is no syllable and no listed word is looked up one typo away.
 //! Wallets, emails, phones, websites and document numbers are decisive: an exact one is a match whatever
