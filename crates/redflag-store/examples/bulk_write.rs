@@ -1,0 +1,98 @@
+//! Bulk-write throughput of the store: `cargo run --release -p redflag-store --example bulk_write --
+//! DIR [EVENTS]` stores EVENTS sign-ins (two identifiers each, half of them claimed by 10,000
+//! subjects) in batches of 5,000 into a fresh SQLite database in DIR, then one fact per event, and
+//! prints the rates (docs/bench/demo.md).
+
+#![allow(clippy::unwrap_used)] // a benchmark: a failure is a crash
+
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use redflag_model::{
+    Event, EventId, EventKind, Fact, FactValue, Identifier, PersonName, Provenance, SignIn,
+    SignInOutcome, Subject, SubjectId, SubjectKind,
+};
+use redflag_store::Store;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "/tmp/rf-bulk".into()));
+    let events: usize = args.next().map(|n| n.parse().unwrap()).unwrap_or(200_000);
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open_data_dir(&dir).await.unwrap();
+    let subjects: Vec<Subject> = (0..10_000)
+        .map(|i| Subject {
+            id: SubjectId::new("ats", &format!("{i:06}")).unwrap(),
+            kind: SubjectKind::Employee,
+            name: PersonName::new(Some(&format!("Person {i}")), None, None).unwrap(),
+            claimed: Default::default(),
+            role: None,
+            identifiers: vec![Identifier::email(&format!("p{i}@example.com")).unwrap()],
+            attributes: Default::default(),
+            provenance: Provenance::at_line("people", "people.csv", i as u64 + 2),
+        })
+        .collect();
+    let started = Instant::now();
+    store.upsert_subjects(&subjects).await.unwrap();
+    let t = started.elapsed().as_secs_f64();
+    println!("subjects: 10000 in {t:.2} s ({:.0}/s)", 10_000.0 / t);
+
+    let base = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let all: Vec<Event> = (0..events)
+        .map(|i| {
+            // Even events name a stored subject's login, odd ones an unknown one.
+            let login = if i % 2 == 0 {
+                format!("p{}@example.com", i % 10_000)
+            } else {
+                format!("x{}@example.com", i % 10_000)
+            };
+            Event {
+                id: EventId::derive("bench", &[&i.to_string()]),
+                time: base + Duration::seconds(i as i64 * 7),
+                utc_offset_seconds: 0,
+                kind: EventKind::SignIn(SignIn {
+                    ip: format!("10.{}.{}.{}", i % 200, (i / 200) % 250, i % 250)
+                        .parse()
+                        .ok(),
+                    user_agent: Some("Mozilla/5.0".into()),
+                    outcome: SignInOutcome::Success,
+                    application: None,
+                    provider_country: None,
+                }),
+                identifiers: vec![
+                    Identifier::email(&login).unwrap(),
+                    Identifier::ip(&format!("10.{}.0.{}", i % 200, i % 250)).unwrap(),
+                ],
+                subject: None,
+                provenance: Provenance::at_line("okta", "okta.ndjson", i as u64 + 1),
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    for batch in all.chunks(5_000) {
+        store.insert_events(batch).await.unwrap();
+    }
+    let t = started.elapsed().as_secs_f64();
+    println!("events: {events} in {t:.2} s ({:.0}/s)", events as f64 / t);
+
+    let facts: Vec<Fact> = (0..events)
+        .map(|i| {
+            Fact::new(
+                subjects[i % 10_000].id.clone(),
+                &format!("bench.fact_{}", i / 10_000),
+                FactValue::Int(i as i64),
+            )
+        })
+        .collect();
+    let ids: Vec<SubjectId> = subjects.iter().map(|s| s.id.clone()).collect();
+    let started = Instant::now();
+    store.replace_facts(&ids, &facts).await.unwrap();
+    let t = started.elapsed().as_secs_f64();
+    println!("facts: {events} in {t:.2} s ({:.0}/s)", events as f64 / t);
+
+    let started = Instant::now();
+    let read = store.attributed_events().await.unwrap();
+    let t = started.elapsed().as_secs_f64();
+    println!("read attributed events: {} in {t:.2} s", read.len());
+}
