@@ -389,12 +389,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let rest = &self.b[self.i..];
-            let k = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .ok_or(Bail)?;
-            self.i += k;
+            self.i += crate::swar::string_stop(&self.b[self.i..]).ok_or(Bail)?;
             match self.b[self.i] {
                 b'"' => {
                     let end = self.i;
@@ -439,7 +434,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Test support: the records of a fixture file, and the check that the fast path agrees with serde.
 /// Decodes the escapes of a string's inside, already checked by [`Parser::escape`] (no surrogates).
 fn decode(inside: &str) -> Fast<String> {
     let mut out = String::with_capacity(inside.len());
@@ -471,6 +465,7 @@ fn decode(inside: &str) -> Fast<String> {
     Ok(out)
 }
 
+/// Test support: the records of a fixture file, and the check that the fast path agrees with serde.
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 pub(crate) mod equivalence {

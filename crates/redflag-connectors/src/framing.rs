@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use memchr::{memchr, memchr3};
+use memchr::memchr;
 use serde::{Deserialize, Serialize};
 
 /// Keys under which API pages carry their records (Graph `value`, Google Reports `items`, Azure Monitor
@@ -322,7 +322,7 @@ impl<R: Read> JsonFramer<R> {
                     continue;
                 }
                 if s.in_str {
-                    match memchr3(b'"', b'\\', b'\n', &chunk[i..]) {
+                    match crate::swar::string_stop(&chunk[i..]) {
                         None => {
                             if detect_wrapper && s.depth == 1 && !s.key_done {
                                 push_key(&mut s.key, &chunk[i..]);
@@ -353,6 +353,17 @@ impl<R: Read> JsonFramer<R> {
                         }
                     }
                     continue;
+                }
+                if s.started && !s.scalar && (!detect_wrapper || s.depth > 1) {
+                    // Inside a container and not looking for a wrapper key: only quotes and brackets
+                    // change the state, so jump over everything else.
+                    match crate::swar::structural(&chunk[i..]) {
+                        Some(k) => i += k,
+                        None => {
+                            i = chunk.len();
+                            continue;
+                        }
+                    }
                 }
                 let b = chunk[i];
                 if s.scalar {

@@ -32,6 +32,7 @@
 
 mod fastjson;
 mod reject;
+mod swar;
 
 pub mod entra;
 pub mod framing;
