@@ -413,14 +413,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // what a screening record would also carry: the date of birth and the country
             let dob = e.birth_dates.first().copied();
             let country = e.nationalities.first().or(e.countries.first()).cloned();
-            expected.push((syn_queries.len(), e.id.clone(), dob, country));
             let mut q = e.names[r.below(e.names.len())].full.clone();
+            let listed = q.clone();
             if r.chance(50) && q.len() > 4 {
                 let i = 1 + r.below(q.len() - 2);
                 if q.is_char_boundary(i) && q.is_char_boundary(i + 1) {
                     q.replace_range(i..i + 1, "e");
                 }
             }
+            expected.push((syn_queries.len(), e.id.clone(), dob, country, q == listed));
             syn_queries.push(q);
         }
         let t = Instant::now();
@@ -441,8 +442,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let (mut found, mut first) = (0, 0);
         let (mut found_k, mut first_k) = (0, 0);
+        // as listed: (queries, found with date and country, strictly first)
+        let mut exact = (0, 0, 0);
         let pct = |x: usize| 100.0 * x as f64 / expected.len().max(1) as f64;
-        for (qi, id, dob, country) in &expected {
+        for (qi, id, dob, country, as_listed) in &expected {
             let hits = index
                 .screen(&Query::name(syn_queries[*qi].clone()), &wide)
                 .unwrap_or_default();
@@ -460,8 +463,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let hits = index
                 .screen(&q, &ScreenOptions::default())
                 .unwrap_or_default();
-            found_k += usize::from(hits.iter().any(|m| m.entity_id == *id));
-            first_k += usize::from(hits.first().is_some_and(|m| m.entity_id == *id));
+            let (f, one) = (
+                usize::from(hits.iter().any(|m| m.entity_id == *id)),
+                usize::from(hits.first().is_some_and(|m| m.entity_id == *id)),
+            );
+            found_k += f;
+            first_k += one;
+            if *as_listed {
+                exact = (exact.0 + 1, exact.1 + f, exact.2 + one);
+            }
         }
         println!(
             "synthetic queries ({} names as listed or with one letter replaced): name only: source entity found (top 1,000): {found} ({:.1} %), at rank 1 with ties: {first} ({:.1} %); name + date of birth + country (top 10): found {found_k} ({:.1} %), strictly first {first_k} ({:.1} %)",
@@ -470,6 +480,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pct(first),
             pct(found_k),
             pct(first_k)
+        );
+        println!(
+            "  of which {} as listed (no letter replaced): found {} ({:.1} %), strictly first {} ({:.1} %)",
+            exact.0,
+            exact.1,
+            100.0 * exact.1 as f64 / exact.0.max(1) as f64,
+            exact.2,
+            100.0 * exact.2 as f64 / exact.0.max(1) as f64
         );
         run(&index, &syn_queries, "synthetic list");
         return Ok(());

@@ -367,6 +367,8 @@ impl Posting {
 pub struct Index {
     lists: Vec<ListInfo>,
     entities: Vec<(u16, Entity)>,
+    /// Each entity's rank by (list id, entity id): the last tie-break, compared as an integer.
+    rank: Vec<u32>,
     /// Name groups.
     names: Vec<IndexedName>,
     /// Listed names indexed (all members of all groups): the total of the unit weights' frequencies.
@@ -647,9 +649,21 @@ impl Index {
                 deletes.entry(h).or_default().push(vi as u32);
             }
         }
+        let mut order: Vec<u32> = (0..entities.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (la, ea) = &entities[a as usize];
+            let (lb, eb) = &entities[b as usize];
+            (lists[*la as usize].id.as_str(), ea.id.as_str())
+                .cmp(&(lists[*lb as usize].id.as_str(), eb.id.as_str()))
+        });
+        let mut rank = vec![0u32; entities.len()];
+        for (r, &e) in order.iter().enumerate() {
+            rank[e as usize] = r as u32;
+        }
         Index {
             lists,
             entities,
+            rank,
             names,
             name_count,
             postings,
@@ -1001,10 +1015,7 @@ impl Index {
             let name_score = (name_score * 1000.0).round() / 1000.0;
             scored.push((score, exact, raw, name_score, ei));
         }
-        let key = |ei: u32| {
-            let (li, e) = &self.entities[ei as usize];
-            (self.lists[*li as usize].id.as_str(), e.id.as_str())
-        };
+        let key = |ei: u32| self.rank[ei as usize];
         type Scored = (f64, bool, f64, f64, u32);
         let order = |a: &Scored, b: &Scored| {
             b.0.total_cmp(&a.0)

@@ -292,9 +292,11 @@ pub fn normalize(input: &str) -> NormName {
 fn is_stopword(word: &str, t: &Tables) -> bool {
     t.stopwords.contains(word)
         || (word.len() >= 7
-            && t.stopwords
-                .iter()
-                .any(|s| s.len() >= 7 && strsim::osa_distance(s, word) <= 1))
+            && t.stopwords.iter().any(|s| {
+                s.len() >= 7
+                    && s.len().abs_diff(word.len()) <= 1
+                    && strsim::osa_distance(s, word) <= 1
+            }))
 }
 
 /// Splits a word into romanised syllables of `table` (Korean or Chinese), fewest syllables first; `None`
