@@ -268,7 +268,8 @@ impl Engines {
             ..self.config.identity.clone()
         };
 
-        // Per subject, in parallel: the subject's own claims, identity, network and sanctions.
+        // Per subject, in parallel: the subject's own claims, identity, network, endpoint and work
+        // activity, and sanctions.
         let per_subject: Vec<(Vec<Fact>, Vec<SanctionsMatchSummary>)> = subjects
             .par_iter()
             .zip(by_subject.par_iter())
@@ -285,6 +286,7 @@ impl Engines {
                     own_events,
                     &self.config.net,
                 ));
+                facts.extend(redflag_endpoint::subject_facts(subject, own_events));
                 let (sanction_facts, matches) = redflag_watchlist::screen_subject(
                     &self.watchlist,
                     subject,
@@ -294,7 +296,7 @@ impl Engines {
                 (facts, matches)
             })
             .collect();
-        clock.lap("per subject: identity, netintel, watchlist");
+        clock.lap("per subject: identity, netintel, endpoint, watchlist");
 
         // Population-wide: shared identifiers, reused resumes and photos, shared egress.
         let mut population: BTreeMap<SubjectId, Vec<Fact>> = BTreeMap::new();

@@ -76,6 +76,59 @@ fn a_disposable_email_is_a_cited_finding_and_names_alone_are_not() {
 }
 
 #[test]
+fn endpoint_inventory_reaches_the_rules_of_the_subject_it_belongs_to() {
+    let subjects = subjects();
+    let owner = subjects[0].id.clone();
+    let events: Vec<redflag_model::Event> = redflag_connectors::osquery::reader(
+        &include_bytes!("fixtures/osquery_results.log")[..],
+        "results.log",
+    )
+    // The fixture also holds rows the reader rejects on purpose; the accepted ones are the host's.
+    .filter_map(Result::ok)
+    .map(|mut event| {
+        event.subject = Some(owner.clone());
+        event
+    })
+    .collect();
+    assert!(!events.is_empty());
+    let engines = Engines::builtin().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let output = engines.assess(&subjects, &events, at);
+    let fired = |id: &str| -> Vec<String> {
+        by_id(&output.assessments, id)
+            .findings
+            .iter()
+            .map(|f| f.rule_id.clone())
+            .filter(|r| r.starts_with("RF-END-"))
+            .collect()
+    };
+    let on_owner = fired(owner.as_str());
+    for rule in ["RF-END-001", "RF-END-002", "RF-END-005"] {
+        assert!(
+            on_owner.contains(&rule.to_string()),
+            "{rule} not in {on_owner:?}"
+        );
+    }
+    let kvm = output
+        .facts
+        .iter()
+        .find(|f| f.subject == owner && f.name == "endpoint.ip_kvm_seen")
+        .unwrap();
+    assert!(
+        !kvm.evidence.is_empty(),
+        "the KVM fact carries its osquery row"
+    );
+    for other in subjects.iter().skip(1) {
+        assert_eq!(
+            fired(other.id.as_str()),
+            Vec::<String>::new(),
+            "{}",
+            other.id
+        );
+    }
+}
+
+#[test]
 fn the_whole_builtin_pack_loads_against_the_real_registry_and_passes_its_own_tests() {
     let registry = redflag_pipeline::registry().unwrap();
     let pack = redflag_rules::RulePack::builtin(&registry);
