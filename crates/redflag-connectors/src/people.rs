@@ -5,7 +5,7 @@ use std::io::{Read, Seek};
 
 use redflag_model::{
     ClaimedAttributes, CountryCode, CryptoWallet, Identifier, ModelError, PayoutAccount,
-    PersonName, PostalAddress, ProfileUrl, Provenance, Subject, SubjectId, SubjectKind,
+    PersonName, PhotoHash, PostalAddress, ProfileUrl, Provenance, Subject, SubjectId, SubjectKind,
     parse_timezone,
 };
 use serde::Deserialize;
@@ -44,6 +44,9 @@ pub enum PeopleField {
     Kind,
     /// Crypto wallets given for payment.
     Wallet,
+    /// The profile or ID photo's perceptual hash (hex), as a photo-hashing step or the ATS gives it;
+    /// kept as an [`Identifier::PhotoHash`] so the same photo on several personas is seen.
+    PhotoHash,
     /// Payout provider (bank, payoneer, wise, …), paired with [`PeopleField::PayoutAccount`].
     PayoutProvider,
     /// Payout account reference.
@@ -334,6 +337,11 @@ impl<R: Read> PeopleReader<R> {
         for (i, wallet) in self.values(PeopleField::Wallet) {
             identifiers.push(Identifier::Wallet(
                 CryptoWallet::parse(wallet).map_err(|e| at(i, e))?,
+            ));
+        }
+        for (i, hash) in self.values(PeopleField::PhotoHash) {
+            identifiers.push(Identifier::PhotoHash(
+                PhotoHash::parse(hash).map_err(|e| at(i, e))?,
             ));
         }
         if let Some(account) = self.first(PeopleField::PayoutAccount) {

@@ -146,3 +146,19 @@ fn an_employee_id_column_becomes_an_identifier_that_payroll_rows_share() {
         .unwrap();
     assert!(!grace.identifiers.contains(&other.identifiers[0]));
 }
+
+#[test]
+fn a_photo_hash_column_becomes_the_photo_identifier_and_a_bad_hash_is_a_reject() {
+    let csv = b"id,name,email,photo_hash\n\
+        1,Ana Silva,ana@example.com,c3a1f0e2d4b59687\n\
+        2,Ben Ode,ben@example.com,not-a-hash\n";
+    let (ok, bad) = read(csv);
+    assert_eq!(ok.len(), 1);
+    let photos: Vec<_> = ok[0].identifiers_of(IdentifierKind::PhotoHash).collect();
+    assert_eq!(photos.len(), 1);
+    assert_eq!(photos[0].value(), "c3a1f0e2d4b59687");
+    assert!(!ok[0].attributes.contains_key("photo_hash"));
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].line, 3);
+    assert!(bad[0].reason.contains("photo"), "{}", bad[0].reason);
+}

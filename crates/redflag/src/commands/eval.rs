@@ -327,7 +327,6 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
     for record in reader {
         match record {
             Ok(mut subject) => {
-                attach_photo_hash(&mut subject);
                 if let Err(problem) = resumes::attach_named(&mut subject, dir, &limits, extract) {
                     tracing::warn!(%problem, "resume not attached");
                     unattached += 1;
@@ -432,24 +431,6 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         events_read,
         notes,
     })
-}
-
-/// The world's `photo_hash` column as the subject's photo identifier: the 64-bit perceptual hash a
-/// photo-hashing step ([`redflag_identity::photo_hash`]) gives for the profile photo, which the world
-/// writes instead of the image. Without it the identity engine's photo comparison sees nothing.
-fn attach_photo_hash(subject: &mut Subject) {
-    let Some(hash) = subject.attributes.get("photo_hash") else {
-        return;
-    };
-    match redflag_model::PhotoHash::parse(hash) {
-        Ok(hash) => {
-            let id = Identifier::PhotoHash(hash);
-            if !subject.identifiers.contains(&id) {
-                subject.identifiers.push(id);
-            }
-        }
-        Err(problem) => tracing::warn!(%problem, subject = %subject.id, "photo hash ignored"),
-    }
 }
 
 /// Resume text extraction within the identity engine's limits (as `ingest people` does).
