@@ -705,14 +705,24 @@ fn records<'a>(
                 Some(m) => PayoutMapping::builtin(m).ok_or_else(|| unknown_mapping(m))?,
                 None => PayoutMapping::generic(),
             };
-            events(PayrollReader::new(input, source, &mapping).map_err(header)?)
+            let reader = PayrollReader::new(input, source, &mapping).map_err(header)?;
+            // Employee ids belong to the mapping's `employee_id_system`, else to `system`.
+            events(match mapping.employee_id_system {
+                Some(_) => reader,
+                None => reader.with_employee_id_system(system),
+            })
         }
         "shipping" => {
             let mapping = match mapping {
                 Some(m) => ShipmentMapping::builtin(m).ok_or_else(|| unknown_mapping(m))?,
                 None => ShipmentMapping::generic(),
             };
-            events(ShippingReader::new(input, source, &mapping).map_err(header)?)
+            let reader = ShippingReader::new(input, source, &mapping).map_err(header)?;
+            // Employee ids belong to the mapping's `employee_id_system`, else to `system`.
+            events(match mapping.employee_id_system {
+                Some(_) => reader,
+                None => reader.with_employee_id_system(system),
+            })
         }
         _ if mapping.is_some() => {
             return Err(ParseError::Setup(format!(

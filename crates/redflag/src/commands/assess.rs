@@ -1,10 +1,13 @@
 //! `redflag assess`: run every engine over the stored population and store the assessments.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use chrono::Utc;
+use redflag_identity::ReshipperList;
 use redflag_model::RiskLevel;
 use redflag_pipeline::Engines;
 use redflag_store::Store;
@@ -47,20 +50,63 @@ pub async fn run(cli: &Cli, _args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The engines on the vendored data plus whatever lists and network data sets were imported into the
-/// data directory (`redflag lists import`, `redflag netintel import`).
+/// data directory (`redflag lists import`, `redflag netintel import`) and the reshipper lists placed
+/// in its `reshippers/` folder.
 pub fn build_engines(cli: &Cli) -> anyhow::Result<Engines> {
+    engines_for(&cli.data_dir)
+}
+
+/// [`build_engines`] for a data directory: what `serve` and `worker` build in the background.
+pub fn engines_for(data_dir: &Path) -> anyhow::Result<Engines> {
     let registry = redflag_pipeline::registry()?;
     let rules = redflag_rules::RulePack::builtin(&registry);
-    let netintel = std::sync::Arc::new(super::netintel::load(&cli.data_dir)?);
-    let lists = super::lists::load_active(&cli.data_dir)?;
+    let netintel = std::sync::Arc::new(super::netintel::load(data_dir)?);
+    let lists = super::lists::load_active(data_dir)?;
     let watchlist = std::sync::Arc::new(redflag_watchlist::Index::build(lists));
-    Ok(Engines::with(
-        registry,
-        rules,
-        netintel,
-        watchlist,
-        redflag_pipeline::PipelineConfig::default(),
-    )?)
+    let mut config = redflag_pipeline::PipelineConfig::default();
+    config.identity.reshippers = load_reshippers(&data_dir.join(RESHIPPERS_DIR))?;
+    Ok(Engines::with(registry, rules, netintel, watchlist, config)?)
+}
+
+/// The folder of a data directory whose `*.csv` files are reshipper/freight-forwarder lists
+/// (`name,address_lines,city,postcode,country,source`; none ship with redflag).
+pub const RESHIPPERS_DIR: &str = "reshippers";
+
+/// Every `*.csv` list in `dir` (in file-name order, each named by its file stem), combined; an empty
+/// list when the folder does not exist. A bad row fails the whole load with its file, line and field,
+/// so a half-read list never screens silently.
+pub fn load_reshippers(dir: &Path) -> anyhow::Result<ReshipperList> {
+    let mut all = ReshipperList::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(all),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read reshipper list {}", path.display()))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let list = ReshipperList::parse_csv(&name, &text)
+            .with_context(|| format!("reshipper list {}", path.display()))?;
+        all.extend(list);
+    }
+    Ok(all)
 }
 
 /// Assesses everything in the store and writes facts and assessments back.
@@ -130,4 +176,43 @@ pub fn print_summary(summary: &AssessSummary) {
         summary.rings,
         levels
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = "name,address_lines,city,postcode,country,source\n\
+        Bluewater Parcel Forwarding,4410 Industrial Pkwy | Suite 200,Newark,19702,US,fraud team 2026-03\n";
+
+    #[test]
+    fn reshipper_lists_come_from_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(RESHIPPERS_DIR);
+        assert!(
+            load_reshippers(&folder).unwrap().is_empty(),
+            "no folder, no list"
+        );
+
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("fraud-team.csv"), LIST).unwrap();
+        std::fs::write(folder.join("notes.txt"), "not a list").unwrap();
+        let list = load_reshippers(&folder).unwrap();
+        assert_eq!(list.entries().len(), 1);
+        assert!(list.entries()[0].describe().contains("Bluewater"));
+    }
+
+    #[test]
+    fn a_bad_reshipper_row_names_the_file_and_fails_the_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), LIST).unwrap();
+        std::fs::write(
+            dir.path().join("b.csv"),
+            "name,address_lines,city,postcode,country,source\n,,,,,\n",
+        )
+        .unwrap();
+        let error = format!("{:#}", load_reshippers(dir.path()).unwrap_err());
+        assert!(error.contains("b.csv"), "{error}");
+        assert!(error.contains("line"), "{error}");
+    }
 }

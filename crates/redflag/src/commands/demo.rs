@@ -168,7 +168,7 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    super::serve::serve(store, args.listen).await?;
+    super::serve::serve(store, args.listen, std::sync::Arc::new(engines)).await?;
     Ok(ExitCode::SUCCESS)
 }
 

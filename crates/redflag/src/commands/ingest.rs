@@ -426,30 +426,28 @@ pub async fn ingest_file(
         }
         Kind::Payroll => {
             let mapping = match mapping {
-                Some(m) => PayoutMapping::builtin(m).map(Ok).unwrap_or_else(|| {
-                    std::fs::read_to_string(m)
-                        .with_context(|| {
-                            format!("mapping {m}: not `generic` and not a readable file")
-                        })
-                        .and_then(|t| Ok(PayoutMapping::from_yaml(&t, m)?))
-                })?,
+                Some(m) => PayoutMapping::load(m)?,
                 None => PayoutMapping::generic(),
             };
-            let reader = PayrollReader::resume(open(file)?, &name, &mapping, start)?;
+            // Employee ids are scoped by the system that issued them: the mapping's own
+            // `employee_id_system`, else the `--system` the people file was ingested with.
+            let mut reader = PayrollReader::resume(open(file)?, &name, &mapping, start)?;
+            if mapping.employee_id_system.is_none() {
+                reader = reader.with_employee_id_system(system);
+            }
             run.drive::<Event>(store, Box::new(reader), |_| {}).await
         }
         Kind::Shipping => {
             let mapping = match mapping {
-                Some(m) => ShipmentMapping::builtin(m).map(Ok).unwrap_or_else(|| {
-                    std::fs::read_to_string(m)
-                        .with_context(|| {
-                            format!("mapping {m}: not `generic` and not a readable file")
-                        })
-                        .and_then(|t| Ok(ShipmentMapping::from_yaml(&t, m)?))
-                })?,
+                Some(m) => ShipmentMapping::load(m)?,
                 None => ShipmentMapping::generic(),
             };
-            let reader = ShippingReader::resume(open(file)?, &name, &mapping, start)?;
+            // Employee ids are scoped by the system that issued them: the mapping's own
+            // `employee_id_system`, else the `--system` the people file was ingested with.
+            let mut reader = ShippingReader::resume(open(file)?, &name, &mapping, start)?;
+            if mapping.employee_id_system.is_none() {
+                reader = reader.with_employee_id_system(system);
+            }
             run.drive::<Event>(store, Box::new(reader), |_| {}).await
         }
         Kind::Marketplace => {

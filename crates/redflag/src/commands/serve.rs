@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use redflag_server::worker::{Worker, WorkerConfig};
-use redflag_server::{AppState, ServerConfig, router};
+use redflag_server::{AppState, ServerConfig, SharedEngines, router};
 use redflag_store::Store;
 
 use crate::Cli;
@@ -84,8 +84,35 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         lease: std::time::Duration::from_secs(args.lease_seconds.max(2)),
         assess_after_ingest: !args.no_auto_assess,
     };
-    serve_with(store, args.listen, config, workers).await?;
+    let engines = engines_in_background(cli.data_dir.clone()).await;
+    serve_with(store, args.listen, config, workers, engines).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An engine cell that a background task fills with [`super::assess::engines_for`] on `data_dir`
+/// (its active lists, imported network data and reshipper lists), so the server can listen at once.
+/// Returns when the build has started: whoever needs the engines then waits for this build instead
+/// of starting one on the vendored data alone.
+pub async fn engines_in_background(data_dir: std::path::PathBuf) -> SharedEngines {
+    let cell = SharedEngines::default();
+    let building = cell.clone();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let built = building
+            .get_or_try_init(|| async move {
+                let _ = started_tx.send(());
+                tokio::task::spawn_blocking(move || super::assess::engines_for(&data_dir))
+                    .await
+                    .context("the engine build stopped")?
+                    .map(std::sync::Arc::new)
+            })
+            .await;
+        if let Err(error) = built {
+            tracing::error!(error = %format!("{error:#}"), "cannot build the engines");
+        }
+    });
+    let _ = started_rx.await;
+    cell
 }
 
 /// The webhook settings from a URL, `REDFLAG_WEBHOOK_SECRET` and an optional CA file.
@@ -113,9 +140,23 @@ pub fn webhook(
     Ok(Some(Webhook { url, secret, roots }))
 }
 
-/// Serves the API on `listen` until Ctrl-C with default settings and one in-process worker.
-pub async fn serve(store: Store, listen: SocketAddr) -> anyhow::Result<()> {
-    serve_with(store, listen, ServerConfig::default(), Workers::default()).await
+/// Serves the API on `listen` until Ctrl-C with default settings, one in-process worker and the
+/// engines already built (the demo's).
+pub async fn serve(
+    store: Store,
+    listen: SocketAddr,
+    engines: std::sync::Arc<redflag_pipeline::Engines>,
+) -> anyhow::Result<()> {
+    let cell = SharedEngines::default();
+    let _ = cell.set(engines);
+    serve_with(
+        store,
+        listen,
+        ServerConfig::default(),
+        Workers::default(),
+        cell,
+    )
+    .await
 }
 
 /// Serves the API; on first start creates an admin user and token and prints them once. Listens at
@@ -126,6 +167,7 @@ pub async fn serve_with(
     listen: SocketAddr,
     config: ServerConfig,
     workers: Workers,
+    engines: SharedEngines,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -150,14 +192,7 @@ pub async fn serve_with(
         }
         None => eprintln!("Console: http://{address}/login"),
     }
-    let engines = redflag_server::SharedEngines::default();
     let state = state.with_shared_engines(engines.clone());
-    let warm = state.clone();
-    tokio::spawn(async move {
-        if let Err(error) = warm.engines().await {
-            tracing::error!(?error, "building the engines");
-        }
-    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     for i in 0..workers.count {

@@ -57,7 +57,9 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         assess_after_ingest: !args.no_auto_assess,
         ..WorkerConfig::default()
     };
-    let worker = Worker::new(store, config);
+    // The engines use this data directory's lists, network data and reshipper lists, like `assess`.
+    let engines = super::serve::engines_in_background(cli.data_dir.clone()).await;
+    let worker = Worker::with_shared_engines(store, config, engines);
     if args.drain {
         let reports = worker.drain().await?;
         let failed = reports.iter().filter(|r| r.outcome.is_err()).count();
