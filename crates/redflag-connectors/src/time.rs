@@ -8,6 +8,77 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, 
 /// seconds the source wrote.
 pub fn parse_zoned(input: &str) -> Result<(DateTime<Utc>, i32), String> {
     let text = input.trim();
+    match fast_rfc3339(text.as_bytes()) {
+        Some(parsed) => Ok(parsed),
+        None => parse_zoned_chrono(text),
+    }
+}
+
+/// The fixed-width RFC 3339 form every log source writes (`2024-08-13T15:58:20.353Z`,
+/// `2024-05-01 10:00:00+09:00`), checked by hand: four-digit year, `T` or a space, seconds 00-59, a
+/// fraction of 1-9 digits, then `Z` or `±hh:mm`. `None` for anything else — other layouts, leap
+/// seconds, longer fractions, impossible dates — which then go through chrono, so what is accepted and
+/// every error message stay as they were.
+fn fast_rfc3339(b: &[u8]) -> Option<(DateTime<Utc>, i32)> {
+    fn digits(b: &[u8], from: usize, n: usize) -> Option<u32> {
+        let mut v = 0u32;
+        for &c in b.get(from..from + n)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    }
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    let (month, day) = (digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if year == 0 || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(b, start, n)? * 10u32.pow(9 - n as u32);
+    }
+    let offset = match &b[i..] {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits(b, i + 1, 2)?, digits(b, i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let seconds = (h * 3600 + m * 60) as i32;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let local = NaiveDate::from_ymd_opt(year as i32, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(i64::from(offset)))?;
+    Some((Utc.from_utc_datetime(&utc), offset))
+}
+
+/// [`parse_zoned`] through chrono alone: every layout it accepts, and the errors.
+fn parse_zoned_chrono(text: &str) -> Result<(DateTime<Utc>, i32), String> {
     let parsed = DateTime::<FixedOffset>::parse_from_rfc3339(text).or_else(|first| {
         // `2024-05-01 10:00:00+02:00` and `+0200` forms
         DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
@@ -147,6 +218,7 @@ pub fn from_unix_millis(millis: i64) -> Result<(DateTime<Utc>, i32), String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn check(input: &str, expect: Result<(&str, i32), &str>) {
         match (parse_zoned(input), expect) {
@@ -156,6 +228,82 @@ mod tests {
             }
             (Err(e), Err(want)) => assert!(e.contains(want), "{input}: {e}"),
             (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    /// The hand-checked path gives exactly what chrono gives (value, offset, or the same error).
+    fn same_as_chrono(input: &str) {
+        let text = input.trim();
+        assert_eq!(parse_zoned(input), parse_zoned_chrono(text), "{input}");
+        if let Some(fast) = fast_rfc3339(text.as_bytes()) {
+            assert_eq!(Ok(fast), parse_zoned_chrono(text), "{input}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono_on_edge_cases() {
+        let fast = |t: &str| fast_rfc3339(t.as_bytes()).is_some();
+        for t in [
+            "2024-02-29T23:59:59Z", // leap year
+            "2000-02-29T00:00:00Z", // divisible by 400
+            "2024-12-31T23:59:59.999999999Z",
+            "2024-01-01T00:30:00+01:00", // offset crosses the year back
+            "2023-12-31T23:30:00-01:00", // and forward
+            "2024-05-01 10:00:00-05:00",
+            "2024-05-01T10:00:00+14:00",
+            "2024-05-01T10:00:00-12:00",
+            "2024-05-01T10:00:00-00:00",
+            "0001-01-01T00:00:00+00:00",
+            "9999-12-31T23:59:59Z",
+        ] {
+            assert!(fast(t), "{t}");
+            same_as_chrono(t);
+        }
+        for digits in 1..=9 {
+            let t = format!("2024-08-13T15:58:20.{}Z", &"123456789"[..digits]);
+            assert!(fast(&t), "{t}");
+            same_as_chrono(&t);
+            same_as_chrono(&format!(
+                "2024-08-13T15:58:20.{}+05:30",
+                &"987654321"[..digits]
+            ));
+        }
+        // left to chrono: refused the same way as before, or accepted by chrono's wider grammar
+        for t in [
+            "2023-02-29T10:00:00Z", // not a leap year
+            "1900-02-29T10:00:00Z", // divisible by 100, not 400
+            "2024-04-31T10:00:00Z",
+            "2024-13-01T10:00:00Z",
+            "2024-00-10T10:00:00Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T10:60:00Z",
+            "2024-06-30T23:59:60Z", // leap second
+            "2024-05-01T10:00:00.Z",
+            "2024-05-01T10:00:00.1234567891Z", // ten fraction digits
+            "2024-05-01T10:00:00+24:00",
+            "2024-05-01T10:00:00+05:60",
+            "2024-05-01T10:00:00+0530",
+            "2024-05-01T10:00:00+05",
+            "2024-05-01t10:00:00z",
+            "2024-05-01T10:00:00",
+            "2024-05-01T10:00:00ZZ",
+            "2024-5-01T10:00:00Z",
+            "+2024-05-01T10:00:00Z",
+            "2024-05-01T10:00:00Z ",
+            " 2024-05-01T10:00:00Z",
+            "２０２４-05-01T10:00:00Z",
+            "",
+        ] {
+            assert!(!fast(t), "{t}");
+            same_as_chrono(t);
+        }
+        // every day of four years, at offsets either side
+        let mut day = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+        while day.year() < 2027 {
+            for zone in ["Z", "+09:30", "-07:00"] {
+                same_as_chrono(&format!("{}T23:45:06.7{zone}", day.format("%Y-%m-%d")));
+            }
+            day = day.succ_opt().unwrap();
         }
     }
 
