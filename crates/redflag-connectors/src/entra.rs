@@ -11,9 +11,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Read;
 
-use redflag_model::{
-    DeviceId, DeviceKind, Event, EventId, EventKind, Identifier, SignIn, SignInOutcome,
-};
+use redflag_model::{DeviceId, DeviceKind, Event, EventKind, Identifier, SignIn, SignInOutcome};
 use serde::Deserialize;
 
 use crate::fastjson::{Bail, Fast, Parser};
@@ -208,9 +206,9 @@ fn event(
         parse_zoned(time_text).map_err(|r| RecordError::field(&field("createdDateTime"), r))?;
     let mut identifiers = Vec::with_capacity(3);
     if let Some(upn) = s.upn.as_deref().filter(|u| !u.is_empty()) {
-        match Identifier::email(upn) {
-            Ok(email) => identifiers.push(email),
-            Err(_) => identifiers.push(
+        match crate::ids::email(upn) {
+            Some(email) => identifiers.push(email),
+            None => identifiers.push(
                 Identifier::idp_user("entra", upn)
                     .map_err(|e| RecordError::field(&field("userPrincipalName"), e.to_string()))?,
             ),
@@ -250,7 +248,7 @@ fn event(
         None => None,
     };
     Ok(Event {
-        id: EventId::derive("entra", &[&s.id]),
+        id: crate::ids::event_id("entra", &[&s.id]),
         time,
         utc_offset_seconds: offset,
         kind: EventKind::SignIn(SignIn {

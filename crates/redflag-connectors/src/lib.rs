@@ -31,6 +31,7 @@
 //! **What this crate must never do:** depend on the store, the server or any engine.
 
 mod fastjson;
+mod ids;
 mod reject;
 mod swar;
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Read;
 
-use redflag_model::{Event, EventId, EventKind, Identifier, SignIn, SignInOutcome};
+use redflag_model::{Event, EventKind, Identifier, SignIn, SignInOutcome};
 use serde::Deserialize;
 
 use crate::fastjson::{Bail, Fast, Parser};
@@ -276,9 +276,9 @@ impl JsonFormat for OktaFormat {
                 .as_deref()
                 .filter(|s| !s.is_empty() && *s != "unknown")
             {
-                match Identifier::email(login) {
-                    Ok(email) => identifiers.push(email),
-                    Err(_) => identifiers.push(
+                match crate::ids::email(login) {
+                    Some(email) => identifiers.push(email),
+                    None => identifiers.push(
                         Identifier::idp_user(CONNECTOR, login)
                             .map_err(|r| RecordError::field("actor.alternateId", r.to_string()))?,
                     ),
@@ -342,7 +342,7 @@ impl JsonFormat for OktaFormat {
             },
         };
         out.push_back(Event {
-            id: EventId::derive(CONNECTOR, &[&e.uuid]),
+            id: crate::ids::event_id(CONNECTOR, &[&e.uuid]),
             time,
             utc_offset_seconds: offset,
             kind,

@@ -12,9 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::io::Read;
 
-use redflag_model::{
-    DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier,
-};
+use redflag_model::{DeviceId, DeviceKind, EndpointObservation, Event, EventKind, Identifier};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
@@ -83,7 +81,32 @@ enum UnixTime<'a> {
     Text(Cow<'a, str>),
 }
 
-type Row = BTreeMap<String, Scalar>;
+/// One row's columns, values as text (see [`Scalar`]), deserialised straight into the map the model
+/// keeps, so a row is built once.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+#[derive(Default)]
+struct Row(BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for Row {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Row;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // as serde's own map impl says, so rejects read as before
+                f.write_str("a map")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut access: A) -> Result<Row, A::Error> {
+                let mut row = BTreeMap::new();
+                while let Some((k, v)) = access.next_entry::<String, Scalar>()? {
+                    row.insert(k, v.0);
+                }
+                Ok(Row(row))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
 
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Deserialize)]
@@ -118,13 +141,13 @@ struct DiffResults {
 }
 
 fn fast_row(p: &mut Parser<'_>) -> Fast<Row> {
-    let mut row = Row::new();
+    let mut row = BTreeMap::new();
     p.map(|p, key| {
         let value = p.scalar_text()?;
-        row.insert(key.into_owned(), Scalar(value.into_owned()));
+        row.insert(key.into_owned(), value.into_owned());
         Ok(())
     })?;
-    Ok(row)
+    Ok(Row(row))
 }
 
 fn fast_rows(p: &mut Parser<'_>) -> Fast<Vec<Row>> {
@@ -296,8 +319,9 @@ impl JsonFormat for OsqueryFormat {
                 ("serial", DeviceKind::Serial),
             ] {
                 if let Some(value) = decorations
+                    .0
                     .get(key)
-                    .map(|s| s.0.trim())
+                    .map(|s| s.trim())
                     .filter(|v| !v.is_empty())
                     && let Ok(d) = DeviceId::new(kind, value)
                 {
@@ -332,18 +356,23 @@ impl JsonFormat for OsqueryFormat {
                     format!("{action:?} is not added, removed or snapshot"),
                 ));
             }
-            let columns: BTreeMap<String, String> =
-                row.into_iter().map(|(k, v)| (k, v.0)).collect();
-            let mut key = String::with_capacity(128);
+            let columns = row.0;
+            // the key part is every column as `k \x1f v \x1e`, hashed in place
+            let mut id = crate::ids::IdHasher::new(CONNECTOR);
+            id.part(host)
+                .part(&line.name)
+                .part(&unix)
+                .part(action)
+                .part("");
             for (k, v) in &columns {
-                key.push_str(k);
-                key.push('\u{1f}');
-                key.push_str(v);
-                key.push('\u{1e}');
+                id.more(k.as_bytes())
+                    .more(b"\x1f")
+                    .more(v.as_bytes())
+                    .more(b"\x1e");
             }
             let table = table_of(&line.name, &columns);
             out.push_back(Event {
-                id: EventId::derive(CONNECTOR, &[host, &line.name, &unix, action, &key]),
+                id: id.finish(),
                 time,
                 utc_offset_seconds: offset,
                 kind: EventKind::Endpoint(EndpointObservation {
@@ -398,5 +427,58 @@ mod fast_path {
                     .map(|e| format!("{e:?}"))
             },
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod ids {
+    use super::*;
+    use redflag_model::EventId;
+
+    /// Event ids are what the store deduplicates re-ingested rows by: they must stay those of the
+    /// earlier versions, which joined the columns into one key string for `EventId::derive`.
+    #[test]
+    fn row_ids_are_those_of_the_joined_key() {
+        let text = include_str!("../tests/fixtures/osquery_results.log");
+        let mut checked = 0;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let Some(name) = serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v["name"].as_str().map(str::to_string))
+            else {
+                continue;
+            };
+            let mut out = VecDeque::new();
+            let at = RecordAt {
+                source: "f",
+                line: i as u64 + 1,
+                offset: 0,
+            };
+            if OsqueryFormat.parse(line.as_bytes(), at, &mut out).is_err() {
+                continue;
+            }
+            for event in out {
+                let EventKind::Endpoint(o) = &event.kind else {
+                    panic!("not an endpoint event")
+                };
+                let mut key = String::new();
+                for (k, v) in &o.columns {
+                    key.push_str(k);
+                    key.push('\u{1f}');
+                    key.push_str(v);
+                    key.push('\u{1e}');
+                }
+                let unix = event.time.timestamp().to_string();
+                let old = EventId::derive(CONNECTOR, &[&o.host, &name, &unix, &o.action, &key]);
+                assert_eq!(event.id, old, "line {}", i + 1);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 5, "{checked}");
     }
 }
