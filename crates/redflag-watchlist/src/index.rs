@@ -298,8 +298,9 @@ struct CUnit {
 /// query and then expanded to the entities carrying it (a watchlist holds dozens of "Kim Chol" or
 /// "Olga Smirnova"; capping candidates per name would cut the true one arbitrarily).
 struct IndexedName {
-    /// (entity, index of the name in the entity's names), in entity order (list id, then list order).
-    members: Box<[(u32, u16)]>,
+    /// (entity, index of the name in the entity's names, weak alias), in entity order (list id, then
+    /// list order).
+    members: Box<[(u32, u16, bool)]>,
     units: Box<[CUnit]>,
     weights: Box<[f32]>,
     /// Sum of `weights`.
@@ -536,7 +537,7 @@ impl Index {
                     {
                         let group = &mut names[g as usize];
                         let mut members = std::mem::take(&mut group.members).into_vec();
-                        members.push((ei, ni as u16));
+                        members.push((ei, ni as u16, name.strength == NameStrength::Weak));
                         group.members = members.into();
                         for k in name_keys(&norm.words, &norm.units) {
                             if let Some(p) = postings.get_mut(&k) {
@@ -570,7 +571,7 @@ impl Index {
                         }
                     }
                     names.push(IndexedName {
-                        members: Box::new([(ei, ni as u16)]),
+                        members: Box::new([(ei, ni as u16, name.strength == NameStrength::Weak)]),
                         multi_syllable: multi_syllable_word(&norm.units),
                         any_plain: norm.units.iter().any(|u| !is_syllable(u)),
                         units,
@@ -946,8 +947,9 @@ impl Index {
 
         // Name candidates by blocking keys: never a scan. Each candidate name group is scored once,
         // then expanded to every entity carrying the name.
-        // entity -> (name score, group, index of the name in the entity)
-        let mut best_name: HashMap<u32, (f64, u32, u16)> = HashMap::new();
+        // (entity, name score, group, index of the name in the entity), then the best per entity
+        let mut expanded: Vec<(u32, f64, u32, u16)> = Vec::new();
+        let filtered = !options.lists.is_empty();
         let mut qctx = None;
         if !qname.units.is_empty() {
             let q = self.query_name(&qname);
@@ -962,23 +964,33 @@ impl Index {
                 if !reachable && exact_hits.is_empty() {
                     continue;
                 }
-                for &(ei, ni) in n.members.iter() {
+                for &(ei, ni, weak) in n.members.iter() {
                     if !reachable && !exact_hits.contains_key(&ei) {
                         continue;
                     }
-                    let (li, entity) = &self.entities[ei as usize];
-                    if !list_ok(*li) {
+                    if filtered && !list_ok(self.entities[ei as usize].0) {
                         continue;
                     }
-                    let s = score * strength_factor(entity.names[ni as usize].strength);
-                    let entry = best_name.entry(ei).or_insert((-1.0, nid, ni));
-                    if s > entry.0 || (s == entry.0 && ni < entry.2) {
-                        *entry = (s, nid, ni);
-                    }
+                    let strength = if weak {
+                        NameStrength::Weak
+                    } else {
+                        NameStrength::Strong
+                    };
+                    expanded.push((ei, score * strength_factor(strength), nid, ni));
                 }
             }
             qctx = Some((q, scratch));
         }
+        // Best name per entity: highest score, then its first name.
+        expanded
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.3.cmp(&b.3)));
+        expanded.dedup_by_key(|e| e.0);
+        let best_name = |ei: u32| {
+            expanded
+                .binary_search_by_key(&ei, |e| e.0)
+                .ok()
+                .map(|i| (expanded[i].1, expanded[i].2, expanded[i].3))
+        };
 
         let country = query
             .country
@@ -988,24 +1000,30 @@ impl Index {
         let mut seen: Vec<u32> = exact_hits
             .keys()
             .copied()
-            .chain(best_name.keys().copied())
+            .chain(expanded.iter().map(|e| e.0))
             .collect();
         seen.sort_unstable();
         seen.dedup();
         // (score, exact, score before clamping to 1, name score, entity): among names that all score 1
         // (namesakes), the one whose date of birth or country agrees ranks first.
         let mut scored: Vec<Scored> = Vec::with_capacity(seen.len());
+        // Without a date, country or type the entity's record is not read (a cache miss per namesake).
+        let adjusts = query.dob.is_some() || country.is_some() || query.kind.is_some();
         for ei in seen {
-            let (li, entity) = &self.entities[ei as usize];
-            if !list_ok(*li) {
+            if filtered && !list_ok(self.entities[ei as usize].0) {
                 continue;
             }
             let exact = exact_hits.contains_key(&ei);
-            let name_score = best_name.get(&ei).map_or(0.0, |b| b.0);
+            let name_score = best_name(ei).map_or(0.0, |b| b.0);
             if !exact && name_score + MAX_BONUS < options.threshold {
                 continue;
             }
-            let (raw, _, _) = features(query, country.as_deref(), entity, name_score, false);
+            let raw = if adjusts {
+                let entity = &self.entities[ei as usize].1;
+                features(query, country.as_deref(), entity, name_score, false).0
+            } else {
+                name_score
+            };
             let score = if exact { 1.0 } else { raw };
             let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
             if !exact && score < options.threshold {
@@ -1036,7 +1054,7 @@ impl Index {
             let info = &self.lists[*li as usize];
             let mut explanation = Vec::new();
             let mut matched_name = None;
-            let best = best_name.get(&ei).copied();
+            let best = best_name(ei);
             if let (Some((s, nid, ni)), Some((q, scratch))) = (best, qctx.as_mut()) {
                 let n = &self.names[nid as usize];
                 let listed = &entity.names[ni as usize];
