@@ -18,7 +18,10 @@ pub const WRAPPER_KEYS: &[&[u8]] = &[b"value", b"items", b"records", b"data"];
 /// The default longest record accepted (4 MiB): longer ones are rejected and skipped.
 pub const DEFAULT_MAX_RECORD: usize = 4 << 20;
 
-const BUFFER: usize = 256 << 10;
+/// The read buffer. At least as large as the `BufReader` the CLI wraps files in (1 MiB): std's
+/// `BufReader` hands a read at least its capacity straight to the file, so the bytes are copied once
+/// (kernel to this buffer) rather than twice.
+const BUFFER: usize = 1 << 20;
 
 /// Where the framer stands between two records; part of a [`Checkpoint`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +93,50 @@ struct ValueScan {
     key: Vec<u8>,
     key_done: bool,
     colon: bool,
+}
+
+/// [`JsonFramer::scan_value`]'s inner loop inside a record's containers (depth ≥ 1, no wrapper key to
+/// watch): from `i`, hops between the bytes that change string or nesting state. Returns where it
+/// stopped and whether the value closed (then just past its last byte). It stops early, leaving the
+/// rest to the caller, at the end of `chunk`, after a backslash (`s.esc` set), and when the nesting
+/// leaves the hot state (depth back to 1 while the caller watches for a wrapper is not reachable here:
+/// the caller only enters with `depth > 1` in that case, and returns on the next structural byte).
+fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bool) {
+    let start_depth_floor = s.depth;
+    loop {
+        match crate::swar::structural(&chunk[i..]) {
+            Some(k) => i += k,
+            None => return (chunk.len(), false),
+        }
+        let b = chunk[i];
+        i += 1;
+        if s.in_str {
+            match b {
+                b'"' => s.in_str = false,
+                b'\\' => {
+                    s.esc = true;
+                    return (i, false);
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => s.in_str = true,
+            b'{' | b'[' => s.depth += 1,
+            b'}' | b']' => {
+                s.depth -= 1;
+                if s.depth == 0 {
+                    return (i, true);
+                }
+                if s.depth < start_depth_floor {
+                    // back to a level the caller may need to watch (a wrapper key at depth 1)
+                    return (i, false);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 enum Scan {
@@ -354,16 +401,16 @@ impl<R: Read> JsonFramer<R> {
                     }
                     continue;
                 }
-                if s.started && !s.scalar && (!detect_wrapper || s.depth > 1) {
-                    // Inside a container and not looking for a wrapper key: only quotes and brackets
-                    // change the state, so jump over everything else.
-                    match crate::swar::structural(&chunk[i..]) {
-                        Some(k) => i += k,
-                        None => {
-                            i = chunk.len();
-                            continue;
-                        }
+                if s.started && !s.scalar && s.depth >= 1 && (!detect_wrapper || s.depth > 1) {
+                    // Inside a container and not looking for a wrapper key: only quotes, backslashes
+                    // and brackets change the state, so go from one to the next.
+                    let (next, done) = inside_container(chunk, i, &mut s);
+                    i = next;
+                    if done {
+                        outcome = Some(Scan::Complete);
+                        break;
                     }
+                    continue;
                 }
                 let b = chunk[i];
                 if s.scalar {
@@ -827,6 +874,10 @@ mod tests {
             "{\"a\":1}\r\n{\"b\":\"x\\\"y\"}\r\n\r\n{\"c\":[1,2]}\n",
             "[{\"a\":\"]\"},\n {\"b\":{\"c\":[]}}]\n{\"value\":[{\"d\":4}]}",
             "{\n \"a\": 1\n}\n{\"b\":2}",
+            // brackets, bars and escaped quotes and backslashes inside strings, deep nesting
+            r#"[{"a":"x\\","b":"}]{[\"|"},{"c":{"d":[{"e":"\\\"]"}]},"f":[[[]]]}]"#,
+            // a wrapper key nested deeper than the top is not the wrapper
+            r#"{"meta":{"value":[1,2]},"value":[{"k":"v]"},{"k":{"value":["x"]}}],"next":"z"}"#,
         ];
         for input in inputs {
             let whole = frame(input);
@@ -848,6 +899,17 @@ mod tests {
                 assert_eq!(got, whole, "{input:?} read {n} bytes at a time");
             }
         }
+        assert_eq!(
+            texts(inputs[3]),
+            [
+                r#"{"a":"x\\","b":"}]{[\"|"}"#,
+                r#"{"c":{"d":[{"e":"\\\"]"}]},"f":[[[]]]}"#
+            ]
+        );
+        assert_eq!(
+            texts(inputs[4]),
+            [r#"{"k":"v]"}"#, r#"{"k":{"value":["x"]}}"#]
+        );
         assert_eq!(
             texts("{\"a\":1}\r\n{\"b\":2}\r\n"),
             ["{\"a\":1}", "{\"b\":2}"]
