@@ -103,6 +103,48 @@ struct ValueScan {
 /// the caller only enters with `depth > 1` in that case, and returns on the next structural byte).
 fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bool) {
     let start_depth_floor = s.depth;
+    // whole words: every structural byte of a word from one mask
+    while i + 8 <= chunk.len() {
+        let base = i;
+        let mut mask = crate::swar::structural_mask(&chunk[base..base + 8]);
+        while mask != 0 {
+            let j = base + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            if j < i {
+                continue; // the byte after a backslash
+            }
+            i = j + 1;
+            let b = chunk[j];
+            if s.in_str {
+                match b {
+                    b'"' => s.in_str = false,
+                    b'\\' if i < chunk.len() => i += 1,
+                    b'\\' => {
+                        s.esc = true;
+                        return (i, false);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => s.in_str = true,
+                b'{' | b'[' => s.depth += 1,
+                b'}' | b']' => {
+                    s.depth -= 1;
+                    if s.depth == 0 {
+                        return (i, true);
+                    }
+                    if s.depth < start_depth_floor {
+                        return (i, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+        i = i.max(base + 8);
+    }
+    // the last few bytes
     loop {
         match crate::swar::structural(&chunk[i..]) {
             Some(k) => i += k,
@@ -881,7 +923,7 @@ mod tests {
         ];
         for input in inputs {
             let whole = frame(input);
-            for n in 1..8 {
+            for n in (1..24).chain([64, 1024]) {
                 let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
                 let mut got = Vec::new();
                 while let Some(r) = f.next_record() {
