@@ -40,6 +40,42 @@ fn unique_suffix() -> String {
     )
 }
 
+/// Drops, once per process, the test databases left by test processes that have ended (the pid in
+/// the name no longer runs here), so repeated local runs do not pile databases up. A database that
+/// still has connections is refused by PostgreSQL and stays; where `/proc` does not exist nothing
+/// is swept.
+async fn sweep_ended_runs(admin: &sqlx::AnyPool) {
+    use sqlx::Row;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SWEPT: AtomicBool = AtomicBool::new(false);
+    if SWEPT.swap(true, Ordering::SeqCst) || !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rows) =
+        sqlx::query("SELECT datname::text FROM pg_database WHERE datname LIKE 'redflag_t_%'")
+            .fetch_all(admin)
+            .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String, _>(0) else {
+            continue;
+        };
+        let pid = name
+            .strip_prefix("redflag_t_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let ended = pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        let safe = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if ended && safe {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(admin)
+                .await;
+        }
+    }
+}
+
 impl TestStore {
     /// A fresh SQLite store in a temporary directory.
     pub async fn sqlite() -> Result<Self> {
@@ -64,6 +100,7 @@ impl TestStore {
         }
         let name = format!("redflag_t_{}", unique_suffix());
         let admin = Store::connect_only(&base).await?;
+        sweep_ended_runs(&admin).await;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&admin)
             .await
