@@ -12,6 +12,15 @@ fn pct2(x: f64) -> String {
     format!("{:.2} %", x * 100.0)
 }
 
+/// A Markdown table: the header row, its rule, then one line per row of formatted cells.
+fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+}
+
 /// Renders a report as a Markdown document (headings from level 2 down, so it can be pasted into a
 /// larger document). `command` is the command line that produced it; `svg` the curve's file name, if one
 /// was written next to the report.
@@ -67,22 +76,20 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
         c.true_negatives
     );
     let _ = writeln!(md, "At every level:\n");
-    let _ = writeln!(
-        md,
-        "| flagged at | precision | recall | F1 | TP | FP |\n|---|---|---|---|---|---|"
+    table(
+        &mut md,
+        &["flagged at", "precision", "recall", "F1", "TP", "FP"],
+        s.by_level.iter().map(|row| {
+            vec![
+                format!("{} or above", row.level.as_str()),
+                format!("{:.3}", row.precision),
+                format!("{:.3}", row.recall),
+                format!("{:.3}", row.f1),
+                row.confusion.true_positives.to_string(),
+                row.confusion.false_positives.to_string(),
+            ]
+        }),
     );
-    for row in &s.by_level {
-        let _ = writeln!(
-            md,
-            "| {} or above | {:.3} | {:.3} | {:.3} | {} | {} |",
-            row.level.as_str(),
-            row.precision,
-            row.recall,
-            row.f1,
-            row.confusion.true_positives,
-            row.confusion.false_positives
-        );
-    }
     if let Some(best) = &s.best_f1 {
         let _ = writeln!(
             md,
@@ -102,32 +109,31 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
     }
 
     let _ = writeln!(md, "Recall by ring strength:\n");
-    let _ = writeln!(
-        md,
-        "| strength | operators | flagged | recall |\n|---|---|---|---|"
+    table(
+        &mut md,
+        &["strength", "operators", "flagged", "recall"],
+        report.by_strength.iter().map(|row| {
+            vec![
+                format!("{:?}", row.strength),
+                row.operators.to_string(),
+                row.flagged.to_string(),
+                format!("{:.3}", row.recall),
+            ]
+        }),
     );
-    for row in &report.by_strength {
-        let _ = writeln!(
-            md,
-            "| {:?} | {} | {} | {:.3} |",
-            row.strength, row.operators, row.flagged, row.recall
-        );
-    }
     let _ = writeln!(md, "\nFalse-positive rate by kind of innocent:\n");
-    let _ = writeln!(
-        md,
-        "| kind | innocents | flagged | rate |\n|---|---|---|---|"
+    table(
+        &mut md,
+        &["kind", "innocents", "flagged", "rate"],
+        report.by_category.iter().map(|row| {
+            vec![
+                row.category.to_string(),
+                row.innocents.to_string(),
+                row.flagged.to_string(),
+                pct2(row.rate),
+            ]
+        }),
     );
-    for row in &report.by_category {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} |",
-            row.category,
-            row.innocents,
-            row.flagged,
-            pct2(row.rate)
-        );
-    }
 
     let r = &report.rings;
     let _ = writeln!(md, "\n### Rings\n");
@@ -154,21 +160,25 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
     );
 
     let _ = writeln!(md, "### Rules\n");
-    let _ = writeln!(
-        md,
-        "| rule | fired on operators | fired on innocents | in true positives | in false positives |\n|---|---|---|---|---|"
+    table(
+        &mut md,
+        &[
+            "rule",
+            "fired on operators",
+            "fired on innocents",
+            "in true positives",
+            "in false positives",
+        ],
+        report.rules.iter().map(|rule| {
+            vec![
+                rule.rule.to_string(),
+                rule.fired_on_operators.to_string(),
+                rule.fired_on_innocents.to_string(),
+                rule.true_positives.to_string(),
+                rule.false_positives.to_string(),
+            ]
+        }),
     );
-    for rule in &report.rules {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} |",
-            rule.rule,
-            rule.fired_on_operators,
-            rule.fired_on_innocents,
-            rule.true_positives,
-            rule.false_positives
-        );
-    }
 
     let _ = writeln!(
         md,
@@ -183,21 +193,19 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
     if report.false_positives.is_empty() {
         let _ = writeln!(md, "None.");
     } else {
-        let _ = writeln!(
-            md,
-            "| subject | score | level | hard negative | rules |\n|---|---|---|---|---|"
+        table(
+            &mut md,
+            &["subject", "score", "level", "hard negative", "rules"],
+            report.false_positives.iter().map(|fp| {
+                vec![
+                    fp.subject.to_string(),
+                    format!("{:.3}", fp.score),
+                    fp.level.as_str().to_string(),
+                    fp.hard_negative.as_deref().unwrap_or("—").to_string(),
+                    fp.rules.join(" "),
+                ]
+            }),
         );
-        for fp in &report.false_positives {
-            let _ = writeln!(
-                md,
-                "| {} | {:.3} | {} | {} | {} |",
-                fp.subject,
-                fp.score,
-                fp.level.as_str(),
-                fp.hard_negative.as_deref().unwrap_or("—"),
-                fp.rules.join(" ")
-            );
-        }
     }
 
     if !report.by_signal.is_empty() {
@@ -258,29 +266,36 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
         pct2(f.limit),
         f.violations
     );
-    let _ = writeln!(
-        md,
-        "| dimension | group | innocents | flagged | rate | judged | within tolerance |\n|---|---|---|---|---|---|---|"
-    );
-    for row in &f.rows {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            row.dimension,
-            row.group,
-            row.innocents,
-            row.false_positives,
-            pct2(row.rate),
-            if row.judged { "yes" } else { "no (small)" },
-            if !row.judged {
+    table(
+        &mut md,
+        &[
+            "dimension",
+            "group",
+            "innocents",
+            "flagged",
+            "rate",
+            "judged",
+            "within tolerance",
+        ],
+        f.rows.iter().map(|row| {
+            let within = if !row.judged {
                 "—"
             } else if row.violation {
                 "**NO**"
             } else {
                 "yes"
-            }
-        );
-    }
+            };
+            vec![
+                row.dimension.to_string(),
+                row.group.to_string(),
+                row.innocents.to_string(),
+                row.false_positives.to_string(),
+                pct2(row.rate),
+                (if row.judged { "yes" } else { "no (small)" }).to_string(),
+                within.to_string(),
+            ]
+        }),
+    );
 
     if let Some(t) = &report.time_to_detect {
         let _ = writeln!(md, "\n### Time to detect\n");
@@ -295,22 +310,27 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
             t.median_days_hired.map_or("n/a".into(), |d| d.to_string()),
             t.never_flagged
         );
-        let _ = writeln!(
-            md,
-            "| days | operators flagged | recall | hired flagged | hired recall | innocents flagged |\n|---|---|---|---|---|---|"
+        table(
+            &mut md,
+            &[
+                "days",
+                "operators flagged",
+                "recall",
+                "hired flagged",
+                "hired recall",
+                "innocents flagged",
+            ],
+            t.prefixes.iter().map(|p| {
+                vec![
+                    p.days.to_string(),
+                    p.operators_flagged.to_string(),
+                    pct(p.recall),
+                    p.hired_flagged.to_string(),
+                    pct(p.hired_recall),
+                    p.innocents_flagged.to_string(),
+                ]
+            }),
         );
-        for p in &t.prefixes {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} |",
-                p.days,
-                p.operators_flagged,
-                pct(p.recall),
-                p.hired_flagged,
-                pct(p.hired_recall),
-                p.innocents_flagged
-            );
-        }
     }
 
     if !report.timings.is_empty() {
