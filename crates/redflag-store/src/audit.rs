@@ -91,11 +91,7 @@ impl Store {
         target: &str,
         detail: &serde_json::Value,
     ) -> Result<AuditRecord> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let record = append(&mut tx, actor, action, target, detail).await?;
         tx.commit()
             .await

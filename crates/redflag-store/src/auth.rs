@@ -111,11 +111,7 @@ impl Store {
         scopes: &[&str],
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<ApiToken> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -170,11 +166,7 @@ impl Store {
 
     /// Revokes a token (audited as `token.revoke`).
     pub async fn revoke_token(&self, actor: &str, id: i64) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
@@ -209,11 +201,7 @@ impl Store {
         password_hash: &str,
         role: &str,
     ) -> Result<User> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (username) DO NOTHING
@@ -279,11 +267,7 @@ impl Store {
         username: &str,
         disabled: bool,
     ) -> Result<User> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE users SET disabled = $1 WHERE username = $2
              RETURNING id, username, role, created_at, disabled",
@@ -329,11 +313,7 @@ impl Store {
         username: &str,
         password_hash: &str,
     ) -> Result<User> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE users SET password_hash = $1 WHERE username = $2
              RETURNING id, username, role, created_at, disabled",

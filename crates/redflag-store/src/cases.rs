@@ -182,11 +182,7 @@ impl Store {
         title: &str,
     ) -> Result<Case> {
         let now = ts(Utc::now());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO cases (target_kind, target_id, title, status, opened_by, opened_at, updated_at)
              VALUES ($1, $2, $3, 'open', $4, $5, $5) RETURNING {CASE_COLUMNS}"
@@ -242,11 +238,7 @@ impl Store {
     /// Assigns a case (audited as `case.assign`).
     pub async fn assign_case(&self, actor: &str, id: i64, assignee: &str) -> Result<Case> {
         let now = ts(Utc::now());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(&format!(
             "UPDATE cases SET assignee = $1, updated_at = $2 WHERE id = $3 RETURNING {CASE_COLUMNS}"
         ))
@@ -275,11 +267,7 @@ impl Store {
     /// Adds a comment (audited as `case.comment`, without the text).
     pub async fn comment_case(&self, actor: &str, id: i64, body: &str) -> Result<CaseComment> {
         let now = ts(Utc::now());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let touched = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
             .bind(&now)
             .bind(id)
@@ -332,11 +320,7 @@ impl Store {
         reason: &str,
     ) -> Result<Case> {
         let now = ts(Utc::now());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let previous = sqlx::query("SELECT decision FROM cases WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

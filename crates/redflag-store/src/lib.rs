@@ -246,6 +246,14 @@ impl Store {
     }
 
     /// Connects without migrating (test databases are created through it).
+    /// A transaction on the store's pool.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        self.pool
+            .begin()
+            .await
+            .map_err(query_err("starting a transaction"))
+    }
+
     pub(crate) async fn connect_only(url: &str) -> Result<AnyPool> {
         install_default_drivers();
         AnyPoolOptions::new()
@@ -284,11 +292,7 @@ impl Store {
         let now = ts(Utc::now());
         // Last occurrence of each id wins (one statement may not update a row twice on PostgreSQL).
         let unique = last_per_key(subjects, |s| s.id.as_str());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         for chunk in unique.chunks(SUBJECT_CHUNK) {
             let mut bodies = Vec::with_capacity(chunk.len());
             for subject in chunk {
@@ -387,11 +391,7 @@ impl Store {
             .iter()
             .map(|event| EncodedEvent::new(event))
             .collect::<Result<_>>()?;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let claims = claims_of(
             self.backend,
             &mut tx,
@@ -619,11 +619,7 @@ impl Store {
     /// Replaces all facts of the given subjects with `facts` (multi-row writes in one transaction; a
     /// fact named twice for one subject keeps the last value).
     pub async fn replace_facts(&self, subjects: &[SubjectId], facts: &[Fact]) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         for chunk in subjects.chunks(ROW_CHUNK) {
             let sql = format!(
                 "DELETE FROM facts WHERE subject_id IN ({})",
@@ -685,11 +681,7 @@ impl Store {
     /// answers "who fired rule X". A subject assessed twice in one batch keeps the last assessment.
     pub async fn save_assessments(&self, assessments: &[Assessment]) -> Result<()> {
         let unique = last_per_key(assessments, |a| a.subject.as_str());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         for chunk in unique.chunks(ASSESSMENT_CHUNK) {
             let mut bodies = Vec::with_capacity(chunk.len());
             for assessment in chunk {
@@ -806,11 +798,7 @@ impl Store {
 
     /// Replaces all rings.
     pub async fn replace_rings(&self, rings: &[Ring]) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM rings")
             .execute(&mut *tx)
             .await

@@ -44,11 +44,7 @@ impl Store {
         sha256: &str,
         entity_count: i64,
     ) -> Result<bool> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO list_versions (list_id, version, sha256, entity_count, activated_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -85,11 +81,7 @@ impl Store {
         version: &str,
         rule_count: i64,
     ) -> Result<bool> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_err("starting a transaction"))?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO rule_pack_versions (version, rule_count, activated_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
