@@ -1,21 +1,10 @@
 //! The `redflag` binary driven as a user would: README commands, ingest with rejects, assess, report.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn redflag(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redflag"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("REDFLAG_DATABASE_URL")
-        .output()
-        .expect("the redflag binary runs")
-}
+mod common;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{redflag, text};
 
 #[test]
 fn readme_quick_start_has_exactly_the_two_commands_and_ci_reads_the_test_command() {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use redflag_store::Store;
@@ -15,21 +15,9 @@ const PEOPLE: usize = 40;
 const EVENTS: usize = 30_000;
 const BROKEN_EVERY: usize = 4_999;
 
-fn redflag(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redflag"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("REDFLAG_DATABASE_URL");
-    cmd
-}
+mod common;
 
-fn run(data_dir: &Path, args: &[&str]) -> Output {
-    redflag(data_dir).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{command, redflag, text};
 
 /// A people file and an Okta NDJSON file whose actors are those people, with a few broken lines.
 fn write_inputs(dir: &Path) -> (PathBuf, PathBuf) {
@@ -105,8 +93,12 @@ fn killed_okta_ingest_resumes_to_the_same_store_as_a_clean_run() {
 
     // One clean run.
     let clean = dir.path().join("clean");
-    assert!(run(&clean, &["ingest", "people", people]).status.success());
-    let out = run(&clean, &["ingest", "okta", okta, "--batch-size", "250"]);
+    assert!(
+        redflag(&clean, &["ingest", "people", people])
+            .status
+            .success()
+    );
+    let out = redflag(&clean, &["ingest", "okta", okta, "--batch-size", "250"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains(&format!(
@@ -123,8 +115,12 @@ fn killed_okta_ingest_resumes_to_the_same_store_as_a_clean_run() {
 
     // A run killed in the middle of the file, then the same command again.
     let killed = dir.path().join("killed");
-    assert!(run(&killed, &["ingest", "people", people]).status.success());
-    let mut child = redflag(&killed)
+    assert!(
+        redflag(&killed, &["ingest", "people", people])
+            .status
+            .success()
+    );
+    let mut child = command(&killed)
         .args(["ingest", "okta", okta, "--batch-size", "250"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -158,7 +154,7 @@ fn killed_okta_ingest_resumes_to_the_same_store_as_a_clean_run() {
         "killed mid-file: {stopped_at}/{okta_len}"
     );
 
-    let out = run(&killed, &["ingest", "okta", okta, "--batch-size", "250"]);
+    let out = redflag(&killed, &["ingest", "okta", okta, "--batch-size", "250"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("resuming at line"), "{stderr}");
@@ -188,7 +184,7 @@ fn killed_okta_ingest_resumes_to_the_same_store_as_a_clean_run() {
     );
 
     // --restart reads from the start and stores nothing twice.
-    let out = run(&killed, &["ingest", "okta", okta, "--restart"]);
+    let out = redflag(&killed, &["ingest", "okta", okta, "--restart"]);
     assert_eq!(out.status.code(), Some(2));
     let c = runtime.block_on(snapshot(&killed));
     assert_eq!(a.2, c.2);
@@ -205,7 +201,7 @@ fn generated_payroll_and_shipping_files_read_with_zero_rejects() {
     redflag_synth::generate(&config).write_to(&world).unwrap();
     let data = dir.path().join("data");
     let people = world.join("people.csv");
-    let out = run(
+    let out = redflag(
         &data,
         &[
             "ingest",
@@ -223,7 +219,7 @@ fn generated_payroll_and_shipping_files_read_with_zero_rejects() {
         let path = world.join(file);
         let rows = std::fs::read_to_string(&path).unwrap().lines().count() - 1;
         assert!(rows > 0, "{file} is empty");
-        let out = run(&data, &["ingest", kind, path.to_str().unwrap()]);
+        let out = redflag(&data, &["ingest", kind, path.to_str().unwrap()]);
         let stderr = text(&out.stderr);
         assert!(out.status.success(), "{kind}: {stderr}");
         assert!(

@@ -5,23 +5,12 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use redflag_synth::WorldConfig;
 
-fn redflag(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redflag"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("REDFLAG_DATABASE_URL")
-        .output()
-        .expect("the redflag binary runs")
-}
+mod common;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{redflag, text};
 
 fn ok(data: &Path, args: &[&str]) -> String {
     let out = redflag(data, args);
