@@ -246,6 +246,35 @@ impl World {
     /// `ground_truth_subjects.csv` and, when the config asks for events, the event files and resumes.
     /// Files are streamed: memory stays bounded whatever the world's size.
     pub fn write_to(&self, dir: &Path) -> Result<WrittenWorld, SynthError> {
+        self.write(dir, self.config.events)
+    }
+
+    /// Writes `people.csv` and the ground truth of every subject, without event files or resumes,
+    /// whatever the config says: the first step of writing a world in subject shards (see
+    /// [`World::write_events`]).
+    pub fn write_people_to(&self, dir: &Path) -> Result<WrittenWorld, SynthError> {
+        self.write(dir, false)
+    }
+
+    /// Writes the event files (sign-ins, osquery, payroll, shipping) and the resumes of the subjects in
+    /// `range` (0-based rows of `people.csv`) into `dir`, replacing event files already there. Each
+    /// subject's events come from its own random streams, so writing a world's subjects in consecutive
+    /// ranges gives, range by range, exactly the events [`World::write_to`] writes for them; rings are
+    /// planned over the whole world, so a ring's personas may fall in different ranges.
+    pub fn write_events(
+        &self,
+        dir: &Path,
+        range: std::ops::Range<usize>,
+    ) -> Result<Vec<WrittenFile>, SynthError> {
+        std::fs::create_dir_all(dir).map_err(SynthError::io(dir))?;
+        let mut events = crate::events::EventWriters::create(dir, &self.config)?;
+        for index in range.start..range.end.min(self.config.subjects) {
+            events.write_person(self, &self.person(index))?;
+        }
+        events.finish()
+    }
+
+    fn write(&self, dir: &Path, with_events: bool) -> Result<WrittenWorld, SynthError> {
         std::fs::create_dir_all(dir).map_err(SynthError::io(dir))?;
         let mut files = Vec::new();
 
@@ -273,7 +302,7 @@ impl World {
                 "kind",
             ])
             .map_err(SynthError::csv(&labels_path))?;
-        let mut events = if self.config.events {
+        let mut events = if with_events {
             Some(crate::events::EventWriters::create(dir, &self.config)?)
         } else {
             None

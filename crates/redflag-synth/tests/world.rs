@@ -331,3 +331,68 @@ fn event_files_follow_their_schemas_and_carry_the_planted_signals() {
         }
     }
 }
+
+/// Writing a world's events in subject ranges gives, range after range, the bytes of the whole world.
+#[test]
+fn events_written_in_ranges_concatenate_to_the_whole_world() {
+    let config = WorldConfig {
+        subjects: 400,
+        days: 7,
+        rings_per_10k: 100.0,
+        ..WorldConfig::small()
+    };
+    let world = generate(&config);
+    let whole = tempfile::tempdir().unwrap();
+    world.write_to(whole.path()).unwrap();
+    let people = tempfile::tempdir().unwrap();
+    let written = world.write_people_to(people.path()).unwrap();
+    assert!(written.records("okta_system_log.ndjson").is_none());
+    for name in [
+        "people.csv",
+        "ground_truth.json",
+        "ground_truth_subjects.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(whole.path().join(name)).unwrap(),
+            std::fs::read(people.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let files = [
+        "okta_system_log.ndjson",
+        "entra_sign_ins.ndjson",
+        "google_login_activities.ndjson",
+        "osquery_results.ndjson",
+        "payroll_changes.csv",
+        "laptop_shipments.csv",
+    ];
+    let mut joined: Vec<String> = vec![String::new(); files.len()];
+    let mut resumes = 0;
+    for (i, range) in [0..150, 150..151, 151..400].into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        world.write_events(dir.path(), range).unwrap();
+        for (f, name) in files.iter().enumerate() {
+            let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+            // CSV files repeat their header in every range.
+            let body = if name.ends_with(".csv") && i > 0 {
+                text.split_once('\n').map(|(_, b)| b.to_string()).unwrap()
+            } else {
+                text
+            };
+            joined[f].push_str(&body);
+        }
+        resumes += std::fs::read_dir(dir.path().join("resumes"))
+            .unwrap()
+            .count();
+    }
+    for (f, name) in files.iter().enumerate() {
+        let expect = std::fs::read_to_string(whole.path().join(name)).unwrap();
+        assert!(!expect.is_empty(), "{name}");
+        assert_eq!(joined[f], expect, "{name}");
+    }
+    let expect = std::fs::read_dir(whole.path().join("resumes"))
+        .unwrap()
+        .count();
+    assert!(expect > 0);
+    assert_eq!(resumes, expect);
+}
