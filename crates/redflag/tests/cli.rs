@@ -108,3 +108,49 @@ fn demo_runs_offline_end_to_end() {
         text(&out.stderr)
     );
 }
+
+/// `serve` and `worker` build their engines on the data directory's lists in the background; when that
+/// build fails they stop with the reason instead of going on with other engines than the directory names.
+#[test]
+fn serve_and_worker_refuse_a_data_directory_whose_lists_do_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("reshippers");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::write(
+        lists.join("broken.csv"),
+        "name,address_lines,city,postcode,country,source\n,,,,,\n",
+    )
+    .unwrap();
+
+    let worker = redflag(dir.path(), &["worker", "--drain"]);
+    assert!(!worker.status.success(), "worker ran without its lists");
+    let stderr = text(&worker.stderr);
+    assert!(stderr.contains("broken.csv"), "{stderr}");
+
+    // A free port, so the server would listen if it went on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = common::command(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("serve kept running without its lists");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut serve.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("broken.csv"), "{stderr}");
+}

@@ -84,21 +84,25 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         lease: std::time::Duration::from_secs(args.lease_seconds.max(2)),
         assess_after_ingest: !args.no_auto_assess,
     };
-    let engines = engines_in_background(cli.data_dir.clone()).await;
-    serve_with(store, args.listen, config, workers, engines).await?;
+    let (engines, build) = engines_in_background(cli.data_dir.clone()).await;
+    build
+        .guard(serve_with(store, args.listen, config, workers, engines))
+        .await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// An engine cell that a background task fills with [`super::assess::engines_for`] on `data_dir`
 /// (its active lists, imported network data and reshipper lists), so the server can listen at once.
 /// Returns when the build has started: whoever needs the engines then waits for this build instead
-/// of starting one on the vendored data alone.
-pub async fn engines_in_background(data_dir: std::path::PathBuf) -> SharedEngines {
+/// of starting one on the vendored data alone. The returned [`EngineBuild`] ends the caller's work
+/// with the error when the build fails: a server must not go on with other engines than the ones
+/// its data directory names (a broken list file would otherwise be screened against silently).
+pub async fn engines_in_background(data_dir: std::path::PathBuf) -> (SharedEngines, EngineBuild) {
     let cell = SharedEngines::default();
     let building = cell.clone();
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let built = building
+    let handle = tokio::spawn(async move {
+        building
             .get_or_try_init(|| async move {
                 let _ = started_tx.send(());
                 tokio::task::spawn_blocking(move || super::assess::engines_for(&data_dir))
@@ -106,13 +110,47 @@ pub async fn engines_in_background(data_dir: std::path::PathBuf) -> SharedEngine
                     .context("the engine build stopped")?
                     .map(std::sync::Arc::new)
             })
-            .await;
-        if let Err(error) = built {
-            tracing::error!(error = %format!("{error:#}"), "cannot build the engines");
-        }
+            .await
+            .map(|_| ())
+            // The cause is the message: it names the list file and line to mend.
+            .map_err(|error| anyhow::anyhow!("cannot build the engines: {error:#}"))
     });
     let _ = started_rx.await;
-    cell
+    (cell, EngineBuild(handle))
+}
+
+/// The background engine build started by [`engines_in_background`].
+pub struct EngineBuild(tokio::task::JoinHandle<anyhow::Result<()>>);
+
+impl EngineBuild {
+    /// Waits for the build to end: its error if it failed.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        self.0
+            .await
+            .map_err(|join| anyhow::anyhow!("the engine build stopped: {join}"))?
+    }
+
+    /// Runs `work` until it ends, or until the engine build fails (then its error is returned and
+    /// `work` is dropped).
+    pub async fn guard<T>(
+        self,
+        work: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        let failed = async {
+            match self.0.await {
+                Ok(Ok(())) => std::future::pending().await,
+                Ok(Err(error)) => error,
+                Err(join) => anyhow::anyhow!("the engine build stopped: {join}"),
+            }
+        };
+        tokio::select! {
+            done = work => done,
+            error = failed => {
+                tracing::error!(error = %format!("{error:#}"), "stopping: no engines");
+                Err(error)
+            }
+        }
+    }
 }
 
 /// The webhook settings from a URL, `REDFLAG_WEBHOOK_SECRET` and an optional CA file.

@@ -58,9 +58,12 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         ..WorkerConfig::default()
     };
     // The engines use this data directory's lists, network data and reshipper lists, like `assess`.
-    let engines = super::serve::engines_in_background(cli.data_dir.clone()).await;
+    let (engines, build) = super::serve::engines_in_background(cli.data_dir.clone()).await;
     let worker = Worker::with_shared_engines(store, config, engines);
     if args.drain {
+        // A batch run has nothing to do before its engines exist: build them first, and refuse
+        // when the data directory's lists do not load.
+        build.finish().await?;
         let reports = worker.drain().await?;
         let failed = reports.iter().filter(|r| r.outcome.is_err()).count();
         if !cli.quiet {
@@ -80,9 +83,13 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if !cli.quiet {
         eprintln!("worker running (Ctrl-C to stop)");
     }
-    worker
-        .run(async {
-            let _ = tokio::signal::ctrl_c().await;
+    build
+        .guard(async {
+            Ok(worker
+                .run(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?)
         })
         .await?;
     Ok(ExitCode::SUCCESS)
