@@ -13,6 +13,9 @@
 //! record it accepts, serde_json accepts with the same values (a property test checks this).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+
+use crate::simd::StringStops;
 
 /// "Read this record with serde_json instead."
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,23 +27,41 @@ pub(crate) type Fast<T> = Result<T, Bail>;
 /// Deeper nesting than this bails (serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 100;
 
+thread_local! {
+    /// The string-stop index's storage, lent to one parser at a time (no allocation per record).
+    static STOPS: RefCell<StringStops> = RefCell::new(StringStops::default());
+}
+
 /// A cursor over one JSON record.
 pub(crate) struct Parser<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
     depth: u32,
+    /// Where each string of the record can end (quotes, backslashes, control characters), found for
+    /// the whole record at once, so a string's end is one lookup.
+    stops: StringStops,
+}
+
+impl Drop for Parser<'_> {
+    fn drop(&mut self) {
+        let stops = std::mem::take(&mut self.stops);
+        STOPS.with(|s| *s.borrow_mut() = stops);
+    }
 }
 
 impl<'a> Parser<'a> {
     /// A parser over a record, which must be valid UTF-8.
     pub(crate) fn new(bytes: &'a [u8]) -> Fast<Self> {
         let text = std::str::from_utf8(bytes).map_err(|_| Bail)?;
+        let mut stops = STOPS.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        stops.build(bytes);
         Ok(Self {
             text,
             b: bytes,
             i: 0,
             depth: 0,
+            stops,
         })
     }
 
@@ -95,12 +116,19 @@ impl<'a> Parser<'a> {
             if self.peek()? != b'"' {
                 return Err(Bail);
             }
-            let key = self.raw_string()?.ok_or(Bail)?;
+            let (start, end, escaped) = self.span()?;
+            if escaped {
+                return Err(Bail);
+            }
+            let key = &self.b[start..end];
             if self.peek()? != b':' {
                 return Err(Bail);
             }
             self.i += 1;
-            match names.iter().position(|n| *n == key) {
+            match names
+                .iter()
+                .position(|n| n.len() == key.len() && n.as_bytes() == key)
+            {
                 Some(k) => {
                     let bit = 1u64 << k;
                     if seen & bit != 0 {
@@ -302,7 +330,7 @@ impl<'a> Parser<'a> {
                     if self.peek()? != b'"' {
                         return Err(Bail);
                     }
-                    self.raw_string()?;
+                    self.span()?;
                     if self.peek()? != b':' {
                         return Err(Bail);
                     }
@@ -385,20 +413,33 @@ impl<'a> Parser<'a> {
     /// At an opening quote: the string's text when it has no escapes, `None` when it has (valid ones;
     /// the string is consumed either way). Control characters and bad escapes bail.
     fn raw_string(&mut self) -> Fast<Option<&'a str>> {
-        self.i += 1;
-        let start = self.i;
+        let (start, end, escaped) = self.span()?;
+        if escaped {
+            Ok(None)
+        } else {
+            self.text.get(start..end).map(Some).ok_or(Bail)
+        }
+    }
+
+    /// At an opening quote: consumes the string, checking its escapes; the byte range of its inside
+    /// and whether it has escapes. Control characters and bad escapes bail.
+    #[inline]
+    fn span(&mut self) -> Fast<(usize, usize, bool)> {
+        let start = self.i + 1;
+        let mut at = start;
         let mut escaped = false;
         loop {
-            self.i += crate::swar::string_stop(&self.b[self.i..]).ok_or(Bail)?;
-            match self.b[self.i] {
-                b'"' => {
-                    let end = self.i;
-                    self.i += 1;
-                    return Ok((!escaped).then(|| &self.text[start..end]));
+            at = self.stops.next(at).ok_or(Bail)?;
+            match self.b.get(at) {
+                Some(b'"') => {
+                    self.i = at + 1;
+                    return Ok((start, at, escaped));
                 }
-                b'\\' => {
+                Some(b'\\') => {
                     escaped = true;
+                    self.i = at;
                     self.escape()?;
+                    at = self.i;
                 }
                 _ => return Err(Bail),
             }
@@ -406,7 +447,7 @@ impl<'a> Parser<'a> {
     }
 
     fn skip_string(&mut self) -> Fast<()> {
-        self.raw_string().map(|_| ())
+        self.span().map(|_| ())
     }
 
     /// At a backslash inside a string: checks and consumes the escape. `\u` escapes of surrogates bail

@@ -102,47 +102,47 @@ struct ValueScan {
 /// leaves the hot state (depth back to 1 while the caller watches for a wrapper is not reachable here:
 /// the caller only enters with `depth > 1` in that case, and returns on the next structural byte).
 fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bool) {
-    let start_depth_floor = s.depth;
-    // whole words: every structural byte of a word from one mask
-    while i + 8 <= chunk.len() {
-        let base = i;
-        let mut mask = crate::swar::structural_mask(&chunk[base..base + 8]);
-        while mask != 0 {
-            let j = base + (mask.trailing_zeros() / 8) as usize;
-            mask &= mask - 1;
-            if j < i {
-                continue; // the byte after a backslash
+    let floor = s.depth;
+    loop {
+        // blocks of 64 bytes without a backslash: string state from the quotes' prefix XOR, and only
+        // the brackets outside strings visited
+        while i + 64 <= chunk.len() {
+            let mut block = [0u8; 64];
+            block.copy_from_slice(&chunk[i..i + 64]);
+            let m = crate::simd::frame_masks(&block);
+            if m.backslash != 0 {
+                break;
             }
-            i = j + 1;
-            let b = chunk[j];
-            if s.in_str {
-                match b {
-                    b'"' => s.in_str = false,
-                    b'\\' if i < chunk.len() => i += 1,
-                    b'\\' => {
-                        s.esc = true;
-                        return (i, false);
-                    }
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => s.in_str = true,
-                b'{' | b'[' => s.depth += 1,
-                b'}' | b']' => {
+            let carry = if s.in_str { !0u64 } else { 0 };
+            let inside = crate::simd::prefix_xor(m.quote) ^ carry;
+            let mut brackets = (m.open | m.close) & !inside;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros();
+                brackets &= brackets - 1;
+                if (m.open >> k) & 1 == 1 {
+                    s.depth += 1;
+                } else {
                     s.depth -= 1;
-                    if s.depth == 0 {
-                        return (i, true);
-                    }
-                    if s.depth < start_depth_floor {
-                        return (i, false);
+                    if s.depth == 0 || s.depth < floor {
+                        s.in_str = false;
+                        return (i + k as usize + 1, s.depth == 0);
                     }
                 }
-                _ => {}
             }
+            s.in_str = inside >> 63 == 1;
+            i += 64;
         }
-        i = i.max(base + 8);
+        if i + 64 > chunk.len() {
+            break;
+        }
+        // a block with a backslash: word by word
+        let end = i + 64;
+        if let Some(stop) = words(chunk, &mut i, end, s, floor) {
+            return stop;
+        }
+    }
+    if let Some(stop) = words(chunk, &mut i, chunk.len(), s, floor) {
+        return stop;
     }
     // the last few bytes
     loop {
@@ -171,7 +171,7 @@ fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bo
                 if s.depth == 0 {
                     return (i, true);
                 }
-                if s.depth < start_depth_floor {
+                if s.depth < floor {
                     // back to a level the caller may need to watch (a wrapper key at depth 1)
                     return (i, false);
                 }
@@ -179,6 +179,58 @@ fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bo
             _ => {}
         }
     }
+}
+
+/// [`inside_container`]'s word loop over `chunk[*i..end]` (it may stop one byte past `end`, after a
+/// backslash): every structural byte of a word from one mask. `Some` when the scan must return.
+fn words(
+    chunk: &[u8],
+    i: &mut usize,
+    end: usize,
+    s: &mut ValueScan,
+    start_depth_floor: u32,
+) -> Option<(usize, bool)> {
+    while *i + 8 <= end {
+        let base = *i;
+        let mut mask = crate::swar::structural_mask(&chunk[base..base + 8]);
+        while mask != 0 {
+            let j = base + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            if j < *i {
+                continue; // the byte after a backslash
+            }
+            *i = j + 1;
+            let b = chunk[j];
+            if s.in_str {
+                match b {
+                    b'"' => s.in_str = false,
+                    b'\\' if *i < chunk.len() => *i += 1,
+                    b'\\' => {
+                        s.esc = true;
+                        return Some((*i, false));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => s.in_str = true,
+                b'{' | b'[' => s.depth += 1,
+                b'}' | b']' => {
+                    s.depth -= 1;
+                    if s.depth == 0 {
+                        return Some((*i, true));
+                    }
+                    if s.depth < start_depth_floor {
+                        return Some((*i, false));
+                    }
+                }
+                _ => {}
+            }
+        }
+        *i = (*i).max(base + 8);
+    }
+    None
 }
 
 enum Scan {
@@ -956,5 +1008,89 @@ mod tests {
             texts("{\"a\":1}\r\n{\"b\":2}\r\n"),
             ["{\"a\":1}", "{\"b\":2}"]
         );
+    }
+
+    /// Random JSON values with long strings full of brackets, quotes and backslashes (so 64-byte blocks
+    /// with and without backslashes, strings crossing blocks and reads), written by serde_json.
+    fn random_values(seed: u64, n: usize) -> Vec<String> {
+        let mut state = seed | 1;
+        let mut next = move |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        let alphabet = [
+            'a', 'b', '[', ']', '{', '}', '"', '\\', ' ', ',', ':', '|', 'é', '\n',
+        ];
+        fn value(
+            next: &mut dyn FnMut(u64) -> u64,
+            alphabet: &[char],
+            depth: u32,
+        ) -> serde_json::Value {
+            match next(if depth > 3 { 3 } else { 6 }) {
+                0 => serde_json::Value::from(next(1_000_000)),
+                1 | 2 => {
+                    let len = next(150) as usize;
+                    let text: String = (0..len)
+                        .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+                        .collect();
+                    serde_json::Value::from(text)
+                }
+                3 | 4 => {
+                    let mut o = serde_json::Map::new();
+                    for k in 0..next(6) {
+                        o.insert(format!("k{k}"), value(next, alphabet, depth + 1));
+                    }
+                    serde_json::Value::Object(o)
+                }
+                _ => serde_json::Value::Array(
+                    (0..next(5))
+                        .map(|_| value(next, alphabet, depth + 1))
+                        .collect(),
+                ),
+            }
+        }
+        (0..n)
+            .map(|_| {
+                let mut o = serde_json::Map::new();
+                for k in 0..1 + next(8) {
+                    o.insert(format!("f{k}"), value(&mut next, &alphabet, 1));
+                }
+                serde_json::Value::Object(o).to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_random_records_frame_exactly_at_any_read_size() {
+        for seed in 1..40u64 {
+            let values = random_values(seed * 0x9e37_79b9, 12);
+            for input in [
+                format!("[{}]", values.join(",")),
+                format!("[\n  {}\n]\n", values.join(",\n  ")),
+                format!("{{\"value\":[{}],\"next\":\"x\"}}", values.join(",")),
+            ] {
+                assert_eq!(texts(&input), values, "seed {seed}");
+                let whole = frame(&input);
+                for n in [1, 7, 63, 64, 65, 100, 1000] {
+                    let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
+                    let mut got = Vec::new();
+                    while let Some(r) = f.next_record() {
+                        got.push(
+                            r.map(|r| {
+                                (
+                                    String::from_utf8_lossy(r.bytes).into_owned(),
+                                    r.offset,
+                                    r.line,
+                                )
+                            })
+                            .map_err(|e| format!("{}: {}", e.line, e.reason)),
+                        );
+                    }
+                    assert_eq!(got, whole, "seed {seed}, read {n} bytes at a time");
+                }
+            }
+        }
     }
 }

@@ -33,6 +33,7 @@
 mod fastjson;
 mod ids;
 mod reject;
+mod simd;
 mod swar;
 
 pub mod entra;
