@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use redflag_connectors::marketplace::MarketplaceReader;
 use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
@@ -522,11 +523,13 @@ impl FileRun<'_> {
     /// Reads, prepares and stores every record. Parsing (and `prepare`, which may extract resume
     /// text) runs on its own thread and hands finished batches to this one, which stores them: the
     /// connector and the database work at the same time, on the two cores a small machine has.
+    /// `prepare` runs on a whole batch at once, its records in parallel (resume text extraction is
+    /// the slow part of a people file, and records are independent).
     async fn drive<T: Storable + Send>(
         self,
         store: &Store,
         reader: Box<dyn Source<T> + Send + '_>,
-        prepare: impl FnMut(&mut T) + Send,
+        prepare: impl Fn(&mut T) + Send + Sync,
     ) -> anyhow::Result<IngestCounts> {
         let handle = tokio::runtime::Handle::current();
         tokio::task::block_in_place(|| self.drive_blocking(&handle, store, reader, prepare))
@@ -537,7 +540,7 @@ impl FileRun<'_> {
         handle: &tokio::runtime::Handle,
         store: &Store,
         mut reader: Box<dyn Source<T> + Send + '_>,
-        mut prepare: impl FnMut(&mut T) + Send,
+        prepare: impl Fn(&mut T) + Send + Sync,
     ) -> anyhow::Result<IngestCounts> {
         let rejects_path = RejectWriter::path_for(&self.options.rejects_dir, self.file);
         let resumed = self.start.offset > 0;
@@ -559,16 +562,14 @@ impl FileRun<'_> {
                     let next = reader.next();
                     let done = next.is_none();
                     match next {
-                        Some(Ok(mut record)) => {
-                            prepare(&mut record);
-                            batch.push(record);
-                        }
+                        Some(Ok(record)) => batch.push(record),
                         Some(Err(reject)) => refused.push(reject),
                         None => {}
                     }
                     if batch.len() >= batch_size
                         || (done && !(batch.is_empty() && refused.is_empty()))
                     {
+                        batch.par_iter_mut().for_each(&prepare);
                         let parsed = Parsed {
                             records: std::mem::replace(&mut batch, Vec::with_capacity(batch_size)),
                             rejects: std::mem::take(&mut refused),
