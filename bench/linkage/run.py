@@ -131,6 +131,26 @@ def splink_settings(link_type, uid, febrl=True):
     )
 
 
+def duckdb_connection():
+    """A DuckDB connection with room to spill: SPLINK_TEMP_DIR (default: a `.tmp` directory here),
+    SPLINK_MAX_TEMP (default 15GB), SPLINK_MEMORY_LIMIT (default 12GB), SPLINK_THREADS (default 2)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    temp = os.environ.get("SPLINK_TEMP_DIR", ".tmp")
+    os.makedirs(temp, exist_ok=True)
+    con.execute(f"SET temp_directory = '{temp}'")
+    con.execute(f"SET max_temp_directory_size = '{os.environ.get('SPLINK_MAX_TEMP', '15GB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('SPLINK_MEMORY_LIMIT', '12GB')}'")
+    con.execute(f"SET threads = {int(os.environ.get('SPLINK_THREADS', '2'))}")
+    settings = con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('temp_directory', 'max_temp_directory_size', 'memory_limit', 'threads')"
+    ).fetchall()
+    print(f"duckdb settings {dict(settings)}", file=sys.stderr, flush=True)
+    return con
+
+
 def run_splink(frames, febrl=True, uid="rec_id", threshold=0.01):
     import logging
 
@@ -138,7 +158,7 @@ def run_splink(frames, febrl=True, uid="rec_id", threshold=0.01):
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     start = time.perf_counter()
-    db = DuckDBAPI()
+    db = DuckDBAPI(connection=duckdb_connection())
     dfs = []
     for k, f in enumerate(frames):
         f = f.reset_index() if febrl else f
@@ -259,7 +279,7 @@ def scale(n, splink=True):
         peak = max(peak, vm_hwm_mib(child.pid))
         child.kill()
         out, err = child.communicate()
-        stages = [l for l in err.splitlines() if l.startswith("stage ")]
+        stages = [l for l in err.splitlines() if l.startswith(("stage ", "duckdb settings"))]
         print(json.dumps({"tool": "splink", "subjects": n, "status": "stopped at timeout",
                           "seconds_reached": round(time.perf_counter() - start, 1), "peak_rss_mib": round(peak),
                           "last_stage": stages[-1] if stages else "none"}), flush=True)
@@ -268,7 +288,7 @@ def scale(n, splink=True):
         return
     out, err = child.communicate()
     if child.returncode != 0:
-        stages = [l for l in err.splitlines() if l.startswith("stage ")]
+        stages = [l for l in err.splitlines() if l.startswith(("stage ", "duckdb settings"))]
         errors = [l for l in err.splitlines() if "Error" in l]
         print(json.dumps({"tool": "splink", "subjects": n, "status": "failed",
                           "seconds_reached": round(time.perf_counter() - start, 1), "peak_rss_mib": round(peak),
@@ -278,7 +298,7 @@ def scale(n, splink=True):
             print(l, flush=True)
         return
     for l in err.splitlines():
-        if l.startswith("stage "):
+        if l.startswith("stage ") or l.startswith("duckdb settings"):
             print(l, flush=True)
     theirs = json.loads(out.strip().splitlines()[-1])
     print(json.dumps(theirs), flush=True)

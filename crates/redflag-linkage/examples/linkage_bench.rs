@@ -54,6 +54,33 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+fn rss_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn started() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+/// Progress of a long run on stderr: seconds since start, resident and peak memory, phase.
+fn progress(what: &str) {
+    eprintln!(
+        "[{:8.1}s rss {:7.0} MiB peak {:7.0} MiB] {what}",
+        started().elapsed().as_secs_f64(),
+        rss_mib("VmRSS:"),
+        rss_mib("VmHWM:")
+    );
+}
+
 fn febrl(input: &str, output: &str) {
     let mut rdr = csv::Reader::from_path(input).unwrap();
     let headers = rdr.headers().unwrap().clone();
@@ -373,6 +400,7 @@ fn synth(n: usize, csv_path: Option<&str>) {
         .unwrap_or(42);
     let pairs_path = std::env::var("LINKAGE_BENCH_PAIRS").ok();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    started();
     let t0 = Instant::now();
     let n_dups = n / 10;
     let n_base = n - n_dups;
@@ -616,10 +644,12 @@ fn synth(n: usize, csv_path: Option<&str>) {
     } else {
         LinkageConfig::default()
     };
-    let result =
-        Linker::new(config)
-            .unwrap()
-            .link_chunks(chunks, &events, &ExtraEvidence::default());
+    progress(&format!("{n} people generated, linking"));
+    let result = Linker::new(config)
+        .unwrap()
+        .with_progress(progress)
+        .link_chunks(chunks, &events, &ExtraEvidence::default());
+    progress("linked");
     let link_secs = t1.elapsed().as_secs_f64();
     if let Some(path) = &pairs_path {
         let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());

@@ -14,7 +14,10 @@ use crate::config::LinkageConfig;
 use crate::facts;
 use crate::model::{ModelParams, em, u_from_counts};
 use crate::record::{self, Placeholder, Record, hash_value, keys_of};
+mod index;
 mod persist;
+
+use index::KeyIndex;
 
 pub use persist::fingerprint;
 
@@ -28,6 +31,7 @@ use crate::types::{
 pub struct Linker {
     config: LinkageConfig,
     model: Option<ModelParams>,
+    progress: Option<fn(&str)>,
 }
 
 impl Linker {
@@ -37,6 +41,7 @@ impl Linker {
         Ok(Self {
             config,
             model: None,
+            progress: None,
         })
     }
 
@@ -46,7 +51,15 @@ impl Linker {
         Ok(Self {
             config,
             model: Some(model),
+            progress: None,
         })
+    }
+
+    /// Reports the phases of a run (records built, blocks indexed, model fitted, chunks scored,
+    /// rings) to `progress`, for long batches; the linker itself never prints.
+    pub fn with_progress(mut self, progress: fn(&str)) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// The configuration.
@@ -83,7 +96,9 @@ impl Linker {
 
     /// An empty state for incremental linking.
     pub fn state(&self) -> LinkState {
-        LinkState::new(self.config.clone(), self.model.clone())
+        let mut state = LinkState::new(self.config.clone(), self.model.clone());
+        state.progress = self.progress;
+        state
     }
 }
 
@@ -105,9 +120,9 @@ pub struct LinkState {
     index: HashMap<SubjectId, u32>,
     records: Vec<Record>,
     /// Value hash → holders (sorted record indices): term frequencies and dirty tracking.
-    holders: HashMap<u64, Vec<u32>>,
+    holders: KeyIndex,
     /// Blocking key → members.
-    blocks: HashMap<u64, Vec<u32>>,
+    blocks: KeyIndex,
     excluded: HashMap<u64, ExcludedValue>,
     placeholders: BTreeMap<(Comparison, String), usize>,
     /// Reported pairs (linked or above the report threshold), by record indices.
@@ -120,6 +135,169 @@ pub struct LinkState {
     ring_of: HashMap<u32, usize>,
     /// Fingerprints of inputs a caller has linked (see [`LinkState::mark_seen`]).
     seen: HashSet<u64>,
+    /// Where phases are reported (see [`Linker::with_progress`]).
+    progress: Option<fn(&str)>,
+}
+
+/// Candidate pairs handled at once (comparison vectors, scores): 4 M pairs, 64 MiB.
+const CHUNK_PAIRS: u64 = 1 << 22;
+/// Comparison vectors kept between the model fit and scoring (16 bytes a pair): 64 M pairs, 1 GiB.
+/// Beyond that, chunks are enumerated and compared again for scoring, which costs time, not memory.
+const CACHE_PAIRS: usize = 1 << 26;
+
+/// The candidate pairs of a run (packed `i << 32 | j`, `i < j`), handed out in chunks.
+enum Candidates {
+    /// Listed, sorted and de-duplicated (incremental runs).
+    List(Vec<u64>),
+    /// Enumerated from the blocks of a batch.
+    Blocks(BlockPairs),
+}
+
+/// The blocks of a batch that make pairs, and for each record its keys of such blocks. A pair is
+/// emitted by the smallest blocking key its two records share, so once, as in a de-duplicated list.
+struct BlockPairs {
+    /// `(key, record)` grouped by key, records ascending in a group; groups of 2..=cap members.
+    entries: Vec<(u64, u32)>,
+    /// Groups: start in `entries` and length.
+    runs: Vec<(usize, usize)>,
+    /// For record `i`, its pairing keys are `rec_keys[rec_off[i]..rec_off[i + 1]]`, ascending.
+    rec_off: Vec<usize>,
+    rec_keys: Vec<u64>,
+    /// Ranges of `runs` of at most [`CHUNK_PAIRS`] pairs each (before de-duplication).
+    chunks: Vec<std::ops::Range<usize>>,
+    upper: u64,
+}
+
+impl Candidates {
+    fn blocks(entries: Vec<(u64, u32)>, n: usize) -> Self {
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for run in entries.chunk_by(|x, y| x.0 == y.0) {
+            runs.push((start, run.len()));
+            start += run.len();
+        }
+        let mut chunks = Vec::new();
+        let (mut from, mut acc, mut upper) = (0, 0u64, 0u64);
+        for (r, &(_, len)) in runs.iter().enumerate() {
+            let pairs = (len * (len - 1) / 2) as u64;
+            if acc > 0 && acc + pairs > CHUNK_PAIRS {
+                chunks.push(from..r);
+                from = r;
+                acc = 0;
+            }
+            acc += pairs;
+            upper += pairs;
+        }
+        if from < runs.len() {
+            chunks.push(from..runs.len());
+        }
+        let mut rec_off = vec![0usize; n + 1];
+        for (_, i) in &entries {
+            rec_off[*i as usize + 1] += 1;
+        }
+        for i in 0..n {
+            rec_off[i + 1] += rec_off[i];
+        }
+        let mut fill = rec_off.clone();
+        let mut rec_keys = vec![0u64; entries.len()];
+        // Entries are sorted by key, so each record's keys come out ascending.
+        for (k, i) in &entries {
+            rec_keys[fill[*i as usize]] = *k;
+            fill[*i as usize] += 1;
+        }
+        Candidates::Blocks(BlockPairs {
+            entries,
+            runs,
+            rec_off,
+            rec_keys,
+            chunks,
+            upper,
+        })
+    }
+
+    /// Entries of pairing blocks (0 for a list).
+    fn entries(&self) -> usize {
+        match self {
+            Candidates::List(_) => 0,
+            Candidates::Blocks(b) => b.entries.len(),
+        }
+    }
+
+    /// Pairs before de-duplication.
+    fn upper_bound(&self) -> u64 {
+        match self {
+            Candidates::List(v) => v.len() as u64,
+            Candidates::Blocks(b) => b.upper,
+        }
+    }
+
+    fn n_chunks(&self) -> usize {
+        match self {
+            Candidates::List(v) => v.len().div_ceil(CHUNK_PAIRS as usize),
+            Candidates::Blocks(b) => b.chunks.len(),
+        }
+    }
+
+    /// The pairs of chunk `c` (blocks: in block order, each pair once over all chunks).
+    fn chunk(&self, c: usize) -> std::borrow::Cow<'_, [u64]> {
+        match self {
+            Candidates::List(v) => {
+                let size = CHUNK_PAIRS as usize;
+                std::borrow::Cow::Borrowed(&v[c * size..((c + 1) * size).min(v.len())])
+            }
+            Candidates::Blocks(b) => std::borrow::Cow::Owned(
+                b.runs[b.chunks[c].clone()]
+                    .par_iter()
+                    .flat_map_iter(|&(start, len)| {
+                        let members = &b.entries[start..start + len];
+                        let key = members[0].0;
+                        let mut out = Vec::with_capacity(len * (len - 1) / 2);
+                        for x in 0..len {
+                            for y in x + 1..len {
+                                let (i, j) = pair_key(members[x].1, members[y].1);
+                                if b.first_shared(i, j) == Some(key) {
+                                    out.push((u64::from(i) << 32) | u64::from(j));
+                                }
+                            }
+                        }
+                        out
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl BlockPairs {
+    fn keys_of(&self, i: u32) -> &[u64] {
+        let i = i as usize;
+        &self.rec_keys[self.rec_off[i]..self.rec_off[i + 1]]
+    }
+
+    /// The smallest pairing key two records share.
+    fn first_shared(&self, i: u32, j: u32) -> Option<u64> {
+        let (a, b) = (self.keys_of(i), self.keys_of(j));
+        let (mut x, mut y) = (0, 0);
+        while x < a.len() && y < b.len() {
+            match a[x].cmp(&b[y]) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => return Some(a[x]),
+            }
+        }
+        None
+    }
+}
+
+/// Packed comparison vectors of packed pairs.
+fn gammas_of(records: &[Record], pairs: &[u64], photo_max: u32) -> Vec<u64> {
+    pairs
+        .par_iter()
+        .map(|&p| {
+            let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+            pack(&compare(&records[i], &records[j], photo_max))
+        })
+        .collect()
 }
 
 fn pair_key(i: u32, j: u32) -> (u32, u32) {
@@ -274,8 +452,8 @@ impl LinkState {
             ids: Vec::new(),
             index: HashMap::new(),
             records: Vec::new(),
-            holders: HashMap::new(),
-            blocks: HashMap::new(),
+            holders: KeyIndex::default(),
+            blocks: KeyIndex::default(),
             excluded: HashMap::new(),
             placeholders: BTreeMap::new(),
             pairs: BTreeMap::new(),
@@ -285,6 +463,18 @@ impl LinkState {
             rings: Vec::new(),
             ring_of: HashMap::new(),
             seen: HashSet::new(),
+            progress: None,
+        }
+    }
+
+    /// Reports the phases of later runs to `progress` (see [`Linker::with_progress`]).
+    pub fn set_progress(&mut self, progress: fn(&str)) {
+        self.progress = Some(progress);
+    }
+
+    fn progress(&self, what: &str) {
+        if let Some(f) = self.progress {
+            f(what);
         }
     }
 
@@ -478,43 +668,59 @@ impl LinkState {
         }
 
         let fresh = self.holders.is_empty() && self.blocks.is_empty();
+        self.progress(&format!("{} records built", self.records.len()));
         let (dirty, candidates, oversized) = if fresh {
             self.fresh_candidates(changed)
         } else {
-            self.incremental_candidates(changed)
+            let (d, c, o) = self.incremental_candidates(changed);
+            (d, Candidates::List(c), o)
         };
         let cap = self.config.max_block_size;
-        let records = &self.records;
         let dirty_vec: Vec<u32> = dirty.iter().copied().collect();
         if oversized > 0 {
             notes.push(format!(
                 "{oversized} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)"
             ));
         }
-        // 4. Comparison vectors.
+        // 4-5. Comparison vectors chunk by chunk; on the first run they fit the model (EM over the
+        // patterns). Chunks are kept for scoring while they fit in `CACHE_PAIRS`, else made again.
         let photo_max = self.config.photo_max_distance;
-        let gammas: Vec<u64> = candidates
-            .par_iter()
-            .map(|&p| {
-                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-                pack(&compare(&records[i], &records[j], photo_max))
-            })
-            .collect();
-        // 5. Fit the model on the first run.
+        let n_chunks = candidates.n_chunks();
+        let mut cache: Vec<Option<(Vec<u64>, Vec<u64>)>> = Vec::new();
+        let mut n_candidates = 0usize;
         let mut em_iterations = 0;
         if self.model.is_none() {
-            let mut patterns: HashMap<Gamma, u64> = HashMap::new();
-            for g in &gammas {
-                *patterns.entry(unpack(*g)).or_default() += 1;
+            let mut packed: HashMap<u64, u64> = HashMap::new();
+            let mut cached = 0usize;
+            for c in 0..n_chunks {
+                let pairs = candidates.chunk(c);
+                let gammas = gammas_of(&self.records, &pairs, photo_max);
+                for g in &gammas {
+                    *packed.entry(*g).or_default() += 1;
+                }
+                n_candidates += pairs.len();
+                if cached + pairs.len() <= CACHE_PAIRS {
+                    cached += pairs.len();
+                    cache.push(Some((pairs.into_owned(), gammas)));
+                } else {
+                    cache.push(None);
+                }
+                if (c + 1) % 25 == 0 {
+                    self.progress(&format!(
+                        "comparison vectors: chunk {}/{n_chunks}, {n_candidates} pairs",
+                        c + 1
+                    ));
+                }
             }
+            let patterns: HashMap<Gamma, u64> =
+                packed.into_iter().map(|(g, k)| (unpack(g), k)).collect();
             let u = u_from_counts(&self.sample_u_counts());
             let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
             // The prior of a random pair: matches among candidates spread over all pairs (blocking is
             // assumed to find the matches).
             let n = self.records.len() as f64;
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-            let lambda =
-                (lambda_candidates * candidates.len() as f64 / all_pairs).clamp(1e-12, 0.5);
+            let lambda = (lambda_candidates * n_candidates as f64 / all_pairs).clamp(1e-12, 0.5);
             em_iterations = it;
             let mut tf_denominator: Vec<f64> = vec![0.0; N_COMP];
             for r in &self.records {
@@ -533,6 +739,10 @@ impl LinkState {
                 tf_denominator,
                 iterations: it,
             });
+            self.progress(&format!(
+                "model fitted on {n_candidates} candidate pairs ({it} EM iterations, {} patterns)",
+                patterns.len()
+            ));
         }
         // 6. Score.
         for i in &dirty_vec {
@@ -557,24 +767,49 @@ impl LinkState {
                 self.pairs.remove(&k);
             }
         }
-        let scored: Vec<((u32, u32), Scored)> = candidates
-            .par_iter()
-            .zip(gammas.par_iter())
-            .filter_map(|(&p, &g)| {
-                let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
-                let g = unpack(g);
-                self.score(i, j, &g, false)?;
-                self.score(i, j, &g, true).map(|s| ((i, j), s))
-            })
-            .collect();
+        let count_now = cache.is_empty();
         let mut new_pairs: Vec<ScoredPair> = Vec::new();
-        for (k, s) in scored {
-            new_pairs.push(s.pair.clone());
-            self.pairs.insert(k, s);
+        for c in 0..n_chunks {
+            let (pairs, gammas) = match cache.get_mut(c).and_then(Option::take) {
+                Some(x) => x,
+                None => {
+                    let pairs = candidates.chunk(c).into_owned();
+                    let gammas = gammas_of(&self.records, &pairs, photo_max);
+                    (pairs, gammas)
+                }
+            };
+            if count_now {
+                n_candidates += pairs.len();
+            }
+            let scored: Vec<((u32, u32), Scored)> = pairs
+                .par_iter()
+                .zip(gammas.par_iter())
+                .filter_map(|(&p, &g)| {
+                    let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
+                    let g = unpack(g);
+                    self.score(i, j, &g, false)?;
+                    self.score(i, j, &g, true).map(|s| ((i, j), s))
+                })
+                .collect();
+            for (k, s) in scored {
+                new_pairs.push(s.pair.clone());
+                self.pairs.insert(k, s);
+            }
+            if (c + 1) % 25 == 0 {
+                self.progress(&format!(
+                    "scored chunk {}/{n_chunks}, {} pairs kept",
+                    c + 1,
+                    new_pairs.len()
+                ));
+            }
         }
+        drop(cache);
+        drop(candidates);
+        self.progress(&format!("scored: {} pairs kept", new_pairs.len()));
         // 7. Rings.
         let old_ring_of = std::mem::take(&mut self.ring_of);
         self.cluster();
+        self.progress(&format!("{} rings", self.rings.len()));
         // 8. Facts of the touched subjects: dirty ones, members of their old and new rings, rings with a
         // new sanctions hit.
         let mut affected: BTreeSet<u32> = dirty.clone();
@@ -624,7 +859,7 @@ impl LinkState {
         let stats = LinkStats {
             subjects: self.records.len(),
             dirty_subjects: dirty.len(),
-            candidate_pairs: candidates.len(),
+            candidate_pairs: n_candidates,
             oversized_blocks: oversized,
             linked_pairs: self.pairs.values().filter(|p| p.pair.linked).count(),
             rings: self.rings.len(),
@@ -656,7 +891,7 @@ impl LinkState {
             for (_, h) in value_hashes(old).into_iter().chain(value_hashes(new)) {
                 old_counts
                     .entry(h)
-                    .or_insert_with(|| self.holders.get(&h).map_or(0, Vec::len));
+                    .or_insert_with(|| self.holders.len_of(&h));
             }
         }
         for (&i, new) in &changed {
@@ -666,14 +901,14 @@ impl LinkState {
                 }
             }
             for (_, h) in value_hashes(new) {
-                insert_sorted(self.holders.entry(h).or_default(), i);
+                insert_sorted(self.holders.entry(h), i);
             }
         }
         // Exclusion of values held by too many subjects.
         let mut reindex: BTreeSet<u32> = changed.keys().copied().collect();
         for new in changed.values() {
             for (comp, h) in value_hashes(new) {
-                let n = self.holders.get(&h).map_or(0, Vec::len);
+                let n = self.holders.len_of(&h);
                 if excludable(comp)
                     && n > self.config.max_value_holders
                     && !self.excluded.contains_key(&h)
@@ -716,9 +951,7 @@ impl LinkState {
                 .into_iter()
                 .chain(block_keys(&r))
             {
-                old_sizes
-                    .entry(b)
-                    .or_insert_with(|| self.blocks.get(&b).map_or(0, Vec::len));
+                old_sizes.entry(b).or_insert_with(|| self.blocks.len_of(&b));
             }
             staged.push((i, r));
         }
@@ -729,7 +962,7 @@ impl LinkState {
                 }
             }
             for b in block_keys(&r) {
-                insert_sorted(self.blocks.entry(b).or_default(), i);
+                insert_sorted(self.blocks.entry(b), i);
             }
             self.records[i as usize] = r;
         }
@@ -747,7 +980,7 @@ impl LinkState {
         };
         let mut dirty: BTreeSet<u32> = reindex.clone();
         for (h, before) in &old_counts {
-            let now = self.holders.get(h).map_or(0, Vec::len);
+            let now = self.holders.len_of(h);
             if class(*before) != class(now)
                 && let Some(m) = self.holders.get(h)
             {
@@ -755,7 +988,7 @@ impl LinkState {
             }
         }
         for (b, before) in &old_sizes {
-            let now = self.blocks.get(b).map_or(0, Vec::len);
+            let now = self.blocks.len_of(b);
             if (*before > cap) != (now > cap)
                 && let Some(m) = self.blocks.get(b)
             {
@@ -804,11 +1037,14 @@ impl LinkState {
         (dirty, candidates, oversized.len())
     }
 
-    /// The same for a fresh state (a batch): sort-based grouping instead of per-record updates.
+    /// The same for a fresh state (a batch): sort-based grouping instead of per-record updates. The
+    /// candidate pairs are not listed: they are enumerated block by block ([`Candidates::Blocks`]), each
+    /// pair once (by the smallest blocking key its two records share), so that a batch of millions of
+    /// subjects never holds its hundreds of millions of pairs.
     fn fresh_candidates(
         &mut self,
         changed: BTreeMap<u32, Record>,
-    ) -> (BTreeSet<u32>, Vec<u64>, usize) {
+    ) -> (BTreeSet<u32>, Candidates, usize) {
         let cap = self.config.max_block_size;
         let mut staged: Vec<(u32, Record)> = changed.into_iter().collect();
         let mut vh: Vec<(u64, u8, u32)> = staged
@@ -820,16 +1056,15 @@ impl LinkState {
             })
             .collect();
         vh.par_sort_unstable();
-        self.holders.reserve(vh.len() / 2);
         for run in vh.chunk_by(|x, y| x.0 == y.0) {
             let h = run[0].0;
             let comp = COMPARISONS[run[0].1 as usize];
             if excludable(comp) && run.len() > self.config.max_value_holders {
                 let holder = run[0].2;
                 let value = staged
-                    .iter()
-                    .find(|(i, _)| *i == holder)
-                    .and_then(|(_, r)| value_text(r, comp, h))
+                    .binary_search_by_key(&holder, |(i, _)| *i)
+                    .ok()
+                    .and_then(|k| value_text(&staged[k].1, comp, h))
                     .unwrap_or_default();
                 self.excluded.insert(
                     h,
@@ -845,9 +1080,15 @@ impl LinkState {
                     },
                 );
             }
-            self.holders.insert(h, run.iter().map(|x| x.2).collect());
         }
+        let entries: Vec<(u64, u32)> = vh.iter().map(|x| (x.0, x.2)).collect();
         drop(vh);
+        self.holders = KeyIndex::from_sorted(&entries);
+        drop(entries);
+        self.progress(&format!(
+            "value holders indexed ({} excluded values)",
+            self.excluded.len()
+        ));
         let excluded: HashSet<u64> = self.excluded.keys().copied().collect();
         staged.par_iter_mut().for_each(|(_, r)| strip(r, &excluded));
         let mut bk: Vec<(u64, u32)> = staged
@@ -858,29 +1099,25 @@ impl LinkState {
             self.records[i as usize] = r;
         }
         bk.par_sort_unstable();
-        let runs: Vec<&[(u64, u32)]> = bk.chunk_by(|x, y| x.0 == y.0).collect();
-        let oversized = runs.iter().filter(|r| r.len() > cap).count();
-        let mut candidates: Vec<u64> = runs
-            .par_iter()
-            .filter(|r| r.len() <= cap)
-            .flat_map_iter(|run| {
-                let mut out = Vec::with_capacity(run.len() * (run.len() - 1) / 2);
-                for x in 0..run.len() {
-                    for y in x + 1..run.len() {
-                        let (a, c) = pair_key(run[x].1, run[y].1);
-                        out.push((u64::from(a) << 32) | u64::from(c));
-                    }
-                }
-                out
-            })
-            .collect();
-        self.blocks.reserve(runs.len());
-        for run in &runs {
-            self.blocks
-                .insert(run[0].0, run.iter().map(|x| x.1).collect());
+        self.blocks = KeyIndex::from_sorted(&bk);
+        // Blocks that make pairs: 2..=cap members.
+        let mut oversized = 0;
+        let mut pairing: Vec<(u64, u32)> = Vec::new();
+        for run in bk.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() > cap {
+                oversized += 1;
+            } else if run.len() >= 2 {
+                pairing.extend_from_slice(run);
+            }
         }
-        candidates.par_sort_unstable();
-        candidates.dedup();
+        drop(bk);
+        pairing.shrink_to_fit();
+        let candidates = Candidates::blocks(pairing, self.records.len());
+        self.progress(&format!(
+            "blocks indexed ({} pairing entries, up to {} pairs before de-duplication)",
+            candidates.entries(),
+            candidates.upper_bound()
+        ));
         let dirty: BTreeSet<u32> = (0..self.records.len() as u32).collect();
         (dirty, candidates, oversized)
     }
@@ -965,7 +1202,7 @@ impl LinkState {
     }
 
     fn holders_of(&self, h: u64) -> usize {
-        self.holders.get(&h).map_or(0, Vec::len)
+        self.holders.len_of(&h)
     }
 
     /// The holder count used for term frequencies: rounded down to a quarter-bit bucket, so that a

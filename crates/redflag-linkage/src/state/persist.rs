@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use redflag_model::SubjectId;
 use serde::{Deserialize, Serialize};
 
-use super::{LinkState, Scored};
+use super::{KeyIndex, LinkState, Scored};
 use crate::LinkageError;
 use crate::compare::Comparison;
 use crate::config::LinkageConfig;
@@ -30,8 +30,8 @@ struct StoredRef<'a> {
     model: &'a Option<ModelParams>,
     ids: &'a Vec<SubjectId>,
     records: &'a Vec<Record>,
-    holders: &'a HashMap<u64, Vec<u32>>,
-    blocks: &'a HashMap<u64, Vec<u32>>,
+    holders: &'a KeyIndex,
+    blocks: &'a KeyIndex,
     excluded: &'a HashMap<u64, ExcludedValue>,
     placeholders: Vec<(&'a (Comparison, String), &'a usize)>,
     pairs: Vec<(&'a (u32, u32), &'a Scored)>,
@@ -47,8 +47,8 @@ struct Stored {
     model: Option<ModelParams>,
     ids: Vec<SubjectId>,
     records: Vec<Record>,
-    holders: HashMap<u64, Vec<u32>>,
-    blocks: HashMap<u64, Vec<u32>>,
+    holders: KeyIndex,
+    blocks: KeyIndex,
     excluded: HashMap<u64, ExcludedValue>,
     placeholders: Vec<((Comparison, String), usize)>,
     pairs: Vec<((u32, u32), Scored)>,
@@ -126,8 +126,8 @@ impl LinkState {
                 .pairs
                 .iter()
                 .all(|((a, b), _)| in_range(a) && in_range(b))
-            || !stored.holders.values().flatten().all(in_range)
-            || !stored.blocks.values().flatten().all(in_range)
+            || !stored.holders.all_holders().all(in_range)
+            || !stored.blocks.all_holders().all(in_range)
         {
             return Err(bad("inconsistent contents (record indices out of range)"));
         }
