@@ -23,6 +23,10 @@ def okta(rec):
 
 
 def entra(rec):
+    if "properties" in rec and "category" in rec:  # Azure Monitor export: the signIn under properties
+        if not rec["category"].endswith("SignInLogs"):
+            return None
+        rec = rec["properties"]
     return (rec["id"], ts(rec["createdDateTime"]), rec.get("userPrincipalName"), rec.get("userId"),
             rec.get("ipAddress"), (rec.get("status") or {}).get("errorCode"),
             (rec.get("location") or {}).get("countryOrRegion"), rec.get("appDisplayName"))
@@ -41,6 +45,9 @@ def records(path):
         elif head == b"{" and b"\"value\"" in f.read(200):
             f.seek(0)
             yield from json.load(f)["value"]
+        elif head == b"{" and f.seek(0) == 0 and f.read(12) == b'{"records":[':
+            f.seek(0)
+            yield from json.load(f)["records"]
         else:
             f.seek(0)
             for line in f:

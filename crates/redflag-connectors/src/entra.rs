@@ -272,6 +272,12 @@ fn event(
     })
 }
 
+/// Searchers for the keys that mark an Azure Monitor record, built once (not per record).
+static PROPERTIES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"properties\""));
+static CATEGORY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"category\""));
+
 /// The Entra ID format (Graph and Azure Monitor shapes, told apart per record) for [`JsonEventReader`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EntraFormat;
@@ -294,9 +300,7 @@ impl JsonFormat for EntraFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        if memchr::memmem::find(bytes, b"\"properties\"").is_some()
-            && memchr::memmem::find(bytes, b"\"category\"").is_some()
-        {
+        if PROPERTIES.find(bytes).is_some() && CATEGORY.find(bytes).is_some() {
             let r: MonitorRecord<'_> = match fast_monitor(bytes) {
                 Ok(r) => r,
                 Err(Bail) => serde_json::from_slice(bytes)

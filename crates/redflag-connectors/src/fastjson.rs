@@ -107,6 +107,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.i += 1;
         let mut seen = 0u64;
+        let lengths = names.iter().fold(0u64, |m, n| m | 1 << n.len().min(63));
         if self.peek()? == b'}' {
             self.i += 1;
             self.depth -= 1;
@@ -125,10 +126,16 @@ impl<'a> Parser<'a> {
                 return Err(Bail);
             }
             self.i += 1;
-            match names
-                .iter()
-                .position(|n| n.len() == key.len() && n.as_bytes() == key)
-            {
+            // most keys are not wanted: one bit test on the length rules out most of them
+            let wanted = (lengths >> key.len().min(63)) & 1 == 1;
+            let found = if wanted {
+                names
+                    .iter()
+                    .position(|n| n.len() == key.len() && n.as_bytes() == key)
+            } else {
+                None
+            };
+            match found {
                 Some(k) => {
                     let bit = 1u64 << k;
                     if seen & bit != 0 {

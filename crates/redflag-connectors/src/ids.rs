@@ -2,7 +2,6 @@
 //! per-thread memo of e-mail validation (sign-in logs repeat a few thousand logins millions of times).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use redflag_model::{EventId, Identifier};
 use sha2::{Digest, Sha256};
@@ -57,7 +56,8 @@ pub(crate) fn event_id(connector: &str, key_parts: &[&str]) -> EventId {
 }
 
 thread_local! {
-    static EMAILS: RefCell<HashMap<String, Option<Identifier>>> = RefCell::new(HashMap::new());
+    /// foldhash, not SipHash: the keys are the file's own logins, and the memo is per thread and bounded.
+    static EMAILS: RefCell<foldhash::HashMap<String, Option<Identifier>>> = RefCell::new(foldhash::HashMap::default());
 }
 
 /// [`Identifier::email`] memoised per thread: the identifier, or `None` when the text is not an e-mail

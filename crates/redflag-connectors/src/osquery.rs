@@ -231,9 +231,12 @@ fn fast_line(bytes: &[u8]) -> Fast<ResultLine<'_>> {
 
 /// The table a query reads, from its name or else its columns.
 pub fn table_of(query_name: &str, columns: &BTreeMap<String, String>) -> String {
-    let lower = query_name.to_ascii_lowercase();
+    let name = query_name.as_bytes();
     for table in TABLES {
-        if lower.ends_with(table) {
+        // `ends_with` on the ASCII-lower-cased name, without building it
+        if name.len() >= table.len()
+            && name[name.len() - table.len()..].eq_ignore_ascii_case(table.as_bytes())
+        {
             return (*table).to_string();
         }
     }
@@ -247,7 +250,7 @@ pub fn table_of(query_name: &str, columns: &BTreeMap<String, String>) -> String 
     } else if has("install_location") || (has("publisher") && has("version")) {
         "programs".into()
     } else {
-        lower
+        query_name.to_ascii_lowercase()
     }
 }
 
@@ -279,6 +282,25 @@ fn time_of(line: &ResultLine<'_>) -> Result<(chrono::DateTime<chrono::Utc>, i32)
             )),
         },
     }
+}
+
+/// `n` in decimal, written into `buf` (what `n.to_string()` gives, without allocating).
+fn decimal(n: i64, buf: &mut [u8; 24]) -> &str {
+    let mut at = buf.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// The osquery results format for [`JsonEventReader`].
@@ -347,9 +369,12 @@ impl JsonFormat for OsqueryFormat {
         if let Some(snapshot) = snapshot {
             rows.extend(snapshot.into_iter().map(|r| ("snapshot", r)));
         }
-        let unix = time.timestamp().to_string();
+        let mut digits = [0u8; 24];
+        let unix = decimal(time.timestamp(), &mut digits);
         let mut pushed = 0;
-        for (action, row) in rows {
+        let last = rows.len().saturating_sub(1);
+        let mut identifiers = Some(identifiers);
+        for (n, (action, row)) in rows.into_iter().enumerate() {
             if !matches!(action, "added" | "removed" | "snapshot") {
                 return Err(RecordError::field(
                     "action",
@@ -361,7 +386,7 @@ impl JsonFormat for OsqueryFormat {
             let mut id = crate::ids::IdHasher::new(CONNECTOR);
             id.part(host)
                 .part(&line.name)
-                .part(&unix)
+                .part(unix)
                 .part(action)
                 .part("");
             for (k, v) in &columns {
@@ -381,7 +406,12 @@ impl JsonFormat for OsqueryFormat {
                     action: action.to_string(),
                     columns,
                 }),
-                identifiers: identifiers.clone(),
+                // the last row takes the host's identifiers, the others a copy
+                identifiers: if n == last {
+                    identifiers.take().unwrap_or_default()
+                } else {
+                    identifiers.clone().unwrap_or_default()
+                },
                 subject: None,
                 provenance: at.provenance(CONNECTOR),
             });
@@ -427,6 +457,46 @@ mod fast_path {
                     .map(|e| format!("{e:?}"))
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod helpers {
+    use super::*;
+
+    #[test]
+    fn decimal_is_to_string() {
+        let mut buf = [0u8; 24];
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            1_713_258_721,
+            -1_713_258_721,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(decimal(n, &mut buf), n.to_string());
+        }
+    }
+
+    #[test]
+    fn table_from_name_ignores_case_and_falls_back_to_columns() {
+        let none = BTreeMap::new();
+        let check = |name: &str, columns: &BTreeMap<String, String>, want: &str| {
+            assert_eq!(table_of(name, columns), want, "{name}");
+        };
+        check("pack_inventory_usb_devices", &none, "usb_devices");
+        check("Pack_Inventory_USB_Devices", &none, "usb_devices");
+        check("programs", &none, "programs");
+        check("rograms", &none, "rograms");
+        check("My_Query", &none, "my_query");
+        let ports: BTreeMap<String, String> = [("port", "1"), ("protocol", "6"), ("pid", "2")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        check("Q", &ports, "listening_ports");
     }
 }
 

@@ -324,8 +324,8 @@ impl<R: Read, F: JsonFormat> Iterator for JsonEventReader<R, F> {
 }
 
 thread_local! {
-    static COUNTRIES: std::cell::RefCell<std::collections::HashMap<String, Option<redflag_model::CountryCode>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static COUNTRIES: std::cell::RefCell<foldhash::HashMap<String, Option<redflag_model::CountryCode>>> =
+        std::cell::RefCell::new(foldhash::HashMap::default());
 }
 
 /// A provider's country name or code as a [`redflag_model::CountryCode`], memoised per thread (the

@@ -30,6 +30,22 @@ pub fn entra_signin(i: u64) -> String {
     )
 }
 
+/// One Entra sign-in as Azure Monitor exports it (diagnostic setting, `SignInLogs`): the Graph
+/// `signIn` under `properties`, about 1.7 KB.
+pub fn entra_monitor(i: u64) -> String {
+    format!(
+        r#"{{"time":"2024-03-{day:02}T{h:02}:15:41.6195833Z","resourceId":"/tenants/72f988bf-86f1-41af-91ab-2d7cd011db47/providers/Microsoft.aadiam","operationName":"Sign-in activity","operationVersion":"1.0","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0","resultSignature":"None","resultDescription":"","durationMs":0,"callerIpAddress":"{a}.{b}.{c}.{d}","correlationId":"d79f5bee-5860-4832-928f-3133e22ae912","identity":"User {u}","Level":4,"location":"US","properties":{signin}}}"#,
+        u = i % 5000,
+        a = 20 + i % 200,
+        b = (i / 7) % 256,
+        c = (i / 11) % 256,
+        d = 1 + i % 250,
+        day = 1 + i % 28,
+        h = i % 24,
+        signin = entra_signin(i),
+    )
+}
+
 /// One osquery event-format result line for the `processes` table, about 330 bytes.
 pub fn osquery_row(i: u64) -> String {
     format!(
@@ -41,11 +57,14 @@ pub fn osquery_row(i: u64) -> String {
     )
 }
 
-/// Builds a whole file of `n` records: `ndjson`, `array` (Okta API) or `graph` (`{"value": [...]}`).
+/// Builds a whole file of `n` records: `ndjson`, `array` (Okta API), `graph` (`{"value": [...]}`) or
+/// `records` (Azure Monitor to Event Hub, `{"records": [...]}`). Kinds: `okta`, `entra` (Graph
+/// `signIn`), `entra-monitor` (Azure Monitor `SignInLogs` record), `osquery`.
 pub fn file(kind: &str, framing: &str, n: u64) -> Vec<u8> {
     let record = |i| match kind {
         "okta" => okta_event(i),
         "entra" => entra_signin(i),
+        "entra-monitor" => entra_monitor(i),
         _ => osquery_row(i),
     };
     let mut out = Vec::with_capacity(n as usize * 1400);
@@ -57,14 +76,18 @@ pub fn file(kind: &str, framing: &str, n: u64) -> Vec<u8> {
             }
         }
         _ => {
-            out.extend_from_slice(if framing == "graph" { b"{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"value\":[\n" } else { b"[\n" });
+            out.extend_from_slice(match framing {
+                "graph" => b"{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"value\":[\n",
+                "records" => b"{\"records\":[\n",
+                _ => b"[\n",
+            });
             for i in 0..n {
                 if i > 0 {
                     out.extend_from_slice(b",\n");
                 }
                 out.extend_from_slice(record(i).as_bytes());
             }
-            out.extend_from_slice(if framing == "graph" {
+            out.extend_from_slice(if matches!(framing, "graph" | "records") {
                 b"\n]}\n"
             } else {
                 b"\n]\n"
