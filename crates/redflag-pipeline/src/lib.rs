@@ -11,6 +11,10 @@
 //! facts and assessments; it reads and writes nothing, so the CLI, the HTTP server and the background
 //! workers all call the same function around their own I/O.
 //!
+//! [`ShardedRun`] assesses a population too large to hold with its events (a million subjects with
+//! months of sign-ins): shard by shard for the per-subject stage, then the population-wide stages over
+//! every subject and the few events they read ([`population_events`]); same assessments and rings.
+//!
 //! **Design decision:** this crate is the only place that knows every engine. Engines stay ignorant of
 //! each other (the rules crate never sees netintel, netintel never sees the rules), and the fact
 //! registry that lets rules be checked at load time is assembled here from each engine's
@@ -24,7 +28,7 @@
 //!
 //! **What this crate must never do:** read or write files, databases or the network.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -38,6 +42,9 @@ use redflag_model::{
 use redflag_netintel::{EgressConfig, EgressKey, NetConfig, NetIntel};
 use redflag_rules::{RulePack, Scorer, ScoringConfig};
 use redflag_watchlist::{Index, ScreenOptions};
+
+mod sharded;
+pub use sharded::{ShardedRun, population_events};
 
 /// A failure to build the engines.
 #[derive(Debug, thiserror::Error)]
@@ -270,52 +277,100 @@ impl Engines {
 
         // Per subject, in parallel: the subject's own claims, identity, network, endpoint and work
         // activity, and sanctions.
-        let per_subject: Vec<(Vec<Fact>, Vec<SanctionsMatchSummary>)> = subjects
+        let per_subject: Vec<SubjectStage> = subjects
             .par_iter()
             .zip(by_subject.par_iter())
             .map(|(subject, own_events)| {
-                let mut facts = own_facts(subject);
-                facts.extend(redflag_identity::subject_facts(
-                    subject,
-                    own_events,
-                    &identity_config,
-                ));
-                facts.extend(redflag_netintel::subject_facts(
-                    &self.netintel,
-                    subject,
-                    own_events,
-                    &self.config.net,
-                ));
-                facts.extend(redflag_endpoint::subject_facts(subject, own_events));
-                let (sanction_facts, matches) = redflag_watchlist::screen_subject(
-                    &self.watchlist,
-                    subject,
-                    &self.config.screen,
-                );
-                facts.extend(sanction_facts);
-                (facts, matches)
+                self.subject_stage_one(subject, own_events, &identity_config)
             })
             .collect();
         clock.lap("per subject: identity, netintel, endpoint, watchlist");
 
+        let sanctions_hits = sanctions_hits(subjects, &per_subject);
+        let population = self.population_grouped(
+            subjects,
+            &attributed,
+            sanctions_hits,
+            &identity_config,
+            &mut clock,
+        );
+        let ring_of = population.ring_of();
+
+        let versions = self.versions();
+        let mut output = PipelineOutput::default();
+        let results: Vec<(Vec<Fact>, Assessment)> = subjects
+            .par_iter()
+            .zip(per_subject)
+            .map(|(subject, stage)| {
+                self.score_one(subject, stage, &population, &ring_of, &versions, at)
+            })
+            .collect();
+        clock.lap("rules and scoring");
+        for (facts, assessment) in results {
+            output.facts.extend(facts);
+            output.assessments.push(assessment);
+        }
+        // Findings on a ring raise every member.
+        self.scorer
+            .propagate_rings(&mut output.assessments, &population.rings);
+        output.rings = population.rings;
+        output.linkage_notes = population.notes;
+        clock.lap("ring propagation");
+        output.timings = clock.laps;
+        output
+    }
+
+    /// The per-subject stage for one subject and its own events (grouped by time).
+    fn subject_stage_one(
+        &self,
+        subject: &Subject,
+        own_events: &[Event],
+        identity_config: &IdentityConfig,
+    ) -> SubjectStage {
+        let mut facts = own_facts(subject);
+        facts.extend(redflag_identity::subject_facts(
+            subject,
+            own_events,
+            identity_config,
+        ));
+        facts.extend(redflag_netintel::subject_facts(
+            &self.netintel,
+            subject,
+            own_events,
+            &self.config.net,
+        ));
+        facts.extend(redflag_endpoint::subject_facts(subject, own_events));
+        let (sanction_facts, matches) =
+            redflag_watchlist::screen_subject(&self.watchlist, subject, &self.config.screen);
+        facts.extend(sanction_facts);
+        SubjectStage { facts, matches }
+    }
+
+    /// The population-wide stages over every subject: identity (shared identifiers, reused resumes
+    /// and photos), shared egress and linkage. `attributed` holds the events to read, grouped by
+    /// subject in `subjects` order and by time within a subject; it may be the full events or the
+    /// subset [`population_events`] keeps (the result is the same).
+    fn population_grouped(
+        &self,
+        subjects: &[Subject],
+        attributed: &[Event],
+        sanctions_hits: Vec<SubjectId>,
+        identity_config: &IdentityConfig,
+        clock: &mut Clock,
+    ) -> PopulationStage {
         // Population-wide: shared identifiers, reused resumes and photos, shared egress.
-        let mut population: BTreeMap<SubjectId, Vec<Fact>> = BTreeMap::new();
-        for fact in redflag_identity::population_facts(subjects, &attributed, &identity_config) {
-            population
-                .entry(fact.subject.clone())
-                .or_default()
-                .push(fact);
+        let mut facts: HashMap<SubjectId, Vec<Fact>> = HashMap::new();
+        for fact in redflag_identity::population_facts(subjects, attributed, identity_config) {
+            facts.entry(fact.subject.clone()).or_default().push(fact);
         }
         clock.lap("population: identity");
         let egress =
-            redflag_netintel::shared_egress(&self.netintel, &attributed, &self.config.egress);
+            redflag_netintel::shared_egress(&self.netintel, attributed, &self.config.egress);
         let ids: Vec<SubjectId> = subjects.iter().map(|s| s.id.clone()).collect();
         for fact in redflag_netintel::shared_egress_facts(&egress, &ids) {
-            population
-                .entry(fact.subject.clone())
-                .or_default()
-                .push(fact);
+            facts.entry(fact.subject.clone()).or_default().push(fact);
         }
+        drop(ids);
         clock.lap("population: shared egress");
 
         // Linkage: one operator, many personas. Shared egress and sanctions hits come in as data.
@@ -329,58 +384,81 @@ impl Engines {
                     }
                 })
                 .collect(),
-            sanctions_hits: subjects
-                .iter()
-                .zip(&per_subject)
-                .filter(|(_, (_, matches))| matches.iter().any(|m| m.corroborated))
-                .map(|(s, _)| s.id.clone())
-                .collect(),
+            sanctions_hits,
         };
-        let linkage = self.linker.link(subjects, &attributed, &extra);
+        let linkage = self.linker.link(subjects, attributed, &extra);
         clock.lap("linkage");
         for fact in linkage.facts {
-            population
-                .entry(fact.subject.clone())
-                .or_default()
-                .push(fact);
+            facts.entry(fact.subject.clone()).or_default().push(fact);
         }
-        let ring_of: BTreeMap<&SubjectId, &RingId> = linkage
-            .rings
+        PopulationStage {
+            facts,
+            rings: linkage.rings,
+            notes: linkage.notes,
+        }
+    }
+
+    /// Rules and scoring for one subject: its own facts, then the population's facts about it.
+    fn score_one(
+        &self,
+        subject: &Subject,
+        stage: SubjectStage,
+        population: &PopulationStage,
+        ring_of: &HashMap<&SubjectId, &RingId>,
+        versions: &VersionStamp,
+        at: DateTime<Utc>,
+    ) -> (Vec<Fact>, Assessment) {
+        let SubjectStage { mut facts, matches } = stage;
+        if let Some(more) = population.facts.get(&subject.id) {
+            facts.extend(more.iter().cloned());
+        }
+        let findings = self.rules.evaluate(&subject.id, &facts);
+        let ring = ring_of.get(&subject.id).map(|r| (*r).clone());
+        let assessment =
+            self.scorer
+                .assess(&subject.id, findings, matches, ring, versions.clone(), at);
+        (facts, assessment)
+    }
+}
+
+/// What the per-subject stage states about one subject (before the population-wide stages).
+#[derive(Debug, Clone, Default)]
+pub struct SubjectStage {
+    /// The subject's own facts: claims, identity, network, endpoint, sanctions.
+    pub facts: Vec<Fact>,
+    /// The subject's sanctions matches.
+    pub matches: Vec<SanctionsMatchSummary>,
+}
+
+/// What the population-wide stages found.
+#[derive(Debug, Default)]
+pub struct PopulationStage {
+    /// Population facts by subject.
+    pub facts: HashMap<SubjectId, Vec<Fact>>,
+    /// Rings of linked personas.
+    pub rings: Vec<Ring>,
+    /// Notes from linkage.
+    pub notes: Vec<String>,
+}
+
+impl PopulationStage {
+    /// Each ring member's ring.
+    fn ring_of(&self) -> HashMap<&SubjectId, &RingId> {
+        self.rings
             .iter()
             .flat_map(|r| r.members.iter().map(move |m| (m, &r.id)))
-            .collect();
-
-        let versions = self.versions();
-        let mut output = PipelineOutput::default();
-        let results: Vec<(Vec<Fact>, Assessment)> = subjects
-            .par_iter()
-            .zip(per_subject)
-            .map(|(subject, (mut facts, matches))| {
-                if let Some(more) = population.get(&subject.id) {
-                    facts.extend(more.iter().cloned());
-                }
-                let findings = self.rules.evaluate(&subject.id, &facts);
-                let ring = ring_of.get(&subject.id).map(|r| (*r).clone());
-                let assessment =
-                    self.scorer
-                        .assess(&subject.id, findings, matches, ring, versions.clone(), at);
-                (facts, assessment)
-            })
-            .collect();
-        clock.lap("rules and scoring");
-        for (facts, assessment) in results {
-            output.facts.extend(facts);
-            output.assessments.push(assessment);
-        }
-        // Findings on a ring raise every member.
-        self.scorer
-            .propagate_rings(&mut output.assessments, &linkage.rings);
-        output.rings = linkage.rings;
-        output.linkage_notes = linkage.notes;
-        clock.lap("ring propagation");
-        output.timings = clock.laps;
-        output
+            .collect()
     }
+}
+
+/// Subjects with a corroborated sanctions match (linkage evidence).
+fn sanctions_hits(subjects: &[Subject], stages: &[SubjectStage]) -> Vec<SubjectId> {
+    subjects
+        .iter()
+        .zip(stages)
+        .filter(|(_, stage)| stage.matches.iter().any(|m| m.corroborated))
+        .map(|(s, _)| s.id.clone())
+        .collect()
 }
 
 /// Wall-clock laps of the pipeline's stages.
@@ -395,6 +473,11 @@ impl Clock {
             last: std::time::Instant::now(),
             laps: Vec::new(),
         }
+    }
+
+    /// Starts the next lap now (time spent outside the pipeline is not counted).
+    fn restart(&mut self) {
+        self.last = std::time::Instant::now();
     }
 
     fn lap(&mut self, stage: &'static str) {

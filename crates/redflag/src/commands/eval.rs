@@ -17,15 +17,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rayon::prelude::*;
 use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
 use redflag_connectors::resumes::{self, ResumeLimits};
 use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
 use redflag_connectors::{Record, entra, google, okta, osquery};
-use redflag_model::{
-    DeviceId, DeviceKind, Event, Identifier, IdentifierKind, RiskLevel, Subject, SubjectId,
-};
-use redflag_pipeline::{Engines, PipelineOutput};
+use redflag_model::{DeviceId, DeviceKind, Event, Identifier, IdentifierKind, RiskLevel, Subject};
+use redflag_pipeline::{Engines, PipelineOutput, ShardedRun};
 use redflag_synth::WorldConfig;
 use redflag_synth::eval::{
     EvalOptions, EvalReport, PrefixRun, Scored, Truth, evaluate, render_markdown, svg,
@@ -93,6 +92,19 @@ pub struct Args {
     /// Prefixes of the event window, in days, time to detect runs on.
     #[arg(long, value_delimiter = ',', default_value = "7,14,30,60,90")]
     pub ttd_days: Vec<u32>,
+    /// Generate and assess the world in shards of this many subjects (0: the whole world in memory).
+    /// Every subject is held, but only one shard's event files and events at a time: the way to
+    /// evaluate a million-subject world with events. Needs a generated world (not `--world`).
+    #[arg(long, default_value_t = 0)]
+    pub shard_size: usize,
+    /// Also write every assessment, in subject order, as JSON Lines to this file.
+    #[arg(long)]
+    pub assessments: Option<PathBuf>,
+    /// With `--shard-size`: also write the whole world to `<world>/whole`, assess it in memory (the
+    /// path without shards) and write those assessments to this file as JSON Lines, to compare with
+    /// `--assessments` (a check that sharding changes nothing; for small worlds).
+    #[arg(long, requires = "shard_size")]
+    pub in_memory_assessments: Option<PathBuf>,
     /// Exit with code 1 when subject-level F1 is below this.
     #[arg(long)]
     pub min_f1: Option<f64>,
@@ -117,6 +129,12 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut timings = BTreeMap::new();
     let seed = args.seed.unwrap_or(WorldConfig::default().seed);
+    if args.shard_size > 0 && args.world.is_some() {
+        anyhow::bail!(
+            "--shard-size generates the world shard by shard; it cannot be used with --world"
+        );
+    }
+    let sharded = args.shard_size > 0 && !args.people_only;
     let dir = match &args.world {
         Some(dir) => dir.clone(),
         None => {
@@ -134,36 +152,91 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 cli.data_dir
                     .join(format!("eval-world-{}-{}", config.subjects, config.seed))
             });
-            let t = Instant::now();
-            generate(&config, &dir, cli.quiet)?;
-            timings.insert("generate world".to_string(), t.elapsed().as_secs_f64());
+            if sharded {
+                let t = Instant::now();
+                let config = WorldConfig {
+                    events: true,
+                    ..config
+                };
+                if !cli.quiet {
+                    eprintln!(
+                        "generating a world of {} subjects, {} days (seed {}) in {}, events in shards of {}",
+                        config.subjects,
+                        config.days,
+                        config.seed,
+                        dir.display(),
+                        args.shard_size
+                    );
+                }
+                redflag_synth::generate(&config)
+                    .write_people_to(&dir)
+                    .with_context(|| format!("writing the synthetic world to {}", dir.display()))?;
+                timings.insert("generate people".to_string(), t.elapsed().as_secs_f64());
+            } else {
+                let t = Instant::now();
+                generate(&config, &dir, cli.quiet)?;
+                timings.insert("generate world".to_string(), t.elapsed().as_secs_f64());
+            }
             dir
         }
     };
 
-    let t = Instant::now();
     let truth = Truth::read(&dir)?;
-    let world = load_world(&dir, &truth.ground.system)?;
-    timings.insert("read world".to_string(), t.elapsed().as_secs_f64());
-    if !cli.quiet {
-        eprintln!(
-            "read {} subjects ({} rejected) and {} events ({} attributed) from {}",
-            world.subjects.len(),
-            world.rejected,
-            world.events_read,
-            world.events.len(),
-            dir.display()
-        );
-    }
-
     let t = Instant::now();
     let engines = Engines::builtin().context("building the engines")?;
     timings.insert("build engines".to_string(), t.elapsed().as_secs_f64());
-
     let at = window_end(&truth)?;
-    let t = Instant::now();
-    let output = engines.assess(&world.subjects, &world.events, at);
-    timings.insert("assess".to_string(), t.elapsed().as_secs_f64());
+
+    let (output, world_notes) = if sharded {
+        let config = WorldConfig {
+            seed,
+            subjects: args.subjects,
+            days: args.days,
+            events: true,
+            rings_per_10k: args
+                .rings_per_10k
+                .unwrap_or(WorldConfig::default().rings_per_10k),
+            ..WorldConfig::default()
+        };
+        let sharded_output = assess_sharded(
+            &engines,
+            &config,
+            &dir,
+            &truth,
+            at,
+            args.shard_size,
+            cli.quiet,
+            &mut timings,
+        )?;
+        if let Some(path) = &args.in_memory_assessments {
+            let whole = dir.join("whole");
+            generate(&config, &whole, cli.quiet)?;
+            let world = load_world(&whole, &truth.ground.system)?;
+            write_assessments(path, &engines.assess(&world.subjects, &world.events, at))?;
+        }
+        sharded_output
+    } else {
+        let t = Instant::now();
+        let world = load_world(&dir, &truth.ground.system)?;
+        timings.insert("read world".to_string(), t.elapsed().as_secs_f64());
+        if !cli.quiet {
+            eprintln!(
+                "read {} subjects ({} rejected) and {} events ({} attributed) from {}",
+                world.subjects.len(),
+                world.rejected,
+                world.events_read,
+                world.events.len(),
+                dir.display()
+            );
+        }
+        let t = Instant::now();
+        let output = engines.assess(&world.subjects, &world.events, at);
+        timings.insert("assess".to_string(), t.elapsed().as_secs_f64());
+        (output, world.notes)
+    };
+    if let Some(path) = &args.assessments {
+        write_assessments(path, &output)?;
+    }
     // The pipeline's own stages, to see which one grows with the world.
     for (stage, seconds) in &output.timings {
         *timings.entry(format!("assess: {stage}")).or_insert(0.0) += seconds;
@@ -180,14 +253,13 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         .collect();
     let rings = stored_rings(&output);
     let mut report = evaluate(&truth, &scored, &rings, &options);
-    report.notes.extend(world.notes.iter().cloned());
+    report.notes.extend(world_notes);
     if rings.is_empty() {
         report.notes.push(
             "The run stored no rings, so ring recall is 0 by construction and ring precision is not applicable.".into(),
         );
     }
     drop(output);
-    drop(world);
 
     if args.ttd_subjects > 0 && !args.ttd_days.is_empty() {
         let t = Instant::now();
@@ -346,19 +418,39 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
             "{unattached} resumes named in people.csv could not be attached."
         ));
     }
+    let events = read_event_files(dir, &mut rejected, &mut notes)?;
+    let events_read = events.len() as u64;
+    let events = Claims::new(&subjects).attribute(&subjects, events);
+    Ok(LoadedWorld {
+        subjects,
+        events,
+        rejected,
+        events_read,
+        notes,
+    })
+}
+
+/// Reads whichever event files `dir` holds (payroll, shipping, Okta, Entra ID, Google, osquery), not
+/// yet attributed; osquery rows get their laptop owner's email from the shipments.
+fn read_event_files(
+    dir: &Path,
+    rejected: &mut u64,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Event>> {
+    let rejected = &mut *rejected;
     let mut events = Vec::new();
     let payroll_path = dir.join("payroll_changes.csv");
     if payroll_path.exists() {
         let name = payroll_path.display().to_string();
         let reader = PayrollReader::new(open(&payroll_path)?, &name, &PayoutMapping::generic())?;
-        read_events(reader, &mut events, &mut rejected);
+        read_events(reader, &mut events, rejected);
     }
     let shipping_path = dir.join("laptop_shipments.csv");
     if shipping_path.exists() {
         let name = shipping_path.display().to_string();
         let reader =
             ShippingReader::new(open(&shipping_path)?, &name, &ShipmentMapping::generic())?;
-        read_events(reader, &mut events, &mut rejected);
+        read_events(reader, &mut events, rejected);
     }
     // Sign-ins: each department of a generated company signs in through Okta, Entra ID or Google.
     let mut sign_in_logs = 0;
@@ -368,7 +460,7 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         read_events(
             okta::reader(open(&okta_path)?, &name),
             &mut events,
-            &mut rejected,
+            rejected,
         );
         sign_in_logs += 1;
     }
@@ -378,7 +470,7 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         read_events(
             entra::reader(open(&entra_path)?, &name),
             &mut events,
-            &mut rejected,
+            rejected,
         );
         sign_in_logs += 1;
     }
@@ -388,7 +480,7 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         read_events(
             google::reader(open(&google_path)?, &name),
             &mut events,
-            &mut rejected,
+            rejected,
         );
         sign_in_logs += 1;
     }
@@ -404,7 +496,7 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         read_events(
             osquery::reader(open(&osquery_path)?, &name),
             &mut endpoint,
-            &mut rejected,
+            rejected,
         );
         // osquery rows name a host, not a person: the laptop's shipment record ties its serial to the
         // employee's email, as an MDM inventory would.
@@ -422,15 +514,7 @@ fn load_world(dir: &Path, system: &str) -> anyhow::Result<LoadedWorld> {
         }
         events.extend(endpoint);
     }
-    let events_read = events.len() as u64;
-    let events = attribute(&subjects, events);
-    Ok(LoadedWorld {
-        subjects,
-        events,
-        rejected,
-        events_read,
-        notes,
-    })
+    Ok(events)
 }
 
 /// Resume text extraction within the identity engine's limits (as `ingest people` does).
@@ -485,35 +569,192 @@ fn laptop_owners(path: &Path) -> anyhow::Result<HashMap<String, String>> {
     Ok(owners)
 }
 
-/// Attributes each event to the lowest subject id claiming one of its identifiers (as the store does)
-/// and drops events nobody claims.
-fn attribute(subjects: &[Subject], events: Vec<Event>) -> Vec<Event> {
-    let mut claims: HashMap<(IdentifierKind, String), &SubjectId> = HashMap::new();
-    for subject in subjects {
-        for identifier in &subject.identifiers {
-            claims
-                .entry((identifier.kind(), identifier.value()))
-                .and_modify(|id| {
-                    if subject.id < **id {
-                        *id = &subject.id;
-                    }
-                })
-                .or_insert(&subject.id);
+/// Who claims each identifier: the position of the subject with the lowest id among those whose
+/// record carries it (as the store attributes events).
+struct Claims(HashMap<(IdentifierKind, String), usize>);
+
+impl Claims {
+    fn new(subjects: &[Subject]) -> Self {
+        let mut claims: HashMap<(IdentifierKind, String), usize> = HashMap::new();
+        for (p, subject) in subjects.iter().enumerate() {
+            for identifier in &subject.identifiers {
+                claims
+                    .entry((identifier.kind(), identifier.value()))
+                    .and_modify(|q| {
+                        if subject.id < subjects[*q].id {
+                            *q = p;
+                        }
+                    })
+                    .or_insert(p);
+            }
+        }
+        Self(claims)
+    }
+
+    /// Attributes each event to the lowest subject id claiming one of its identifiers (as the store
+    /// does) and drops events nobody claims.
+    fn attribute(&self, subjects: &[Subject], events: Vec<Event>) -> Vec<Event> {
+        events
+            .into_iter()
+            .filter_map(|mut event| {
+                let owner = event
+                    .identifiers
+                    .iter()
+                    .filter_map(|i| self.0.get(&(i.kind(), i.value())))
+                    .map(|&p| &subjects[p].id)
+                    .min()
+                    .cloned();
+                event.subject = owner;
+                event.subject.is_some().then_some(event)
+            })
+            .collect()
+    }
+}
+
+/// Generates the world's events and resumes shard by shard (`shard_size` rows of `people.csv` at a
+/// time, in `<dir>/shard`, removed after each shard) and assesses them with a [`ShardedRun`]: every
+/// subject is held, one shard's events at a time. `people.csv` and the truth are already in `dir`.
+#[allow(clippy::too_many_arguments)]
+fn assess_sharded(
+    engines: &Engines,
+    config: &WorldConfig,
+    dir: &Path,
+    truth: &Truth,
+    at: DateTime<Utc>,
+    shard_size: usize,
+    quiet: bool,
+    timings: &mut BTreeMap<String, f64>,
+) -> anyhow::Result<(PipelineOutput, Vec<String>)> {
+    let add = |timings: &mut BTreeMap<String, f64>, stage: &str, t: Instant| {
+        *timings.entry(stage.to_string()).or_insert(0.0) += t.elapsed().as_secs_f64();
+    };
+    let t = Instant::now();
+    let people = dir.join("people.csv");
+    let file = File::open(&people).with_context(|| format!("cannot open {}", people.display()))?;
+    let reader = PeopleReader::new(
+        BufReader::with_capacity(1 << 20, file),
+        &people.display().to_string(),
+        &truth.ground.system,
+        PeopleMapping::generic(),
+    )?;
+    let mut subjects = Vec::new();
+    // The people.csv row of each subject (rejected rows have none).
+    let mut rows: Vec<usize> = Vec::new();
+    let mut rejected = 0u64;
+    for (row, record) in reader.enumerate() {
+        match record {
+            Ok(subject) => {
+                subjects.push(subject);
+                rows.push(row);
+            }
+            Err(reject) => {
+                tracing::warn!(%reject, "rejected");
+                rejected += 1;
+            }
         }
     }
-    events
-        .into_iter()
-        .filter_map(|mut event| {
-            let owner = event
-                .identifiers
-                .iter()
-                .filter_map(|i| claims.get(&(i.kind(), i.value())))
-                .min()
-                .map(|id| (*id).clone());
-            event.subject = owner;
-            event.subject.is_some().then_some(event)
-        })
-        .collect()
+    let claims = Claims::new(&subjects);
+    add(timings, "read people", t);
+    let t = Instant::now();
+    let mut run = ShardedRun::new(engines, subjects, at);
+    add(timings, "assess: index subjects", t);
+    if !quiet {
+        eprintln!(
+            "read {} subjects ({rejected} rejected); {} share an identifier and wait for the end",
+            run.subjects().len(),
+            run.deferred()
+        );
+    }
+    let world = redflag_synth::generate(config);
+    let shard_dir = dir.join("shard");
+    let limits = ResumeLimits::default();
+    let mut notes = Vec::new();
+    let (mut unattached, mut events_read, mut attributed) = (0u64, 0u64, 0u64);
+    let mut start = 0;
+    while start < config.subjects {
+        let end = (start + shard_size).min(config.subjects);
+        let t = Instant::now();
+        if shard_dir.exists() {
+            std::fs::remove_dir_all(&shard_dir)
+                .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
+        }
+        world
+            .write_events(&shard_dir, start..end)
+            .with_context(|| {
+                format!("writing subjects {start}..{end} to {}", shard_dir.display())
+            })?;
+        add(timings, "generate events and resumes", t);
+        let t = Instant::now();
+        let positions = rows.partition_point(|&r| r < start)..rows.partition_point(|&r| r < end);
+        unattached += run.subjects_mut()[positions.clone()]
+            .par_iter_mut()
+            .map(
+                |subject| match resumes::attach_named(subject, &shard_dir, &limits, extract) {
+                    Ok(_) => 0,
+                    Err(problem) => {
+                        tracing::warn!(%problem, "resume not attached");
+                        1
+                    }
+                },
+            )
+            .sum::<u64>();
+        let mut shard_notes = Vec::new();
+        let events = read_event_files(&shard_dir, &mut rejected, &mut shard_notes)?;
+        for note in shard_notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        events_read += events.len() as u64;
+        let events = claims.attribute(run.subjects(), events);
+        attributed += events.len() as u64;
+        add(timings, "read world", t);
+        let t = Instant::now();
+        let count = events.len();
+        run.add_shard(positions, events);
+        add(timings, "assess: per-subject shards", t);
+        if !quiet {
+            eprintln!(
+                "shard {start}..{end}: {count} events attributed ({events_read} read so far)"
+            );
+        }
+        start = end;
+    }
+    if shard_dir.exists() {
+        std::fs::remove_dir_all(&shard_dir)
+            .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
+    }
+    drop(claims);
+    if unattached > 0 {
+        notes.push(format!(
+            "{unattached} resumes named in people.csv could not be attached."
+        ));
+    }
+    let late = run.late_events();
+    notes.push(format!(
+        "Assessed in shards of {shard_size} subjects: {events_read} events read, {attributed} attributed; {} subjects sharing an identifier assessed after the last shard; {late} events attributed to a subject of an earlier shard (left out).",
+        run.deferred()
+    ));
+    let t = Instant::now();
+    let output = run.finish();
+    add(timings, "assess: population and scoring", t);
+    for (stage, seconds) in &output.timings {
+        *timings.entry(format!("assess: {stage}")).or_insert(0.0) += seconds;
+    }
+    Ok((output, notes))
+}
+
+/// Every assessment as one JSON document per line, in subject order.
+fn write_assessments(path: &Path, output: &PipelineOutput) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for assessment in &output.assessments {
+        serde_json::to_writer(&mut out, assessment)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Stored rings as member lists: the rings the run produced, or else the ring each assessment names.
