@@ -377,16 +377,118 @@ fn typo(rng: &mut ChaCha8Rng, s: &str) -> String {
     c.into_iter().collect()
 }
 
-#[derive(Clone)]
+/// Strings kept once (names, streets): a person is a few numbers, so that ten million people take
+/// hundreds of megabytes, not gigabytes, next to the linker.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+}
+
+/// An email or phone: none, the one of the `i`-th generated person, or an "alternative" one made
+/// when the `l`-th record was a duplicate (the text is derived from the number when written).
+#[derive(Clone, Copy)]
+enum Contact {
+    None,
+    Own(u32),
+    Alt(u32),
+}
+
+#[derive(Clone, Copy)]
 struct Person {
-    given: String,
-    family: String,
-    dob: String,
-    street: String,
-    postcode: String,
-    city: String,
-    email: Option<String>,
-    phone: Option<String>,
+    given: u32,
+    family: u32,
+    /// Year, then the two day/month fields as written (a day/month swap swaps them).
+    dob: (u16, u8, u8),
+    street: u32,
+    city: u32,
+    email: Contact,
+    phone: Contact,
+}
+
+struct World {
+    text: Interner,
+}
+
+impl World {
+    fn dob(&self, p: &Person) -> String {
+        format!("{}-{:02}-{:02}", p.dob.0, p.dob.1, p.dob.2)
+    }
+    fn postcode(&self, p: &Person) -> String {
+        format!("{:05}", p.city as usize * 7 % 99_991)
+    }
+    fn city(&self, p: &Person) -> String {
+        format!("city{}", p.city)
+    }
+    fn email(&self, p: &Person) -> Option<String> {
+        match p.email {
+            Contact::None => None,
+            Contact::Own(i) => Some(format!("user{i}@mail{}.example", i % 97)),
+            Contact::Alt(l) => Some(format!("alt{l}@mail{}.example", l % 89)),
+        }
+    }
+    fn phone(&self, p: &Person) -> Option<String> {
+        match p.phone {
+            Contact::None => None,
+            Contact::Own(i) => Some(format!("+1{}{:07}", 201 + i % 700, i % 9_999_999)),
+            Contact::Alt(l) => Some(format!("+1{}{:07}", 301 + l % 600, l % 9_999_991)),
+        }
+    }
+}
+
+/// A made-up name for the name pools of worlds over a million people: three syllables.
+fn made_up_name(k: usize, family: bool) -> String {
+    const S: [&str; 30] = [
+        "ka", "lo", "mi", "ra", "ne", "to", "sa", "vi", "de", "mar", "el", "an", "ul", "is", "or",
+        "be", "fi", "go", "ha", "ju", "ke", "li", "mo", "nu", "pe", "ri", "su", "ta", "wo", "ya",
+    ];
+    let k = k + if family { 7919 } else { 0 };
+    format!("{}{}{}", S[k % 30], S[(k / 30) % 30], S[(k / 900 + k) % 30])
+}
+
+/// Zipf draws over a pool: P(k) ~ 1/(k+1). Pools of the original size draw exactly as before (the
+/// published figures up to 1 M stay reproducible); bigger pools use a cumulative table.
+struct Zipf {
+    n: usize,
+    cum: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(n: usize, original: usize) -> Self {
+        let mut cum = Vec::new();
+        if n > original {
+            let mut acc = 0.0;
+            for k in 0..n {
+                acc += 1.0 / (k + 1) as f64;
+                cum.push(acc);
+            }
+        }
+        Self { n, cum }
+    }
+
+    fn draw(&self, rng: &mut ChaCha8Rng) -> usize {
+        if self.cum.is_empty() {
+            return zipf(rng, self.n);
+        }
+        let x = rng.r#gen::<f64>() * self.cum[self.n - 1];
+        self.cum.partition_point(|c| *c < x).min(self.n - 1)
+    }
 }
 
 fn synth(n: usize, csv_path: Option<&str>) {
@@ -406,56 +508,84 @@ fn synth(n: usize, csv_path: Option<&str>) {
     let n_base = n - n_dups;
     let mut people: Vec<Person> = Vec::with_capacity(n);
     let mut truth: Vec<(usize, usize)> = Vec::new();
+    let mut text = Interner::default();
     // One town per 300 people (at least 3 000), so that a bigger world is a bigger country, not
-    // denser towns.
+    // denser towns. Likewise the name pools grow with the square root of the population over a
+    // million (a country of 10 M has about 3.2 times the distinct names of one of 1 M: Heaps' law), the
+    // real names staying the most common; up to 1 M they are the 70 given and 100 family names.
     let n_cities = (n / 300).max(3000);
-    // Families: 2% of base records live with 1-3 relatives at the same address.
-    let mut i = 0;
-    while people.len() < n_base {
-        let city_id = rng.gen_range(0..n_cities);
-        let family = FAMILY[zipf(&mut rng, FAMILY.len())].to_string();
-        let p = Person {
-            given: GIVEN[zipf(&mut rng, GIVEN.len())].to_string(),
-            family: family.clone(),
-            dob: format!(
-                "{}-{:02}-{:02}",
-                rng.gen_range(1950..2005),
-                rng.gen_range(1..13),
-                rng.gen_range(1..29)
-            ),
-            street: format!(
-                "{} {} {}",
-                rng.gen_range(1..3000),
-                STREETS[rng.gen_range(0..STREETS.len())],
-                ["street", "road", "avenue", "lane"][rng.gen_range(0..4)]
-            ),
-            postcode: format!("{:05}", city_id * 7 % 99_991),
-            city: format!("city{city_id}"),
-            email: rng
-                .gen_bool(0.7)
-                .then(|| format!("user{i}@mail{}.example", i % 97)),
-            phone: rng
-                .gen_bool(0.6)
-                .then(|| format!("+1{}{:07}", 201 + i % 700, i % 9_999_999)),
+    let grow = (n as f64 / 1e6).sqrt().max(1.0);
+    let pool = |base: &[&str], family: bool, text: &mut Interner| -> Vec<u32> {
+        let size = (base.len() as f64 * grow).round() as usize;
+        (0..size)
+            .map(|k| match base.get(k) {
+                Some(s) => text.id(s),
+                None => text.id(&made_up_name(k, family)),
+            })
+            .collect()
+    };
+    let given_pool = pool(GIVEN, false, &mut text);
+    let family_pool = pool(FAMILY, true, &mut text);
+    let given_zipf = Zipf::new(given_pool.len(), GIVEN.len());
+    let family_zipf = Zipf::new(family_pool.len(), FAMILY.len());
+    let street_of = |rng: &mut ChaCha8Rng, text: &mut Interner, kind: Option<&str>| -> u32 {
+        let number: i32 = rng.gen_range(1..3000);
+        let name = STREETS[rng.gen_range(0..STREETS.len())];
+        let kind = match kind {
+            Some(k) => k,
+            None => ["street", "road", "avenue", "lane"][rng.gen_range(0..4)],
         };
-        people.push(p.clone());
+        text.id(&format!("{number} {name} {kind}"))
+    };
+    // Drawn as i32, as the first version did (the draws must stay the same).
+    let dob_of = |rng: &mut ChaCha8Rng| -> (u16, u8, u8) {
+        let y: i32 = rng.gen_range(1950..2005);
+        let m: i32 = rng.gen_range(1..13);
+        let d: i32 = rng.gen_range(1..29);
+        (y as u16, m as u8, d as u8)
+    };
+    // Families: 2% of base records live with 1-3 relatives at the same address.
+    let mut i: u32 = 0;
+    while people.len() < n_base {
+        let city_id = rng.gen_range(0..n_cities) as u32;
+        let family = family_pool[family_zipf.draw(&mut rng)];
+        let given = given_pool[given_zipf.draw(&mut rng)];
+        let dob = dob_of(&mut rng);
+        let street = street_of(&mut rng, &mut text, None);
+        let email = if rng.gen_bool(0.7) {
+            Contact::Own(i)
+        } else {
+            Contact::None
+        };
+        let phone = if rng.gen_bool(0.6) {
+            Contact::Own(i)
+        } else {
+            Contact::None
+        };
+        let p = Person {
+            given,
+            family,
+            dob,
+            street,
+            city: city_id,
+            email,
+            phone,
+        };
+        people.push(p);
         i += 1;
         if rng.gen_bool(0.02) {
             for _ in 0..rng.gen_range(1..4) {
                 if people.len() >= n_base {
                     break;
                 }
-                let mut rel = p.clone();
-                rel.given = GIVEN[rng.gen_range(0..GIVEN.len())].to_string();
-                rel.dob = format!(
-                    "{}-{:02}-{:02}",
-                    rng.gen_range(1950..2005),
-                    rng.gen_range(1..13),
-                    rng.gen_range(1..29)
-                );
-                rel.email = rng
-                    .gen_bool(0.7)
-                    .then(|| format!("user{i}@mail{}.example", i % 97));
+                let mut rel = p;
+                rel.given = given_pool[rng.gen_range(0..given_pool.len())];
+                rel.dob = dob_of(&mut rng);
+                rel.email = if rng.gen_bool(0.7) {
+                    Contact::Own(i)
+                } else {
+                    Contact::None
+                };
                 people.push(rel);
                 i += 1;
             }
@@ -464,48 +594,40 @@ fn synth(n: usize, csv_path: Option<&str>) {
     // Duplicates with typos and missing fields.
     for _ in 0..n_dups {
         let b = rng.gen_range(0..n_base);
-        let mut d = people[b].clone();
+        let mut d = people[b];
         let edits = rng.gen_range(1..4);
         for _ in 0..edits {
             match rng.gen_range(0..7) {
-                0 => d.given = typo(&mut rng, &d.given),
-                1 => d.family = typo(&mut rng, &d.family),
-                2 => d.street = typo(&mut rng, &d.street),
+                0 => d.given = text.id(&typo(&mut rng, text.get(d.given))),
+                1 => d.family = text.id(&typo(&mut rng, text.get(d.family))),
+                2 => d.street = text.id(&typo(&mut rng, text.get(d.street))),
                 // A lost or changed email or phone.
                 3 => {
-                    d.email = rng
-                        .gen_bool(0.5)
-                        .then(|| format!("alt{}@mail{}.example", people.len(), people.len() % 89))
+                    d.email = if rng.gen_bool(0.5) {
+                        Contact::Alt(people.len() as u32)
+                    } else {
+                        Contact::None
+                    }
                 }
                 4 => {
-                    d.phone = rng.gen_bool(0.5).then(|| {
-                        format!(
-                            "+1{}{:07}",
-                            301 + people.len() % 600,
-                            people.len() % 9_999_991
-                        )
-                    })
+                    d.phone = if rng.gen_bool(0.5) {
+                        Contact::Alt(people.len() as u32)
+                    } else {
+                        Contact::None
+                    }
                 }
                 // Moved house.
                 5 => {
-                    let city_id = rng.gen_range(0..n_cities);
-                    d.city = format!("city{city_id}");
-                    d.postcode = format!("{:05}", city_id * 7 % 99_991);
-                    d.street = format!(
-                        "{} {} road",
-                        rng.gen_range(1..3000),
-                        STREETS[rng.gen_range(0..STREETS.len())]
-                    );
+                    d.city = rng.gen_range(0..n_cities) as u32;
+                    d.street = street_of(&mut rng, &mut text, Some("road"));
                 }
-                _ => {
-                    let parts: Vec<&str> = d.dob.split('-').collect();
-                    d.dob = format!("{}-{}-{}", parts[0], parts[2], parts[1]);
-                }
+                _ => d.dob = (d.dob.0, d.dob.2, d.dob.1),
             }
         }
         truth.push((b, people.len()));
         people.push(d);
     }
+    let world = World { text };
     // Truth closure: duplicates of one base are duplicates of each other.
     let mut by_base: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (b, d) in &truth {
@@ -552,23 +674,27 @@ fn synth(n: usize, csv_path: Option<&str>) {
     drop(order);
     // Subjects are made chunk by chunk while linking (10 M subjects would not fit in memory at once).
     let to_subject = |k: usize, p: &Person| -> Subject {
+        let w = &world;
         let mut s = subject(
             &k.to_string(),
-            &p.given,
-            &p.family,
+            w.text.get(p.given),
+            w.text.get(p.family),
             &[
-                ("date_of_birth", p.dob.clone()),
-                ("home_address", format!("{} {}", p.street, p.city)),
-                ("postcode", p.postcode.clone()),
-                ("city", p.city.clone()),
+                ("date_of_birth", w.dob(p)),
+                (
+                    "home_address",
+                    format!("{} {}", w.text.get(p.street), w.city(p)),
+                ),
+                ("postcode", w.postcode(p)),
+                ("city", w.city(p)),
             ],
         );
-        if let Some(e) = &p.email
+        if let Some(e) = &w.email(p)
             && let Ok(id) = Identifier::email(e)
         {
             s.identifiers.push(id);
         }
-        if let Some(ph) = &p.phone
+        if let Some(ph) = &w.phone(p)
             && let Ok(id) = Identifier::phone(ph, None)
         {
             s.identifiers.push(id);
@@ -607,16 +733,17 @@ fn synth(n: usize, csv_path: Option<&str>) {
         ])
         .unwrap();
         for (k, p) in people.iter().enumerate() {
+            let t = &world.text;
             w.write_record([
                 k.to_string(),
-                p.given.clone(),
-                p.family.clone(),
-                p.dob.clone(),
-                format!("{} {}", p.street, p.city),
-                p.postcode.clone(),
-                p.city.clone(),
-                p.email.clone().unwrap_or_default(),
-                p.phone.clone().unwrap_or_default(),
+                t.get(p.given).to_string(),
+                t.get(p.family).to_string(),
+                world.dob(p),
+                format!("{} {}", t.get(p.street), world.city(p)),
+                world.postcode(p),
+                world.city(p),
+                world.email(p).unwrap_or_default(),
+                world.phone(p).unwrap_or_default(),
             ])
             .unwrap();
         }

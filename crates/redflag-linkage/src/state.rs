@@ -75,6 +75,7 @@ impl Linker {
         extra: &ExtraEvidence,
     ) -> LinkageResult {
         let mut state = self.state();
+        state.consume = true;
         state.add_with(subjects, events, extra)
     }
 
@@ -91,6 +92,7 @@ impl Linker {
         I::Item: AsRef<[Subject]>,
     {
         let mut state = self.state();
+        state.consume = true;
         state.add_chunks(chunks, events, extra)
     }
 
@@ -137,13 +139,15 @@ pub struct LinkState {
     seen: HashSet<u64>,
     /// Where phases are reported (see [`Linker::with_progress`]).
     progress: Option<fn(&str)>,
+    /// Set for a batch whose state is dropped after the run: pairs move into the result.
+    consume: bool,
 }
 
 /// Candidate pairs handled at once (comparison vectors, scores): 4 M pairs, 64 MiB.
 const CHUNK_PAIRS: u64 = 1 << 22;
-/// Comparison vectors kept between the model fit and scoring (16 bytes a pair): 64 M pairs, 1 GiB.
-/// Beyond that, chunks are enumerated and compared again for scoring, which costs time, not memory.
-const CACHE_PAIRS: usize = 1 << 26;
+/// Comparison vectors kept between the model fit and scoring, as pattern numbers (2 bytes a pair):
+/// 1 G pairs, 2 GiB. Beyond that, chunks are compared again for scoring (time, not memory).
+const CACHE_PAIRS: usize = 1 << 30;
 
 /// The candidate pairs of a run (packed `i << 32 | j`, `i < j`), handed out in chunks.
 enum Candidates {
@@ -464,6 +468,7 @@ impl LinkState {
             ring_of: HashMap::new(),
             seen: HashSet::new(),
             progress: None,
+            consume: false,
         }
     }
 
@@ -683,28 +688,38 @@ impl LinkState {
             ));
         }
         // 4-5. Comparison vectors chunk by chunk; on the first run they fit the model (EM over the
-        // patterns). Chunks are kept for scoring while they fit in `CACHE_PAIRS`, else made again.
+        // patterns). A chunk's vectors are kept for scoring as pattern numbers (2 bytes a pair, up to
+        // `CACHE_PAIRS` pairs and 65 536 patterns); its pairs are enumerated again, which is cheap.
         let photo_max = self.config.photo_max_distance;
         let n_chunks = candidates.n_chunks();
-        let mut cache: Vec<Option<(Vec<u64>, Vec<u64>)>> = Vec::new();
+        let mut cache: Vec<Option<Vec<u16>>> = Vec::new();
+        let mut pattern_list: Vec<u64> = Vec::new();
         let mut n_candidates = 0usize;
         let mut em_iterations = 0;
         if self.model.is_none() {
-            let mut packed: HashMap<u64, u64> = HashMap::new();
-            let mut cached = 0usize;
+            let mut ids: HashMap<u64, usize> = HashMap::new();
+            let mut counts: Vec<u64> = Vec::new();
+            let mut caching = true;
             for c in 0..n_chunks {
                 let pairs = candidates.chunk(c);
                 let gammas = gammas_of(&self.records, &pairs, photo_max);
+                caching &= n_candidates + pairs.len() <= CACHE_PAIRS;
+                let mut coded: Vec<u16> =
+                    Vec::with_capacity(if caching { gammas.len() } else { 0 });
                 for g in &gammas {
-                    *packed.entry(*g).or_default() += 1;
+                    let id = *ids.entry(*g).or_insert_with(|| {
+                        pattern_list.push(*g);
+                        counts.push(0);
+                        pattern_list.len() - 1
+                    });
+                    counts[id] += 1;
+                    match u16::try_from(id) {
+                        Ok(id) if caching => coded.push(id),
+                        _ => caching = false,
+                    }
                 }
                 n_candidates += pairs.len();
-                if cached + pairs.len() <= CACHE_PAIRS {
-                    cached += pairs.len();
-                    cache.push(Some((pairs.into_owned(), gammas)));
-                } else {
-                    cache.push(None);
-                }
+                cache.push(caching.then_some(coded));
                 if (c + 1) % 25 == 0 {
                     self.progress(&format!(
                         "comparison vectors: chunk {}/{n_chunks}, {n_candidates} pairs",
@@ -712,8 +727,11 @@ impl LinkState {
                     ));
                 }
             }
-            let patterns: HashMap<Gamma, u64> =
-                packed.into_iter().map(|(g, k)| (unpack(g), k)).collect();
+            let patterns: HashMap<Gamma, u64> = pattern_list
+                .iter()
+                .zip(&counts)
+                .map(|(g, k)| (unpack(*g), *k))
+                .collect();
             let u = u_from_counts(&self.sample_u_counts());
             let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
             // The prior of a random pair: matches among candidates spread over all pairs (blocking is
@@ -768,15 +786,12 @@ impl LinkState {
             }
         }
         let count_now = cache.is_empty();
-        let mut new_pairs: Vec<ScoredPair> = Vec::new();
+        let mut new_keys: Vec<(u32, u32)> = Vec::new();
         for c in 0..n_chunks {
-            let (pairs, gammas) = match cache.get_mut(c).and_then(Option::take) {
-                Some(x) => x,
-                None => {
-                    let pairs = candidates.chunk(c).into_owned();
-                    let gammas = gammas_of(&self.records, &pairs, photo_max);
-                    (pairs, gammas)
-                }
+            let pairs = candidates.chunk(c);
+            let gammas: Vec<u64> = match cache.get_mut(c).and_then(Option::take) {
+                Some(coded) => coded.iter().map(|id| pattern_list[*id as usize]).collect(),
+                None => gammas_of(&self.records, &pairs, photo_max),
             };
             if count_now {
                 n_candidates += pairs.len();
@@ -792,20 +807,20 @@ impl LinkState {
                 })
                 .collect();
             for (k, s) in scored {
-                new_pairs.push(s.pair.clone());
+                new_keys.push(k);
                 self.pairs.insert(k, s);
             }
             if (c + 1) % 25 == 0 {
                 self.progress(&format!(
                     "scored chunk {}/{n_chunks}, {} pairs kept",
                     c + 1,
-                    new_pairs.len()
+                    new_keys.len()
                 ));
             }
         }
         drop(cache);
         drop(candidates);
-        self.progress(&format!("scored: {} pairs kept", new_pairs.len()));
+        self.progress(&format!("scored: {} pairs kept", new_keys.len()));
         // 7. Rings.
         let old_ring_of = std::mem::take(&mut self.ring_of);
         self.cluster();
@@ -845,6 +860,21 @@ impl LinkState {
             });
         }
         excluded_values.sort_by(|a, b| (a.comparison, &a.value).cmp(&(b.comparison, &b.value)));
+        let linked_pairs = self.pairs.values().filter(|p| p.pair.linked).count();
+        // A batch's state is dropped after the run: its pairs move into the result instead of being
+        // copied (a copy of every waterfall was a fifth of the peak memory at a million subjects).
+        let mut new_pairs: Vec<ScoredPair> = if self.consume {
+            std::mem::take(&mut self.pairs)
+                .into_values()
+                .map(|s| s.pair)
+                .collect()
+        } else {
+            new_keys
+                .iter()
+                .filter_map(|k| self.pairs.get(k))
+                .map(|s| s.pair.clone())
+                .collect()
+        };
         let hub_pairs = new_pairs
             .iter()
             .filter(|p| p.linked && !p.ring_edge)
@@ -861,7 +891,7 @@ impl LinkState {
             dirty_subjects: dirty.len(),
             candidate_pairs: n_candidates,
             oversized_blocks: oversized,
-            linked_pairs: self.pairs.values().filter(|p| p.pair.linked).count(),
+            linked_pairs,
             rings: self.rings.len(),
             em_iterations,
             lambda: self.model.as_ref().map_or(0.0, |m| m.lambda),
