@@ -351,7 +351,6 @@ impl JsonFormat for OsqueryFormat {
                 }
             }
         }
-        let mut rows: Vec<(&str, Row)> = Vec::new();
         let ResultLine {
             columns,
             diff,
@@ -359,20 +358,20 @@ impl JsonFormat for OsqueryFormat {
             action,
             ..
         } = line;
-        if let Some(columns) = columns {
-            rows.push((action.as_deref().unwrap_or("added"), columns));
-        }
-        if let Some(diff) = diff {
-            rows.extend(diff.added.into_iter().map(|r| ("added", r)));
-            rows.extend(diff.removed.into_iter().map(|r| ("removed", r)));
-        }
-        if let Some(snapshot) = snapshot {
-            rows.extend(snapshot.into_iter().map(|r| ("snapshot", r)));
-        }
+        let (added, removed) = diff.map_or((Vec::new(), Vec::new()), |d| (d.added, d.removed));
+        let snapshot = snapshot.unwrap_or_default();
+        let last = (usize::from(columns.is_some()) + added.len() + removed.len() + snapshot.len())
+            .saturating_sub(1);
+        // the rows in order, without collecting them (most lines carry one)
+        let rows = columns
+            .map(|c| (action.as_deref().unwrap_or("added"), c))
+            .into_iter()
+            .chain(added.into_iter().map(|r| ("added", r)))
+            .chain(removed.into_iter().map(|r| ("removed", r)))
+            .chain(snapshot.into_iter().map(|r| ("snapshot", r)));
         let mut digits = [0u8; 24];
         let unix = decimal(time.timestamp(), &mut digits);
         let mut pushed = 0;
-        let last = rows.len().saturating_sub(1);
         let mut identifiers = Some(identifiers);
         for (n, (action, row)) in rows.into_iter().enumerate() {
             if !matches!(action, "added" | "removed" | "snapshot") {
