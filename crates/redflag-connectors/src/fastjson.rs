@@ -430,7 +430,7 @@ impl<'a> Parser<'a> {
 
     /// At an opening quote: consumes the string, checking its escapes; the byte range of its inside
     /// and whether it has escapes. Control characters and bad escapes bail.
-    #[inline]
+    #[inline(always)]
     fn span(&mut self) -> Fast<(usize, usize, bool)> {
         let start = self.i + 1;
         let mut at = start;

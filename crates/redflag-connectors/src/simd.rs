@@ -67,7 +67,7 @@ impl StringStops {
     }
 
     /// The first stop at or after `from`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(&self, from: usize) -> Option<usize> {
         let mut w = from / 64;
         let mut m = *self.bits.get(w)? & (!0u64 << (from % 64));
