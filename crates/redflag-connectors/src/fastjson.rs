@@ -65,7 +65,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(&c) = self.b.get(self.i) {
             if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
@@ -77,7 +77,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next value's first byte (after white space), not consumed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn peek(&mut self) -> Fast<u8> {
         self.ws();
         self.b.get(self.i).copied().ok_or(Bail)
@@ -223,6 +223,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Whether the next value is `null` (consumed if so).
+    #[inline(always)]
     pub(crate) fn null(&mut self) -> Fast<bool> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
@@ -234,6 +235,7 @@ impl<'a> Parser<'a> {
 
     /// A string (escapes decoded, borrowed when it has none), or `None` for `null`; anything else
     /// bails.
+    #[inline(always)]
     pub(crate) fn cow_or_null(&mut self) -> Fast<Option<Cow<'a, str>>> {
         match self.peek()? {
             b'"' => self.cow().map(Some),
@@ -246,6 +248,7 @@ impl<'a> Parser<'a> {
     }
 
     /// At an opening quote: the string, escapes decoded (borrowed when it has none).
+    #[inline(always)]
     pub(crate) fn cow(&mut self) -> Fast<Cow<'a, str>> {
         let start = self.i + 1;
         match self.raw_string()? {
@@ -255,6 +258,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string without escapes; anything else bails.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Fast<&'a str> {
         if self.peek()? != b'"' {
             return Err(Bail);
@@ -419,6 +423,7 @@ impl<'a> Parser<'a> {
 
     /// At an opening quote: the string's text when it has no escapes, `None` when it has (valid ones;
     /// the string is consumed either way). Control characters and bad escapes bail.
+    #[inline(always)]
     fn raw_string(&mut self) -> Fast<Option<&'a str>> {
         let (start, end, escaped) = self.span()?;
         if escaped {
