@@ -95,4 +95,20 @@ async fn main() {
     let read = store.attributed_events().await.unwrap();
     let t = started.elapsed().as_secs_f64();
     println!("read attributed events: {} in {t:.2} s", read.len());
+
+    // The share of that read which is JSON decoding of the model types alone.
+    let bodies: Vec<String> = read
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    let started = Instant::now();
+    let decoded: Vec<Event> = bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    let t = started.elapsed().as_secs_f64();
+    println!(
+        "  of which serde_json decode of {} events alone: {t:.2} s",
+        decoded.len()
+    );
 }

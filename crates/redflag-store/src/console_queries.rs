@@ -418,21 +418,15 @@ impl Store {
     /// One subject's events in time order, at most `limit` (the most recent ones when there are more).
     pub async fn console_events(&self, subject: &SubjectId, limit: i64) -> Result<Vec<Event>> {
         let rows = sqlx::query(
-            "SELECT id, body FROM (SELECT id, time, body FROM events WHERE subject_id = $1
-             ORDER BY time DESC, id DESC LIMIT $2) recent ORDER BY time, id",
+            "SELECT id, time, subject_id, body FROM (SELECT id, time, subject_id, body FROM events
+             WHERE subject_id = $1 ORDER BY time DESC, id DESC LIMIT $2) recent ORDER BY time, id",
         )
         .bind(subject.as_str())
         .bind(limit)
         .fetch_all(&self.pool)
         .await
         .map_err(query_err("reading a subject's events"))?;
-        rows.iter()
-            .map(|row| {
-                let mut event: Event = decode(row, "event")?;
-                event.subject = Some(subject.clone());
-                Ok(event)
-            })
-            .collect()
+        rows.iter().map(crate::events::event_from_row).collect()
     }
 
     /// Other subjects that claim one of `subject`'s identifiers, at most `limit`.

@@ -26,6 +26,7 @@ mod audit;
 mod auth;
 mod cases;
 pub mod console_queries;
+mod events;
 mod jobs;
 mod privacy;
 pub mod testing;
@@ -36,12 +37,13 @@ use std::path::{Path, PathBuf};
 pub use audit::{AuditRecord, AuditVerdict, GENESIS_HASH, record_hash};
 pub use auth::{ApiToken, SessionRecord, User, secret_hash};
 pub use cases::{Case, CaseComment, CaseFilter, CaseTarget, Decision, DecisionRecord};
+pub use events::event_key;
 pub use jobs::{Alert, Job, JobStatus, NewJob};
 pub use privacy::{ErasureCounts, RetentionCounts, SubjectExport};
 pub use versions::{ListVersion, RulePackVersion};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use redflag_model::{Assessment, Event, Fact, Ring, RiskLevel, Subject, SubjectId};
+use redflag_model::{Assessment, Fact, Ring, RiskLevel, Subject, SubjectId};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
@@ -158,8 +160,6 @@ pub fn ts(time: DateTime<Utc>) -> String {
 
 /// Subjects per multi-row statement (5 parameters each).
 const SUBJECT_CHUNK: usize = 500;
-/// Events per multi-row statement (4 parameters each).
-const EVENT_CHUNK: usize = 500;
 /// Facts per statement (4 parameters each).
 const FACT_CHUNK: usize = 1000;
 /// Assessments per statement (7 parameters each).
@@ -370,145 +370,6 @@ impl Store {
         Ok(subjects.len() as u64)
     }
 
-    /// Stores events; an event whose id is already stored (or repeated in the batch) is skipped
-    /// (idempotent re-ingest). Each new event is attributed to the subject that claims one of its
-    /// identifiers, if any (the lowest subject id when several do), as it is written: the claims of
-    /// the batch's identifiers are looked up once, so a batch costs the same however many unattributed
-    /// events the store already holds. Writes are multi-row statements in one transaction.
-    pub async fn insert_events(&self, events: &[Event]) -> Result<EventInsert> {
-        let mut outcome = EventInsert::default();
-        let mut seen = std::collections::HashSet::new();
-        let unique: Vec<&Event> = events
-            .iter()
-            .filter(|e| seen.insert(e.id.as_str()))
-            .collect();
-        outcome.duplicates += (events.len() - unique.len()) as u64;
-        if unique.is_empty() {
-            return Ok(outcome);
-        }
-        // Encode outside the transaction: identifiers and bodies.
-        let encoded: Vec<EncodedEvent<'_>> = unique
-            .iter()
-            .map(|event| EncodedEvent::new(event))
-            .collect::<Result<_>>()?;
-        let mut tx = self.begin().await?;
-        let claims = claims_of(
-            self.backend,
-            &mut tx,
-            encoded.iter().flat_map(|e| e.identifiers.iter()),
-        )
-        .await?;
-        for chunk in encoded.chunks(EVENT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO events (id, time, kind, subject_id, body) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                rows_clause(self.backend, chunk.len(), 5)
-            );
-            let mut query = sqlx::query(&sql);
-            for event in chunk {
-                let owner = event
-                    .identifiers
-                    .iter()
-                    .filter_map(|(kind, value)| claims.get(&(*kind, value.as_str())))
-                    .min()
-                    .cloned();
-                query = query
-                    .bind(event.event.id.as_str())
-                    .bind(ts(event.event.time))
-                    .bind(event.event.kind.name())
-                    .bind(owner)
-                    .bind(event.body.as_str());
-            }
-            let inserted: std::collections::HashSet<String> = query
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(query_err("storing events"))?
-                .iter()
-                .map(|row| row.try_get::<String, _>(0))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(query_err("storing events"))?;
-            outcome.inserted += inserted.len() as u64;
-            outcome.duplicates += (chunk.len() - inserted.len()) as u64;
-            let rows: Vec<(&str, &'static str, &str)> = chunk
-                .iter()
-                .filter(|e| inserted.contains(e.event.id.as_str()))
-                .flat_map(|e| {
-                    e.identifiers
-                        .iter()
-                        .map(|(kind, value)| (e.event.id.as_str(), *kind, value.as_str()))
-                })
-                .collect();
-            for part in rows.chunks(ROW_CHUNK) {
-                let sql = format!(
-                    "INSERT INTO event_identifiers (event_id, kind, value) VALUES {} ON CONFLICT DO NOTHING",
-                    rows_clause(self.backend, part.len(), 3)
-                );
-                let mut query = sqlx::query(&sql);
-                for (event, kind, value) in part {
-                    query = query.bind(*event).bind(*kind).bind(*value);
-                }
-                query
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_err("storing event identifiers"))?;
-            }
-        }
-        tx.commit().await.map_err(query_err("committing events"))?;
-        Ok(outcome)
-    }
-
-    /// Attributes every unattributed event whose identifiers a subject claims. When two subjects claim
-    /// the same identifier the lowest subject id wins the attribution; the shared claim itself is
-    /// evidence for linkage, which reads the identifiers table, not this column.
-    pub async fn attribute_events(&self) -> Result<u64> {
-        let result = sqlx::query(
-            "UPDATE events SET subject_id = (
-                 SELECT MIN(i.subject_id) FROM event_identifiers ei
-                 JOIN identifiers i ON i.kind = ei.kind AND i.value = ei.value
-                 WHERE ei.event_id = events.id)
-             WHERE subject_id IS NULL AND EXISTS (
-                 SELECT 1 FROM event_identifiers ei
-                 JOIN identifiers i ON i.kind = ei.kind AND i.value = ei.value
-                 WHERE ei.event_id = events.id)",
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(query_err("attributing events"))?;
-        Ok(result.rows_affected())
-    }
-
-    /// [`Store::attribute_events`] limited to the events that carry an identifier whose claim `i`
-    /// matches `filter` (an SQL condition built by this crate, never from input, with `binds` as its
-    /// `$1…` parameters): those events are found through the identifier index instead of by scanning
-    /// every unattributed event, so the cost follows the new claims, not the size of the store.
-    pub(crate) async fn attribute_events_where<'q, E>(
-        executor: E,
-        filter: &str,
-        binds: &[&'q str],
-    ) -> Result<u64>
-    where
-        E: sqlx::Executor<'q, Database = sqlx::Any>,
-    {
-        let sql = format!(
-            "UPDATE events SET subject_id = (
-                 SELECT MIN(i.subject_id) FROM event_identifiers ei
-                 JOIN identifiers i ON i.kind = ei.kind AND i.value = ei.value
-                 WHERE ei.event_id = events.id)
-             WHERE subject_id IS NULL AND id IN (
-                 SELECT ei.event_id FROM identifiers i
-                 JOIN event_identifiers ei ON ei.kind = i.kind AND ei.value = i.value
-                 WHERE {filter})"
-        );
-        let mut query = sqlx::query(&sql);
-        for bind in binds {
-            query = query.bind(*bind);
-        }
-        let result = query
-            .execute(executor)
-            .await
-            .map_err(query_err("attributing events"))?;
-        Ok(result.rows_affected())
-    }
-
     /// Every subject, in id order.
     pub async fn subjects(&self) -> Result<Vec<Subject>> {
         let rows = sqlx::query("SELECT id, body FROM subjects ORDER BY id")
@@ -537,25 +398,6 @@ impl Store {
             .await
             .map_err(query_err("reading subjects"))?;
         rows.iter().map(|row| decode(row, "subject")).collect()
-    }
-
-    /// The events attributed to one subject, in time order.
-    pub async fn subject_events(&self, id: &SubjectId, limit: i64) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT id, body FROM events WHERE subject_id = $1 ORDER BY time, id LIMIT $2",
-        )
-        .bind(id.as_str())
-        .bind(limit.clamp(1, 100_000))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_err("reading events"))?;
-        rows.iter()
-            .map(|row| {
-                let mut event: Event = decode(row, "event")?;
-                event.subject = Some(id.clone());
-                Ok(event)
-            })
-            .collect()
     }
 
     /// One subject's assessment.
@@ -593,26 +435,6 @@ impl Store {
         .map_err(query_err("reading findings"))?;
         rows.iter()
             .map(|row| row.try_get(0).map_err(query_err("reading findings")))
-            .collect()
-    }
-
-    /// Every attributed event, ordered by subject and time (the order the enrichers want).
-    pub async fn attributed_events(&self) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT id, subject_id, body FROM events WHERE subject_id IS NOT NULL ORDER BY subject_id, time, id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_err("reading events"))?;
-        rows.iter()
-            .map(|row| {
-                let mut event: Event = decode(row, "event")?;
-                let subject: String = row
-                    .try_get("subject_id")
-                    .map_err(query_err("reading events"))?;
-                event.subject = Some(SubjectId::from_stored(subject));
-                Ok(event)
-            })
             .collect()
     }
 
@@ -853,84 +675,6 @@ impl Store {
             rings: count("SELECT COUNT(*) FROM rings").await?,
         })
     }
-}
-
-/// An event ready to write: its identifiers as stored (kind, value) and its JSON body.
-struct EncodedEvent<'a> {
-    event: &'a Event,
-    identifiers: Vec<(&'static str, String)>,
-    body: String,
-}
-
-impl<'a> EncodedEvent<'a> {
-    fn new(event: &'a Event) -> Result<Self> {
-        let body = serde_json::to_string(event).map_err(|source| StoreError::Decode {
-            what: "event",
-            id: event.id.as_str().to_string(),
-            source,
-        })?;
-        let mut identifiers: Vec<(&'static str, String)> = event
-            .identifiers
-            .iter()
-            .map(|i| (i.kind().as_str(), i.value()))
-            .collect();
-        identifiers.sort();
-        identifiers.dedup();
-        Ok(Self {
-            event,
-            identifiers,
-            body,
-        })
-    }
-}
-
-/// The subject that claims each of `identifiers` (the lowest id when several do), read in
-/// multi-row lookups inside the caller's transaction.
-async fn claims_of<'a>(
-    backend: Backend,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    identifiers: impl Iterator<Item = &'a (&'static str, String)>,
-) -> Result<std::collections::HashMap<(&'static str, &'a str), String>> {
-    let wanted: std::collections::BTreeSet<(&'static str, &'a str)> = identifiers
-        .map(|(kind, value)| (*kind, value.as_str()))
-        .collect();
-    // Looked up kind by kind, so that the (kind, value, subject) key answers each lookup.
-    let mut by_kind: std::collections::BTreeMap<&'static str, Vec<&'a str>> =
-        std::collections::BTreeMap::new();
-    for (kind, value) in &wanted {
-        by_kind.entry(*kind).or_default().push(*value);
-    }
-    let mut claims = std::collections::HashMap::new();
-    for (kind, values) in by_kind {
-        for part in values.chunks(ROW_CHUNK) {
-            let sql = format!(
-                "SELECT value, MIN(subject_id) FROM identifiers WHERE kind = {} AND value IN ({}) GROUP BY value",
-                marks(backend, 1, 1),
-                marks(backend, 2, part.len())
-            );
-            let asked: std::collections::HashSet<&'a str> = part.iter().copied().collect();
-            let mut query = sqlx::query(&sql).bind(kind);
-            for value in part {
-                query = query.bind(*value);
-            }
-            let rows = query
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(query_err("reading identifier claims"))?;
-            for row in &rows {
-                let value: String = row
-                    .try_get(0)
-                    .map_err(query_err("reading identifier claims"))?;
-                let subject: String = row
-                    .try_get(1)
-                    .map_err(query_err("reading identifier claims"))?;
-                if let Some(value) = asked.get(value.as_str()) {
-                    claims.insert((kind, *value), subject);
-                }
-            }
-        }
-    }
-    Ok(claims)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

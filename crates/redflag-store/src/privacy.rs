@@ -69,15 +69,19 @@ impl Store {
         let parse =
             |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
         let subject = parse(row.try_get(0).map_err(e())?);
-        let events = sqlx::query("SELECT body FROM events WHERE subject_id = $1 ORDER BY time, id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(e())?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0).map(parse))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(e())?;
+        let events = sqlx::query(
+            "SELECT id, time, subject_id, body FROM events WHERE subject_id = $1 ORDER BY time, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(e())?
+        .iter()
+        .map(|row| {
+            crate::events::event_from_row(row)
+                .map(|event| serde_json::to_value(event).unwrap_or_default())
+        })
+        .collect::<Result<Vec<_>>>()?;
         let mut facts = serde_json::Map::new();
         for r in sqlx::query("SELECT name, value FROM facts WHERE subject_id = $1 ORDER BY name")
             .bind(id)
@@ -139,7 +143,7 @@ impl Store {
             });
         }
         sqlx::query(
-            "DELETE FROM event_identifiers WHERE event_id IN (SELECT id FROM events WHERE subject_id = $1)",
+            "DELETE FROM event_identifiers WHERE event_key IN (SELECT key FROM events WHERE subject_id = $1)",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -242,7 +246,7 @@ impl Store {
         let cut = ts(cutoff);
         let mut tx = self.pool.begin().await.map_err(e())?;
         sqlx::query(
-            "DELETE FROM event_identifiers WHERE event_id IN (SELECT id FROM events WHERE time < $1)",
+            "DELETE FROM event_identifiers WHERE event_key IN (SELECT key FROM events WHERE time < $1)",
         )
         .bind(&cut)
         .execute(&mut *tx)

@@ -1,0 +1,386 @@
+//! Event storage after migration 0004 (integer event keys, compact bodies), on SQLite and (when
+//! `REDFLAG_TEST_DATABASE_URL` is set) PostgreSQL: stores made before it migrate with their data, key
+//! collisions are refused, batches of every statement size are stored whole and idempotently, and
+//! device claims attribute through the identifier index.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, TimeZone, Utc};
+use redflag_model::{
+    DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier, PersonName,
+    PostalAddress, Provenance, Shipment, SignIn, SignInOutcome, Subject, SubjectId, SubjectKind,
+};
+use redflag_store::testing::TestStore;
+use redflag_store::{EventInsert, Store, StoreError};
+
+fn subject(id: &str, identifiers: Vec<Identifier>) -> Subject {
+    Subject {
+        id: SubjectId::new("ats", id).unwrap(),
+        kind: SubjectKind::Employee,
+        name: PersonName::new(Some(&format!("Person {id}")), None, None).unwrap(),
+        claimed: Default::default(),
+        role: None,
+        identifiers,
+        attributes: Default::default(),
+        provenance: Provenance::at_line("people-csv", "people.csv", 2),
+    }
+}
+
+fn email(login: &str) -> Identifier {
+    Identifier::email(login).unwrap()
+}
+
+fn serial(value: &str) -> Identifier {
+    Identifier::Device(DeviceId::new(DeviceKind::Serial, value).unwrap())
+}
+
+fn sign_in(id: EventId, n: i64, identifiers: Vec<Identifier>) -> Event {
+    Event {
+        id,
+        time: Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + Duration::seconds(n),
+        utc_offset_seconds: 0,
+        kind: EventKind::SignIn(SignIn {
+            ip: "175.45.176.3".parse().ok(),
+            user_agent: Some("Mozilla/5.0".into()),
+            outcome: SignInOutcome::Success,
+            application: None,
+            provider_country: None,
+        }),
+        identifiers,
+        subject: None,
+        provenance: Provenance::at_line("okta", "okta.ndjson", n as u64 + 1),
+    }
+}
+
+fn inventory(key: &str, device: &str) -> Event {
+    Event {
+        id: EventId::derive("osquery", &[key]),
+        time: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+        utc_offset_seconds: 0,
+        kind: EventKind::Endpoint(EndpointObservation {
+            host: "host-1".into(),
+            table: "programs".into(),
+            action: "snapshot".into(),
+            columns: BTreeMap::from([("name".to_string(), key.to_string())]),
+        }),
+        identifiers: vec![serial(device)],
+        subject: None,
+        provenance: Provenance::at_line("osquery", "osquery.ndjson", 1),
+    }
+}
+
+fn shipment(key: &str, to: &str, device: &str) -> Event {
+    Event {
+        id: EventId::derive("shipping", &[key]),
+        time: Utc.with_ymd_and_hms(2026, 2, 20, 9, 0, 0).unwrap(),
+        utc_offset_seconds: 0,
+        kind: EventKind::Shipment(Shipment {
+            address: PostalAddress::new("1 Main St, Dallas TX", None).unwrap(),
+            item: Some("laptop".into()),
+            serial: Some(device.to_uppercase()),
+        }),
+        identifiers: vec![email(to), serial(device)],
+        subject: None,
+        provenance: Provenance::at_line("shipping", "shipping.csv", 2),
+    }
+}
+
+/// Events with their `subject` as the store attributes them.
+fn attributed(events: &[Event], owner: &str) -> Vec<Event> {
+    events
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.subject = Some(SubjectId::new("ats", owner).unwrap());
+            e
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stores_made_before_integer_keys_migrate_with_their_data() {
+    for t in TestStore::all().await.unwrap() {
+        // Put the events tables back as migrations 0001-0003 left them, with rows written the old way
+        // (whole-event JSON bodies, text keys), and forget migration 0004.
+        t.store
+            .upsert_subjects(&[subject("1", vec![email("ann@example.com")])])
+            .await
+            .unwrap();
+        let pool = sqlx::AnyPool::connect(&t.url).await.unwrap();
+        for sql in [
+            "DROP TABLE event_identifiers",
+            "DROP TABLE events",
+            "CREATE TABLE events (id TEXT PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL,
+             subject_id TEXT, body TEXT NOT NULL)",
+            "CREATE INDEX events_subject_time ON events(subject_id, time)",
+            "CREATE TABLE event_identifiers (event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+             kind TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (event_id, kind, value))",
+            "CREATE INDEX event_identifiers_value ON event_identifiers(kind, value)",
+            "DELETE FROM _sqlx_migrations WHERE version = 4",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        let ann = sign_in(
+            EventId::derive("okta", &["a"]),
+            0,
+            vec![email("ann@example.com")],
+        );
+        let bob = sign_in(
+            EventId::derive("okta", &["b"]),
+            1,
+            vec![email("bob@example.com")],
+        );
+        // One id whose first hex digit is 8-f (a negative key), whatever the derivation gave above.
+        let high = sign_in(
+            EventId::from_stored("f0000000000000000000000000000001".into()),
+            2,
+            vec![email("ann@example.com")],
+        );
+        for (event, owner) in [(&ann, Some("ats:1")), (&bob, None), (&high, Some("ats:1"))] {
+            sqlx::query(
+                "INSERT INTO events (id, time, kind, subject_id, body) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(event.id.as_str())
+            .bind(redflag_store::ts(event.time))
+            .bind(event.kind.name())
+            .bind(owner)
+            .bind(serde_json::to_string(event).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+            for identifier in &event.identifiers {
+                sqlx::query(
+                    "INSERT INTO event_identifiers (event_id, kind, value) VALUES ($1, $2, $3)",
+                )
+                .bind(event.id.as_str())
+                .bind(identifier.kind().as_str())
+                .bind(identifier.value())
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+        }
+        pool.close().await;
+
+        // Opening the store applies 0004 to those rows.
+        let store = Store::open(&t.url).await.unwrap();
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.events, counts.unattributed_events), (3, 1));
+        assert_eq!(
+            store.attributed_events().await.unwrap(),
+            attributed(&[ann.clone(), high.clone()], "1")
+        );
+        // Keys were computed as the store computes them: re-ingest finds every event.
+        assert_eq!(
+            store
+                .insert_events(&[ann.clone(), bob.clone(), high.clone()])
+                .await
+                .unwrap(),
+            EventInsert {
+                inserted: 0,
+                duplicates: 3
+            }
+        );
+        // Identifier rows were carried over: Bob's sign-in is attributed when Bob arrives.
+        store
+            .upsert_subjects(&[subject("2", vec![email("bob@example.com")])])
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .subject_events(&SubjectId::new("ats", "2").unwrap(), 10)
+                .await
+                .unwrap(),
+            attributed(&[bob], "2")
+        );
+        // An old body reads back through the console and export paths too.
+        let export = store.export_subject("ats:1").await.unwrap().unwrap();
+        assert_eq!(export.events.len(), 2);
+        assert_eq!(export.events[0]["id"], ann.id.as_str());
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_64_bit_key_collision_is_refused_not_merged() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        let first = sign_in(
+            EventId::from_stored("0123456789abcdef0000000000000000".into()),
+            0,
+            vec![email("ann@example.com")],
+        );
+        let second = sign_in(
+            EventId::from_stored("0123456789abcdef1111111111111111".into()),
+            1,
+            vec![email("bob@example.com")],
+        );
+        assert_eq!(
+            redflag_store::event_key(&first.id),
+            redflag_store::event_key(&second.id)
+        );
+        store.insert_events(std::slice::from_ref(&first)).await.unwrap();
+        let err = store.insert_events(std::slice::from_ref(&second)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        assert!(err.to_string().contains(second.id.as_str()), "{err}");
+        // In one batch too; the failed batches stored nothing.
+        let fresh = sign_in(
+            EventId::from_stored("fedcba98765432100000000000000000".into()),
+            2,
+            vec![],
+        );
+        let mut clash = fresh.clone();
+        clash.id = EventId::from_stored("fedcba98765432109999999999999999".into());
+        assert!(store.insert_events(&[fresh, clash]).await.is_err());
+        assert_eq!(store.counts().await.unwrap().events, 1);
+        // The stored event is intact.
+        assert_eq!(store.insert_events(&[first]).await.unwrap().duplicates, 1);
+    }
+}
+
+#[tokio::test]
+async fn batches_of_every_statement_size_store_whole_and_idempotently() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        // 600 events split into statements of 256, 256, 64, 16, 4 and 4 rows; 1,200 identifier rows
+        // into 512, 512, 128, 32, 8, 8; every fourth event repeated in the batch.
+        let events: Vec<Event> = (0..600)
+            .map(|i| {
+                sign_in(
+                    EventId::derive("okta", &[&i.to_string()]),
+                    i,
+                    vec![
+                        email(&format!("p{}@example.com", i % 7)),
+                        Identifier::ip(&format!("10.0.{}.{}", i % 3, i % 250)).unwrap(),
+                    ],
+                )
+            })
+            .collect();
+        let mut batch = events.clone();
+        batch.extend(events.iter().step_by(4).cloned());
+        assert_eq!(
+            store.insert_events(&batch).await.unwrap(),
+            EventInsert {
+                inserted: 600,
+                duplicates: 150
+            }
+        );
+        assert_eq!(
+            store.insert_events(&events[..300]).await.unwrap(),
+            EventInsert {
+                inserted: 0,
+                duplicates: 300
+            }
+        );
+        // A batch mixing stored and new events stores only the new ones.
+        let more: Vec<Event> = (600..610)
+            .map(|i| {
+                sign_in(
+                    EventId::derive("okta", &[&i.to_string()]),
+                    i,
+                    vec![email("p0@example.com")],
+                )
+            })
+            .collect();
+        let mixed: Vec<Event> = events[..5].iter().chain(&more).cloned().collect();
+        assert_eq!(
+            store.insert_events(&mixed).await.unwrap(),
+            EventInsert {
+                inserted: 10,
+                duplicates: 5
+            }
+        );
+        // Every identifier row was written: a subject claiming p0 gets all of p0's events.
+        store
+            .upsert_subjects(&[subject("0", vec![email("p0@example.com")])])
+            .await
+            .unwrap();
+        let owned = store
+            .subject_events(&SubjectId::new("ats", "0").unwrap(), 1_000)
+            .await
+            .unwrap();
+        let mut expect: Vec<Event> = events
+            .iter()
+            .chain(&more)
+            .filter(|e| e.identifiers[0] == email("p0@example.com"))
+            .cloned()
+            .collect();
+        expect.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+        assert_eq!(owned, attributed(&expect, "0"));
+        assert_eq!(owned.len(), 86 + 10);
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.events, counts.unattributed_events), (610, 610 - 96));
+    }
+}
+
+#[tokio::test]
+async fn device_claims_attribute_through_the_identifier_index() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        store
+            .upsert_subjects(&[
+                subject("1", vec![email("ann@example.com")]),
+                subject("2", vec![email("bob@example.com")]),
+            ])
+            .await
+            .unwrap();
+        let before = [inventory("a", "sn-1"), inventory("b", "sn-2")];
+        store.insert_events(&before).await.unwrap();
+        // sn-1 goes to Bob; sn-2 was shipped to both (Ann, the lower id, gets its rows).
+        store
+            .insert_events(&[
+                shipment("s1", "bob@example.com", "sn-1"),
+                shipment("s2", "bob@example.com", "sn-2"),
+                shipment("s3", "ann@example.com", "sn-2"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().unattributed_events, 2);
+        assert_eq!(store.claim_shipped_devices().await.unwrap(), 3);
+        assert_eq!(store.claim_shipped_devices().await.unwrap(), 0);
+        assert_eq!(store.counts().await.unwrap().unattributed_events, 0);
+        let owner = |event: &Event| {
+            let subject = if event.identifiers[0] == serial("sn-1") {
+                "2"
+            } else {
+                "1"
+            };
+            SubjectId::new("ats", subject).unwrap()
+        };
+        for event in &before {
+            let theirs = store.subject_events(&owner(event), 100).await.unwrap();
+            assert!(theirs.iter().any(|e| e.id == event.id), "{:?}", event.id);
+        }
+        // Rows of a claimed device that arrive later are attributed as they are written.
+        let after = inventory("c", "sn-1");
+        store.insert_events(std::slice::from_ref(&after)).await.unwrap();
+        assert_eq!(store.counts().await.unwrap().unattributed_events, 0);
+        let bobs = store.subject_events(&owner(&after), 100).await.unwrap();
+        assert!(bobs.iter().any(|e| e.id == after.id));
+    }
+}
+
+#[tokio::test]
+async fn times_below_the_microsecond_round_trip() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        store
+            .upsert_subjects(&[subject("1", vec![email("ann@example.com")])])
+            .await
+            .unwrap();
+        let mut event = sign_in(
+            EventId::derive("entra", &["n"]),
+            0,
+            vec![email("ann@example.com")],
+        );
+        event.time += Duration::nanoseconds(123_456_789);
+        event.utc_offset_seconds = -18_000;
+        store.insert_events(&[event.clone()]).await.unwrap();
+        assert_eq!(
+            store.attributed_events().await.unwrap(),
+            attributed(&[event], "1")
+        );
+    }
+}
