@@ -17,7 +17,7 @@ use crate::record::{self, Placeholder, Record, hash_value, keys_of};
 mod index;
 mod persist;
 
-use index::KeyIndex;
+use index::{IdIndex, KeyIndex};
 
 pub use persist::fingerprint;
 
@@ -119,7 +119,7 @@ pub struct LinkState {
     model: Option<ModelParams>,
     hasher: MinHasher,
     ids: Vec<SubjectId>,
-    index: HashMap<SubjectId, u32>,
+    index: IdIndex,
     records: Vec<Record>,
     /// Value hash → holders (sorted record indices): term frequencies and dirty tracking.
     holders: KeyIndex,
@@ -454,7 +454,7 @@ impl LinkState {
             config,
             model,
             ids: Vec::new(),
-            index: HashMap::new(),
+            index: IdIndex::default(),
             records: Vec::new(),
             holders: KeyIndex::default(),
             blocks: KeyIndex::default(),
@@ -554,11 +554,19 @@ impl LinkState {
                 by_subject.entry(s).or_default().push(e);
             }
         }
-        // 1. Build records for the batch (parallel, chunk by chunk).
+        // 1. Build records for the batch (parallel, chunk by chunk). A fresh state's records go
+        // straight into place (no second copy of ten million records while they are indexed).
+        let in_place = self.holders.is_empty() && self.blocks.is_empty();
         let mut changed: BTreeMap<u32, Record> = BTreeMap::new();
-        let mut batch: HashSet<u32> = HashSet::new();
+        // Records of the batch (a bit per record).
+        let mut batch: Vec<bool> = vec![false; self.records.len()];
         for chunk in chunks {
             let subjects = chunk.as_ref();
+            // Exact growth (large vectors grow by remapping, without a second copy).
+            self.records.reserve_exact(subjects.len());
+            self.ids.reserve_exact(subjects.len());
+            self.index.reserve(subjects.len());
+            batch.reserve_exact(subjects.len());
             let hasher = &self.hasher;
             let built: Vec<(Record, Vec<Placeholder>)> = subjects
                 .par_iter()
@@ -573,8 +581,8 @@ impl LinkState {
                 for p in ph {
                     *self.placeholders.entry((p.comp, p.value)).or_default() += 1;
                 }
-                let idx = match self.index.get(&s.id) {
-                    Some(&i) => {
+                let idx = match self.index.get(&s.id, &self.ids) {
+                    Some(i) => {
                         let old = changed.get(&i).unwrap_or(&self.records[i as usize]);
                         for k in &old.keys {
                             record::add_key(&mut r, k.comp, &k.value);
@@ -584,21 +592,26 @@ impl LinkState {
                     None => {
                         let i = self.ids.len() as u32;
                         self.ids.push(s.id.clone());
-                        self.index.insert(s.id.clone(), i);
+                        self.index.insert(&s.id, i, &self.ids);
                         self.records.push(Record::default());
+                        batch.push(false);
                         i
                     }
                 };
-                batch.insert(idx);
-                changed.insert(idx, r);
+                batch[idx as usize] = true;
+                if in_place {
+                    self.records[idx as usize] = r;
+                } else {
+                    changed.insert(idx, r);
+                }
             }
         }
         // Events of known subjects not in the batch.
         for (sid, evs) in &by_subject {
-            let Some(&i) = self.index.get(*sid) else {
+            let Some(i) = self.index.get(sid, &self.ids) else {
                 continue;
             };
-            if batch.contains(&i) {
+            if batch[i as usize] {
                 continue;
             }
             let mut r = changed
@@ -624,14 +637,18 @@ impl LinkState {
                 }
             }
             if r.keys.len() != before {
-                changed.insert(i, r);
+                if in_place {
+                    self.records[i as usize] = r;
+                } else {
+                    changed.insert(i, r);
+                }
             }
         }
         // Egress groups.
         for g in &extra.egress {
             let value = g.key_value();
             for sid in &g.subjects {
-                let Some(&i) = self.index.get(sid) else {
+                let Some(i) = self.index.get(sid, &self.ids) else {
                     continue;
                 };
                 let mut r = changed
@@ -641,13 +658,17 @@ impl LinkState {
                 let before = r.keys.len();
                 record::add_key(&mut r, Comparison::Egress, &value);
                 if r.keys.len() != before {
-                    changed.insert(i, r);
+                    if in_place {
+                        self.records[i as usize] = r;
+                    } else {
+                        changed.insert(i, r);
+                    }
                 }
             }
         }
         // Sign-in hours of the batch's events (for shift facts), sanctions hits.
         for (sid, evs) in &by_subject {
-            let Some(&i) = self.index.get(*sid) else {
+            let Some(i) = self.index.get(sid, &self.ids) else {
                 continue;
             };
             for e in evs {
@@ -665,14 +686,14 @@ impl LinkState {
         }
         let mut sanction_touched: Vec<u32> = Vec::new();
         for sid in &extra.sanctions_hits {
-            if let Some(&i) = self.index.get(sid)
+            if let Some(i) = self.index.get(sid, &self.ids)
                 && self.sanctioned.insert(i)
             {
                 sanction_touched.push(i);
             }
         }
 
-        let fresh = self.holders.is_empty() && self.blocks.is_empty();
+        let fresh = in_place;
         self.progress(&format!("{} records built", self.records.len()));
         let (dirty, candidates, oversized) = if fresh {
             self.fresh_candidates(changed)
@@ -1076,58 +1097,61 @@ impl LinkState {
         changed: BTreeMap<u32, Record>,
     ) -> (BTreeSet<u32>, Candidates, usize) {
         let cap = self.config.max_block_size;
-        let mut staged: Vec<(u32, Record)> = changed.into_iter().collect();
-        let mut vh: Vec<(u64, u8, u32)> = staged
+        for (i, r) in changed {
+            self.records[i as usize] = r;
+        }
+        // (value hash, holder); a value's comparison is looked up again only for excluded values.
+        let mut vh: Vec<(u64, u32)> = self
+            .records
             .par_iter()
-            .flat_map_iter(|(i, r)| {
-                value_hashes(r)
-                    .into_iter()
-                    .map(move |(c, h)| (h, c as u8, *i))
-            })
+            .enumerate()
+            .flat_map_iter(|(i, r)| value_hashes(r).into_iter().map(move |(_, h)| (h, i as u32)))
             .collect();
         vh.par_sort_unstable();
         for run in vh.chunk_by(|x, y| x.0 == y.0) {
-            let h = run[0].0;
-            let comp = COMPARISONS[run[0].1 as usize];
-            if excludable(comp) && run.len() > self.config.max_value_holders {
-                let holder = run[0].2;
-                let value = staged
-                    .binary_search_by_key(&holder, |(i, _)| *i)
-                    .ok()
-                    .and_then(|k| value_text(&staged[k].1, comp, h))
-                    .unwrap_or_default();
-                self.excluded.insert(
-                    h,
-                    ExcludedValue {
-                        comparison: comp,
-                        value,
-                        holders: run.len(),
-                        reason: format!(
-                            "held by {} subjects (limit {})",
-                            run.len(),
-                            self.config.max_value_holders
-                        ),
-                    },
-                );
+            let (h, holder) = run[0];
+            if run.len() <= self.config.max_value_holders {
+                continue;
             }
+            let record = &self.records[holder as usize];
+            let Some(comp) = value_hashes(record)
+                .into_iter()
+                .find(|(c, x)| *x == h && excludable(*c))
+                .map(|(c, _)| c)
+            else {
+                continue;
+            };
+            let value = value_text(record, comp, h).unwrap_or_default();
+            self.excluded.insert(
+                h,
+                ExcludedValue {
+                    comparison: comp,
+                    value,
+                    holders: run.len(),
+                    reason: format!(
+                        "held by {} subjects (limit {})",
+                        run.len(),
+                        self.config.max_value_holders
+                    ),
+                },
+            );
         }
-        let entries: Vec<(u64, u32)> = vh.iter().map(|x| (x.0, x.2)).collect();
+        self.holders = KeyIndex::from_sorted(&vh);
         drop(vh);
-        self.holders = KeyIndex::from_sorted(&entries);
-        drop(entries);
         self.progress(&format!(
             "value holders indexed ({} excluded values)",
             self.excluded.len()
         ));
         let excluded: HashSet<u64> = self.excluded.keys().copied().collect();
-        staged.par_iter_mut().for_each(|(_, r)| strip(r, &excluded));
-        let mut bk: Vec<(u64, u32)> = staged
+        self.records
+            .par_iter_mut()
+            .for_each(|r| strip(r, &excluded));
+        let mut bk: Vec<(u64, u32)> = self
+            .records
             .par_iter()
-            .flat_map_iter(|(i, r)| block_keys(r).into_iter().map(move |b| (b, *i)))
+            .enumerate()
+            .flat_map_iter(|(i, r)| block_keys(r).into_iter().map(move |b| (b, i as u32)))
             .collect();
-        for (i, r) in staged {
-            self.records[i as usize] = r;
-        }
         bk.par_sort_unstable();
         self.blocks = KeyIndex::from_sorted(&bk);
         // Blocks that make pairs: 2..=cap members.

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use redflag_model::SubjectId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Key → sorted record indices (see the module notes).
@@ -133,6 +134,62 @@ impl<'de> Deserialize<'de> for KeyIndex {
     }
 }
 
+/// Subject id → record index, keyed by a 64-bit hash of the id, so the index does not hold a second
+/// copy of every id (about 20 bytes a subject instead of 90); ids whose hash collides with another's
+/// go to a side map, so answers are exact.
+#[derive(Debug, Default)]
+pub(crate) struct IdIndex {
+    by_hash: HashMap<u64, u32>,
+    collided: HashMap<SubjectId, u32>,
+}
+
+fn id_hash(id: &SubjectId) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_str().as_bytes())
+}
+
+impl IdIndex {
+    /// The index of `ids` (position = record index).
+    pub(crate) fn build(ids: &[SubjectId]) -> Self {
+        let mut out = Self::default();
+        out.by_hash.reserve(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            out.insert(id, i as u32, ids);
+        }
+        out
+    }
+
+    /// The record index of `id`.
+    pub(crate) fn get(&self, id: &SubjectId, ids: &[SubjectId]) -> Option<u32> {
+        if let Some(&i) = self.by_hash.get(&id_hash(id))
+            && ids.get(i as usize) == Some(id)
+        {
+            return Some(i);
+        }
+        self.collided.get(id).copied()
+    }
+
+    /// Records that `id` (already at `ids[i]`) is record `i`.
+    pub(crate) fn insert(&mut self, id: &SubjectId, i: u32, ids: &[SubjectId]) {
+        match self.by_hash.entry(id_hash(id)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if ids.get(*e.get() as usize) == Some(id) {
+                    e.insert(i);
+                } else {
+                    self.collided.insert(id.clone(), i);
+                }
+            }
+        }
+    }
+
+    /// Room for `n` more ids.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.by_hash.reserve(n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +218,23 @@ mod tests {
         assert_eq!(back, idx);
         assert!(!back.is_empty());
         assert!(KeyIndex::default().is_empty());
+    }
+
+    #[test]
+    fn id_index_finds_every_id() {
+        let ids: Vec<SubjectId> = (0..1000)
+            .map(|k| SubjectId::new("t", &k.to_string()).unwrap())
+            .collect();
+        let idx = IdIndex::build(&ids);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(idx.get(id, &ids), Some(i as u32));
+        }
+        assert_eq!(idx.get(&SubjectId::new("t", "x").unwrap(), &ids), None);
+        // A collision (forced: two ids entered under one hash) still answers exactly.
+        let mut forced = IdIndex::default();
+        forced.by_hash.insert(id_hash(&ids[1]), 0);
+        forced.insert(&ids[1], 1, &ids);
+        assert_eq!(forced.get(&ids[1], &ids), Some(1));
+        assert_eq!(forced.get(&ids[0], &ids), None);
     }
 }

@@ -132,12 +132,7 @@ impl LinkState {
             return Err(bad("inconsistent contents (record indices out of range)"));
         }
         let mut state = LinkState::new(stored.config, stored.model);
-        state.index = stored
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
+        state.index = super::IdIndex::build(&stored.ids);
         state.ids = stored.ids;
         state.records = stored.records;
         state.holders = stored.holders;
