@@ -738,9 +738,6 @@ fn assess_sharded(
     let t = Instant::now();
     let output = run.finish();
     add(timings, "assess: population and scoring", t);
-    for (stage, seconds) in &output.timings {
-        *timings.entry(format!("assess: {stage}")).or_insert(0.0) += seconds;
-    }
     Ok((output, notes))
 }
 
