@@ -107,9 +107,7 @@ fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bo
         // blocks of 64 bytes without a backslash: string state from the quotes' prefix XOR, and only
         // the brackets outside strings visited
         while i + 64 <= chunk.len() {
-            let mut block = [0u8; 64];
-            block.copy_from_slice(&chunk[i..i + 64]);
-            let m = crate::simd::frame_masks(&block);
+            let m = crate::simd::frame_masks(&chunk[i..i + 64]);
             if m.backslash != 0 {
                 break;
             }

@@ -7,16 +7,15 @@
 
 use wide::u8x16;
 
-/// One block's bytes as four vectors.
+/// One block's bytes as four vectors (`block` holds at least 64 bytes; the first 64 are read).
 #[inline(always)]
-fn vectors(block: &[u8; 64]) -> [u8x16; 4] {
-    let mut v = [u8x16::ZERO; 4];
-    for (k, lane) in v.iter_mut().enumerate() {
+fn vectors(block: &[u8]) -> [u8x16; 4] {
+    let lane = |k: usize| {
         let mut a = [0u8; 16];
         a.copy_from_slice(&block[16 * k..16 * k + 16]);
-        *lane = u8x16::new(a);
-    }
-    v
+        u8x16::new(a)
+    };
+    [lane(0), lane(1), lane(2), lane(3)]
 }
 
 /// The mask of the lanes where `hit` is all ones, over the four vectors.
@@ -30,8 +29,8 @@ fn gather(v: &[u8x16; 4], hit: impl Fn(u8x16) -> u8x16) -> u64 {
 }
 
 /// Inside a JSON string: the quotes, backslashes and control characters (below 0x20) of a block.
-#[inline]
-pub(crate) fn string_stops(block: &[u8; 64]) -> u64 {
+#[inline(always)]
+pub(crate) fn string_stops(block: &[u8]) -> u64 {
     let v = vectors(block);
     let (quote, backslash, below) = (u8x16::splat(b'"'), u8x16::splat(b'\\'), u8x16::splat(0x1f));
     // x ≤ 0x1f exactly when min(x, 0x1f) == x
@@ -54,9 +53,7 @@ impl StringStops {
         self.bits.reserve(bytes.len() / 64 + 1);
         let mut blocks = bytes.chunks_exact(64);
         for block in blocks.by_ref() {
-            let mut a = [0u8; 64];
-            a.copy_from_slice(block);
-            self.bits.push(string_stops(&a));
+            self.bits.push(string_stops(block));
         }
         let tail = blocks.remainder();
         if !tail.is_empty() {
@@ -93,9 +90,9 @@ pub(crate) struct FrameMasks {
     pub(crate) close: u64,
 }
 
-/// Classifies a block for the framer.
-#[inline]
-pub(crate) fn frame_masks(block: &[u8; 64]) -> FrameMasks {
+/// Classifies the first 64 bytes of `block` for the framer.
+#[inline(always)]
+pub(crate) fn frame_masks(block: &[u8]) -> FrameMasks {
     let v = vectors(block);
     let fold = u8x16::splat(0x20);
     // OR-ing 0x20 folds `[` `]` onto `{` `}` (and nothing else onto them)
