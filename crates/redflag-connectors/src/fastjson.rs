@@ -491,7 +491,7 @@ impl<'a> Parser<'a> {
 fn decode(inside: &str) -> Fast<String> {
     let mut out = String::with_capacity(inside.len());
     let mut rest = inside;
-    while let Some(k) = rest.find('\\') {
+    while let Some(k) = memchr::memchr(b'\\', rest.as_bytes()) {
         out.push_str(&rest[..k]);
         let esc = rest.as_bytes().get(k + 1).copied().ok_or(Bail)?;
         let mut used = 2;
