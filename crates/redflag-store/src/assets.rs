@@ -8,7 +8,7 @@ use redflag_model::IdentifierKind;
 use sqlx::Row;
 
 use crate::events::{event_from_row, fixed_chunks};
-use crate::{Result, Store, marks, query_err, rows_clause};
+use crate::{Backend, Result, Store, marks, query_err, rows_clause};
 
 /// Device claims per statement at most.
 const CLAIM_ROWS: usize = 256;
@@ -21,6 +21,14 @@ impl Store {
     /// are found through the identifier index (nothing else is scanned).
     pub async fn claim_shipped_devices(&self) -> Result<u64> {
         let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Fresh statistics: right after a bulk load the planner knows nothing of the new rows
+            // and would join the claims to every event by a scan (60 s for 100k rows instead of 1 s).
+            sqlx::query("ANALYZE events, event_identifiers, identifiers")
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("analysing event tables"))?;
+        }
         let rows = sqlx::query(
             "SELECT id, time, subject_id, body FROM events
              WHERE kind = 'shipment' AND subject_id IS NOT NULL",
