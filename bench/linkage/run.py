@@ -104,8 +104,11 @@ def splink_settings(link_type, uid, febrl=True):
             cl.ExactMatch("state"),
         ]
     else:
+        tight = os.environ.get("SPLINK_TIGHT") == "1"
         blocking = [
-            block_on("given_name", "surname"),
+            # SPLINK_TIGHT=1 (used at 1 M): the name rule also fixes the city, as redflag's capped name
+            # blocks make no pairs from names held by more than 200 people.
+            block_on("given_name", "surname", "city") if tight else block_on("given_name", "surname"),
             block_on("dob", "substr(given_name, 1, 1)"),
             block_on("dob", "substr(surname, 1, 1)"),
             block_on("postcode", "substr(surname, 1, 3)"),
@@ -174,7 +177,7 @@ def run_splink(frames, febrl=True, uid="rec_id", threshold=0.01):
     else:
         rules = [block_on("given_name", "surname", "dob"), block_on("email")]
         em_rules = [block_on("dob"), block_on("given_name", "surname")]
-        if os.environ.get("SPLINK_EM_RULES") == "tight":
+        if os.environ.get("SPLINK_TIGHT") == "1":
             # At 1 M the Zipf names make block_on(given_name, surname) about 2 billion pairs, which DuckDB
             # cannot hold (out of memory and spill space); the second EM pass then also fixes the city.
             em_rules = [block_on("dob"), block_on("given_name", "surname", "city")]

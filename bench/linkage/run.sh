@@ -4,7 +4,9 @@
 # Usage: bash bench/linkage/run.sh febrl            (about 2 minutes)
 #        bash bench/linkage/run.sh fit              (person threshold fitted on FEBRL, held-out F1)
 #        bash bench/linkage/run.sh scale 100000     (redflag and Splink on the same 100k people)
-#        bash bench/linkage/run.sh scale 1000000    (Splink gets SPLINK_TIMEOUT seconds, default 600)
+#        bash bench/linkage/run.sh scale 1000000    (Splink gets SPLINK_TIMEOUT seconds, default 600; SPLINK_TIGHT=1
+#                                                    tightens its name rules; SPLINK_TEMP_DIR, SPLINK_MAX_TEMP,
+#                                                    SPLINK_MEMORY_LIMIT, SPLINK_THREADS configure DuckDB)
 #        bash bench/linkage/run.sh scale 10000000 --no-splink   (redflag alone; heavy: wrap in flock /work/heavy.lock)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
