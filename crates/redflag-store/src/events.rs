@@ -124,12 +124,34 @@ pub(crate) fn decode_event(
 
 /// Reads an event row with the columns `id`, `time`, `subject_id` and `body`.
 pub(crate) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
-    let e = || query_err("reading events");
-    let id: String = row.try_get("id").map_err(e())?;
-    let time: String = row.try_get("time").map_err(e())?;
-    let subject: Option<String> = row.try_get("subject_id").map_err(e())?;
-    let body: String = row.try_get("body").map_err(e())?;
-    decode_event(id, &time, subject, &body)
+    RawEvent::from_row(row)?.decode()
+}
+
+/// Rows decoded per rayon task when reading every attributed event.
+const DECODE_ROWS: usize = 4096;
+
+/// An event row's columns, read from the database and not yet decoded.
+struct RawEvent {
+    id: String,
+    time: String,
+    subject: Option<String>,
+    body: String,
+}
+
+impl RawEvent {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self> {
+        let e = || query_err("reading events");
+        Ok(Self {
+            id: row.try_get("id").map_err(e())?,
+            time: row.try_get("time").map_err(e())?,
+            subject: row.try_get("subject_id").map_err(e())?,
+            body: row.try_get("body").map_err(e())?,
+        })
+    }
+
+    fn decode(self) -> Result<Event> {
+        decode_event(self.id, &self.time, self.subject, &self.body)
+    }
 }
 
 /// An event ready to write: its key, identifiers as stored (kind, value) and its compact body.
@@ -329,16 +351,44 @@ impl Store {
     /// Every attributed event, ordered by subject and time (the order the enrichers want).
     pub async fn attributed_events(&self) -> Result<Vec<Event>> {
         use futures_util::TryStreamExt;
-        // Rows are decoded as the database streams them (the SQLite worker reads ahead while this
-        // thread decodes), in (subject, time) index order; ties in time are put in id order after.
+        // Rows stream from the database in (subject, time) index order; every DECODE_ROWS of them go
+        // to the rayon pool to be decoded while the next ones are read, so reading, decoding and the
+        // SQLite worker overlap. Ties in time are put in id order after.
         let mut rows = sqlx::query(
             "SELECT id, time, subject_id, body FROM events WHERE subject_id IS NOT NULL
              ORDER BY subject_id, time",
         )
         .fetch(&self.pool);
+        let (done, decoded) = std::sync::mpsc::channel::<(usize, Result<Vec<Event>>)>();
+        let mut part = Vec::with_capacity(DECODE_ROWS);
+        let mut parts = 0;
+        loop {
+            let row = rows.try_next().await.map_err(query_err("reading events"))?;
+            let last = row.is_none();
+            if let Some(row) = row {
+                part.push(RawEvent::from_row(&row)?);
+            }
+            if part.len() == DECODE_ROWS || (last && !part.is_empty()) {
+                let raw = std::mem::replace(&mut part, Vec::with_capacity(DECODE_ROWS));
+                let done = done.clone();
+                let index = parts;
+                parts += 1;
+                rayon::spawn(move || {
+                    let events = raw.into_iter().map(RawEvent::decode).collect();
+                    // The receiver outlives every sender unless this call already failed.
+                    let _ = done.send((index, events));
+                });
+            }
+            if last {
+                break;
+            }
+        }
+        drop(done);
+        let mut ordered: Vec<(usize, Result<Vec<Event>>)> = decoded.iter().collect();
+        ordered.sort_by_key(|(index, _)| *index);
         let mut events = Vec::new();
-        while let Some(row) = rows.try_next().await.map_err(query_err("reading events"))? {
-            events.push(event_from_row(&row)?);
+        for (_, part) in ordered {
+            events.extend(part?);
         }
         events.sort_by(|a, b| {
             (a.subject.as_ref(), a.time, &a.id).cmp(&(b.subject.as_ref(), b.time, &b.id))

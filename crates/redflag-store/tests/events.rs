@@ -393,3 +393,50 @@ async fn times_below_the_microsecond_round_trip() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_attributed_event_reads_back_in_subject_time_id_order_across_decode_parts() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        let logins = ["a@example.com", "b@example.com", "c@example.com"];
+        store
+            .upsert_subjects(&[
+                subject("1", vec![email(logins[0])]),
+                subject("2", vec![email(logins[1])]),
+            ])
+            .await
+            .unwrap();
+        // 9,000 events (6,000 attributed: two decode parts of 4,096), ten per second so that times tie, a
+        // third of them unclaimed (c@).
+        let events: Vec<Event> = (0..9_000)
+            .map(|i| {
+                sign_in(
+                    EventId::derive("okta", &[&format!("r{i}")]),
+                    (i / 10) as i64,
+                    vec![email(logins[i % 3])],
+                )
+            })
+            .collect();
+        for batch in events.chunks(5_000) {
+            store.insert_events(batch).await.unwrap();
+        }
+        let mut expect: Vec<Event> = events
+            .iter()
+            .filter(|e| e.identifiers[0] != email(logins[2]))
+            .cloned()
+            .map(|mut e| {
+                let owner = if e.identifiers[0] == email(logins[0]) {
+                    "1"
+                } else {
+                    "2"
+                };
+                e.subject = Some(SubjectId::new("ats", owner).unwrap());
+                e
+            })
+            .collect();
+        expect.sort_by(|a, b| (&a.subject, a.time, &a.id).cmp(&(&b.subject, b.time, &b.id)));
+        let read = store.attributed_events().await.unwrap();
+        assert_eq!(read.len(), 6_000);
+        assert!(read == expect, "order or content differs");
+    }
+}
