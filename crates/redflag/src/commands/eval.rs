@@ -612,8 +612,10 @@ impl Claims {
 }
 
 /// Generates the world's events and resumes shard by shard (`shard_size` rows of `people.csv` at a
-/// time, in `<dir>/shard`, removed after each shard) and assesses them with a [`ShardedRun`]: every
-/// subject is held, one shard's events at a time. `people.csv` and the truth are already in `dir`.
+/// time, in `<dir>/shard-a` and `<dir>/shard-b`: the next shard is generated on another thread while
+/// one is read and assessed; both are removed at the end) and assesses them with a [`ShardedRun`]:
+/// every subject is held, at most two shards' files and one shard's events at a time. `people.csv`
+/// and the truth are already in `dir`.
 #[allow(clippy::too_many_arguments)]
 fn assess_sharded(
     engines: &Engines,
@@ -666,63 +668,87 @@ fn assess_sharded(
         );
     }
     let world = redflag_synth::generate(config);
-    let shard_dir = dir.join("shard");
+    // Two shard directories: the next shard is generated in one while this one is read and assessed.
+    let shard_dirs = [dir.join("shard-a"), dir.join("shard-b")];
+    let write_shard = |k: usize| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        let (start, end) = (k * shard_size, ((k + 1) * shard_size).min(config.subjects));
+        let shard_dir = &shard_dirs[k % 2];
+        if shard_dir.exists() {
+            std::fs::remove_dir_all(shard_dir)
+                .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
+        }
+        world.write_events(shard_dir, start..end).with_context(|| {
+            format!("writing subjects {start}..{end} to {}", shard_dir.display())
+        })?;
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let shards = config.subjects.div_ceil(shard_size);
     let limits = ResumeLimits::default();
     let mut notes = Vec::new();
     let (mut unattached, mut events_read, mut attributed) = (0u64, 0u64, 0u64);
-    let mut start = 0;
-    while start < config.subjects {
-        let end = (start + shard_size).min(config.subjects);
-        let t = Instant::now();
-        if shard_dir.exists() {
-            std::fs::remove_dir_all(&shard_dir)
-                .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
-        }
-        world
-            .write_events(&shard_dir, start..end)
-            .with_context(|| {
-                format!("writing subjects {start}..{end} to {}", shard_dir.display())
-            })?;
-        add(timings, "generate events and resumes", t);
-        let t = Instant::now();
-        let positions = rows.partition_point(|&r| r < start)..rows.partition_point(|&r| r < end);
-        unattached += run.subjects_mut()[positions.clone()]
-            .par_iter_mut()
-            .map(
-                |subject| match resumes::attach_named(subject, &shard_dir, &limits, extract) {
-                    Ok(_) => 0,
-                    Err(problem) => {
-                        tracing::warn!(%problem, "resume not attached");
-                        1
-                    }
-                },
-            )
-            .sum::<u64>();
-        let mut shard_notes = Vec::new();
-        let events = read_event_files(&shard_dir, &mut rejected, &mut shard_notes)?;
-        for note in shard_notes {
-            if !notes.contains(&note) {
-                notes.push(note);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut next = (shards > 0).then(|| scope.spawn(|| write_shard(0)));
+        for k in 0..shards {
+            let t = Instant::now();
+            let generated = match next.take() {
+                Some(handle) => handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the shard generator panicked"))??,
+                None => write_shard(k)?,
+            };
+            add(timings, "wait for generation", t);
+            *timings
+                .entry("generate events and resumes (overlapped)".to_string())
+                .or_insert(0.0) += generated;
+            if k + 1 < shards {
+                next = Some(scope.spawn(move || write_shard(k + 1)));
+            }
+            let (start, end) = (k * shard_size, ((k + 1) * shard_size).min(config.subjects));
+            let shard_dir = &shard_dirs[k % 2];
+            let t = Instant::now();
+            let positions =
+                rows.partition_point(|&r| r < start)..rows.partition_point(|&r| r < end);
+            unattached += run.subjects_mut()[positions.clone()]
+                .par_iter_mut()
+                .map(
+                    |subject| match resumes::attach_named(subject, shard_dir, &limits, extract) {
+                        Ok(_) => 0,
+                        Err(problem) => {
+                            tracing::warn!(%problem, "resume not attached");
+                            1
+                        }
+                    },
+                )
+                .sum::<u64>();
+            let mut shard_notes = Vec::new();
+            let events = read_event_files(shard_dir, &mut rejected, &mut shard_notes)?;
+            for note in shard_notes {
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            events_read += events.len() as u64;
+            let events = claims.attribute(run.subjects(), events);
+            attributed += events.len() as u64;
+            add(timings, "read world", t);
+            let t = Instant::now();
+            let count = events.len();
+            run.add_shard(positions, events);
+            add(timings, "assess: per-subject shards", t);
+            if !quiet {
+                eprintln!(
+                    "shard {start}..{end}: {count} events attributed ({events_read} read so far)"
+                );
             }
         }
-        events_read += events.len() as u64;
-        let events = claims.attribute(run.subjects(), events);
-        attributed += events.len() as u64;
-        add(timings, "read world", t);
-        let t = Instant::now();
-        let count = events.len();
-        run.add_shard(positions, events);
-        add(timings, "assess: per-subject shards", t);
-        if !quiet {
-            eprintln!(
-                "shard {start}..{end}: {count} events attributed ({events_read} read so far)"
-            );
+        Ok(())
+    })?;
+    for shard_dir in &shard_dirs {
+        if shard_dir.exists() {
+            std::fs::remove_dir_all(shard_dir)
+                .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
         }
-        start = end;
-    }
-    if shard_dir.exists() {
-        std::fs::remove_dir_all(&shard_dir)
-            .with_context(|| format!("cannot remove {}", shard_dir.display()))?;
     }
     drop(claims);
     if unattached > 0 {
