@@ -173,7 +173,7 @@ struct BlockPairs {
 }
 
 impl Candidates {
-    fn blocks(entries: Vec<(u64, u32)>, n: usize) -> Self {
+    fn blocks(entries: Vec<(u64, u32)>, n: usize, chunk_pairs: u64) -> Self {
         let mut runs = Vec::new();
         let mut start = 0;
         for run in entries.chunk_by(|x, y| x.0 == y.0) {
@@ -184,7 +184,7 @@ impl Candidates {
         let (mut from, mut acc, mut upper) = (0, 0u64, 0u64);
         for (r, &(_, len)) in runs.iter().enumerate() {
             let pairs = (len * (len - 1) / 2) as u64;
-            if acc > 0 && acc + pairs > CHUNK_PAIRS {
+            if acc > 0 && acc + pairs > chunk_pairs {
                 chunks.push(from..r);
                 from = r;
                 acc = 0;
@@ -1166,7 +1166,7 @@ impl LinkState {
         }
         drop(bk);
         pairing.shrink_to_fit();
-        let candidates = Candidates::blocks(pairing, self.records.len());
+        let candidates = Candidates::blocks(pairing, self.records.len(), CHUNK_PAIRS);
         self.progress(&format!(
             "blocks indexed ({} pairing entries, up to {} pairs before de-duplication)",
             candidates.entries(),
@@ -1714,6 +1714,45 @@ mod tests {
         assert_eq!(pairs[3], (0, 4));
         assert_eq!(pairs[4], (1, 2));
         assert_eq!(pairs[9], (3, 4));
+    }
+
+    #[test]
+    fn block_enumeration_gives_each_pair_once_across_chunks() {
+        // Records 0-5 in overlapping blocks; the expected set is the de-duplicated list of pairs.
+        let blocks: Vec<(u64, Vec<u32>)> = vec![
+            (10, vec![0, 1, 2]),
+            (20, vec![1, 2, 3]),
+            (30, vec![0, 2, 4, 5]),
+            (40, vec![3, 5]),
+        ];
+        let mut entries: Vec<(u64, u32)> = blocks
+            .iter()
+            .flat_map(|(k, m)| m.iter().map(move |i| (*k, *i)))
+            .collect();
+        entries.sort_unstable();
+        let mut expect: Vec<u64> = blocks
+            .iter()
+            .flat_map(|(_, m)| {
+                let m = m.clone();
+                (0..m.len()).flat_map(move |x| {
+                    let m = m.clone();
+                    (x + 1..m.len()).map(move |y| (u64::from(m[x]) << 32) | u64::from(m[y]))
+                })
+            })
+            .collect();
+        expect.sort_unstable();
+        expect.dedup();
+        for chunk_pairs in [1, 3, 100] {
+            let c = Candidates::blocks(entries.clone(), 6, chunk_pairs);
+            let mut got: Vec<u64> = (0..c.n_chunks())
+                .flat_map(|k| c.chunk(k).into_owned())
+                .collect();
+            assert_eq!(got.len(), expect.len(), "chunk size {chunk_pairs}");
+            got.sort_unstable();
+            assert_eq!(got, expect);
+            assert_eq!(c.upper_bound(), 3 + 3 + 6 + 1);
+        }
+        assert!(Candidates::blocks(entries.clone(), 6, 1).n_chunks() == 4);
     }
 
     #[test]
