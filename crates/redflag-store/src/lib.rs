@@ -4,7 +4,9 @@
 //! (`$1` placeholders, `ON CONFLICT`), so the embedded SQLite file that a small team gets with nothing to
 //! install and the PostgreSQL that a marketplace scales out on run the same repository functions.
 //! Records are stored as their serde JSON next to the columns that are queried, so what is read back is
-//! exactly what was written.
+//! exactly what was written. Events, the one table that grows to millions of rows, are keyed by a
+//! 64-bit integer taken from their hash id and keep a compact body without the columns (migration 0004,
+//! `events.rs`), so a bulk load appends rows and writes two small indexes per event.
 //!
 //! **Attribution** (DESIGN §8): every event keeps the identifiers its source saw; the store links it to
 //! the subject that claims one of them. An event nobody claims is kept unattributed, never dropped, and
