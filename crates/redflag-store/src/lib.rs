@@ -684,11 +684,13 @@ impl Store {
                     .map_err(query_err("counting records"))
             }
         };
+        let events = count("SELECT COUNT(*) FROM events").await?;
+        // Counted through the partial index of attributed events (unattributed ones have none).
+        let attributed = count("SELECT COUNT(*) FROM events WHERE subject_id IS NOT NULL").await?;
         Ok(Counts {
             subjects: count("SELECT COUNT(*) FROM subjects").await?,
-            events: count("SELECT COUNT(*) FROM events").await?,
-            unattributed_events: count("SELECT COUNT(*) FROM events WHERE subject_id IS NULL")
-                .await?,
+            events,
+            unattributed_events: (events - attributed).max(0),
             facts: count("SELECT COUNT(*) FROM facts").await?,
             assessments: count("SELECT COUNT(*) FROM assessments").await?,
             rings: count("SELECT COUNT(*) FROM rings").await?,
