@@ -24,7 +24,8 @@ use crate::{Clock, Engines, PipelineOutput, SubjectStage, sanctions_hits};
 /// sign-in from each address (shared egress reads an address's first and last time and the first
 /// sign-in's record), every payout change and shipment (identity and linkage join on their accounts,
 /// wallets and addresses) and the first endpoint observation of each host (linkage joins on host
-/// names). Events without a subject are dropped. A subject's events must all be in one call.
+/// names). Events without a subject are dropped, and the kept ones lose what those stages do not
+/// read (see `slim`). A subject's events must all be in one call.
 pub fn population_events(events: Vec<Event>) -> Vec<Event> {
     let mut owned: Vec<Event> = events
         .into_iter()
@@ -41,10 +42,11 @@ pub fn population_events(events: Vec<Event>) -> Vec<Event> {
     let mut first_sign_in: HashMap<(SubjectId, std::net::IpAddr), (usize, Option<usize>)> =
         HashMap::new();
     let mut hosts: HashSet<(SubjectId, String)> = HashSet::new();
-    for event in owned {
+    for mut event in owned {
         let Some(subject) = event.subject.clone() else {
             continue;
         };
+        slim(&mut event);
         match &event.kind {
             EventKind::SignIn(s) => {
                 let Some(ip) = s.ip else { continue };
@@ -71,6 +73,26 @@ pub fn population_events(events: Vec<Event>) -> Vec<Event> {
     out
 }
 
+/// Drops what no population-wide stage reads (identifiers: the event is attributed already; a
+/// sign-in's user agent, application and provider country; an endpoint row's table and columns), so
+/// that a million subjects' kept events fit in memory.
+fn slim(event: &mut Event) {
+    event.identifiers = Vec::new();
+    match &mut event.kind {
+        EventKind::SignIn(s) => {
+            s.user_agent = None;
+            s.application = None;
+            s.provider_country = None;
+        }
+        EventKind::Endpoint(o) => {
+            o.table = String::new();
+            o.action = String::new();
+            o.columns = Default::default();
+        }
+        _ => {}
+    }
+}
+
 fn read_by_population(event: &Event) -> bool {
     match &event.kind {
         EventKind::SignIn(s) => s.outcome != SignInOutcome::Failure && s.ip.is_some(),
@@ -86,8 +108,8 @@ pub struct ShardedRun<'e> {
     identity: IdentityConfig,
     subjects: Vec<Subject>,
     position: HashMap<SubjectId, usize>,
-    /// Subjects that share an identifier with another subject: events carrying it may be attributed
-    /// to them from any shard, so their per-subject stage waits for [`ShardedRun::finish`].
+    /// Subjects with the lowest id among those sharing an identifier: events carrying it are
+    /// attributed to them from any shard, so their per-subject stage waits for [`ShardedRun::finish`].
     deferred: Vec<bool>,
     /// Events waiting for their subject's turn (deferred subjects, subjects of later shards).
     held: HashMap<usize, Vec<Event>>,
@@ -109,25 +131,30 @@ impl<'e> ShardedRun<'e> {
             .enumerate()
             .map(|(i, s)| (s.id.clone(), i))
             .collect();
-        let mut claimants: HashMap<(redflag_model::IdentifierKind, String), usize> = HashMap::new();
-        for subject in &subjects {
+        // Per identifier: how many subjects claim it and which of them has the lowest id (events
+        // carrying it are attributed to that one, from whichever shard they come).
+        let mut claimants: HashMap<(redflag_model::IdentifierKind, String), (usize, usize)> =
+            HashMap::new();
+        for (p, subject) in subjects.iter().enumerate() {
             let own: HashSet<(redflag_model::IdentifierKind, String)> = subject
                 .identifiers
                 .iter()
                 .map(|i| (i.kind(), i.value()))
                 .collect();
             for key in own {
-                *claimants.entry(key).or_default() += 1;
+                let entry = claimants.entry(key).or_insert((0, p));
+                entry.0 += 1;
+                if subject.id < subjects[entry.1].id {
+                    entry.1 = p;
+                }
             }
         }
-        let deferred = subjects
-            .iter()
-            .map(|s| {
-                s.identifiers
-                    .iter()
-                    .any(|i| claimants.get(&(i.kind(), i.value())).copied().unwrap_or(0) > 1)
-            })
-            .collect();
+        let mut deferred = vec![false; subjects.len()];
+        for (count, lowest) in claimants.values() {
+            if *count > 1 {
+                deferred[*lowest] = true;
+            }
+        }
         drop(claimants);
         let read = engines
             .registry
@@ -179,7 +206,8 @@ impl<'e> ShardedRun<'e> {
         &mut self.subjects
     }
 
-    /// Subjects whose per-subject stage waits for [`ShardedRun::finish`] (they share an identifier).
+    /// Subjects whose per-subject stage waits for [`ShardedRun::finish`] (the lowest id among the
+    /// subjects sharing an identifier).
     pub fn deferred(&self) -> usize {
         self.deferred.iter().filter(|d| **d).count()
     }

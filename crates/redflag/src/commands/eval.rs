@@ -662,7 +662,7 @@ fn assess_sharded(
     add(timings, "assess: index subjects", t);
     if !quiet {
         eprintln!(
-            "read {} subjects ({rejected} rejected); {} share an identifier and wait for the end",
+            "read {} subjects ({rejected} rejected); {} claim an identifier shared with another subject (lowest id) and wait for the end",
             run.subjects().len(),
             run.deferred()
         );
@@ -758,7 +758,7 @@ fn assess_sharded(
     }
     let late = run.late_events();
     notes.push(format!(
-        "Assessed in shards of {shard_size} subjects: {events_read} events read, {attributed} attributed; {} subjects sharing an identifier assessed after the last shard; {late} events attributed to a subject of an earlier shard (left out).",
+        "Assessed in shards of {shard_size} subjects: {events_read} events read, {attributed} attributed; {} subjects (the lowest id of an identifier shared with others) assessed after the last shard; {late} events attributed to a subject of an earlier shard (left out).",
         run.deferred()
     ));
     let t = Instant::now();
