@@ -300,6 +300,27 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// [`Self::scalar_text`] appended to `out`, decoding escapes straight into it (no string of its
+    /// own).
+    pub(crate) fn scalar_text_into(&mut self, out: &mut impl std::fmt::Write) -> Fast<()> {
+        if self.peek()? == b'"' {
+            let (start, end, escaped) = self.span()?;
+            let inside = self.text.get(start..end).ok_or(Bail)?;
+            return if escaped {
+                decode_into(inside, out)
+            } else {
+                out.write_str(inside).map_err(|_| Bail)
+            };
+        }
+        let text = self.scalar_text()?;
+        out.write_str(&text).map_err(|_| Bail)
+    }
+
+    /// How many bytes of the record are left to read: an upper bound on the text of what follows.
+    pub(crate) fn remaining(&self) -> usize {
+        self.b.len().saturating_sub(self.i)
+    }
+
     fn small_int(&mut self) -> Fast<(i64, &'a str)> {
         let start = self.i;
         let negative = self.b.get(self.i) == Some(&b'-');
@@ -490,32 +511,39 @@ impl<'a> Parser<'a> {
 /// Decodes the escapes of a string's inside, already checked by [`Parser::escape`] (no surrogates).
 fn decode(inside: &str) -> Fast<String> {
     let mut out = String::with_capacity(inside.len());
+    decode_into(inside, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode`], appending to `out`.
+fn decode_into(inside: &str, out: &mut impl std::fmt::Write) -> Fast<()> {
     let mut rest = inside;
     while let Some(k) = memchr::memchr(b'\\', rest.as_bytes()) {
-        out.push_str(&rest[..k]);
+        let plain = rest.get(..k).ok_or(Bail)?;
+        out.write_str(plain).map_err(|_| Bail)?;
         let esc = rest.as_bytes().get(k + 1).copied().ok_or(Bail)?;
         let mut used = 2;
-        match esc {
-            b'"' => out.push('"'),
-            b'\\' => out.push('\\'),
-            b'/' => out.push('/'),
-            b'b' => out.push('\u{8}'),
-            b'f' => out.push('\u{c}'),
-            b'n' => out.push('\n'),
-            b'r' => out.push('\r'),
-            b't' => out.push('\t'),
+        let c = match esc {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
             b'u' => {
                 let hex = rest.get(k + 2..k + 6).ok_or(Bail)?;
                 let v = u32::from_str_radix(hex, 16).map_err(|_| Bail)?;
-                out.push(char::from_u32(v).ok_or(Bail)?);
                 used = 6;
+                char::from_u32(v).ok_or(Bail)?
             }
             _ => return Err(Bail),
-        }
-        rest = &rest[k + used..];
+        };
+        out.write_char(c).map_err(|_| Bail)?;
+        rest = rest.get(k + used..).ok_or(Bail)?;
     }
-    out.push_str(rest);
-    Ok(out)
+    out.write_str(rest).map_err(|_| Bail)
 }
 
 /// Test support: the records of a fixture file, and the check that the fast path agrees with serde.

@@ -8,11 +8,13 @@
 //! columns. Schema: osquery documentation, "Logging / osquery results".
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::Read;
 
-use redflag_model::{DeviceId, DeviceKind, EndpointObservation, Event, EventKind, Identifier};
+use redflag_model::{
+    Columns, DeviceId, DeviceKind, EndpointObservation, Event, EventKind, Identifier,
+};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
@@ -81,11 +83,11 @@ enum UnixTime<'a> {
     Text(Cow<'a, str>),
 }
 
-/// One row's columns, values as text (see [`Scalar`]), deserialised straight into the map the model
-/// keeps, so a row is built once.
+/// One row's columns, values as text (see [`Scalar`]), deserialised straight into the [`Columns`] the
+/// model keeps, so a row is built once.
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[derive(Default)]
-struct Row(BTreeMap<String, String>);
+struct Row(Columns);
 
 impl<'de> Deserialize<'de> for Row {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -97,7 +99,7 @@ impl<'de> Deserialize<'de> for Row {
                 f.write_str("a map")
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut access: A) -> Result<Row, A::Error> {
-                let mut row = BTreeMap::new();
+                let mut row = Columns::new();
                 while let Some((k, v)) = access.next_entry::<String, Scalar>()? {
                     row.insert(k, v.0);
                 }
@@ -140,13 +142,18 @@ struct DiffResults {
     removed: Vec<Row>,
 }
 
+/// The most buffer a row reserves up front; a longer row grows it.
+const ROW_BYTES: usize = 1024;
+
 fn fast_row(p: &mut Parser<'_>) -> Fast<Row> {
-    let mut row = BTreeMap::new();
+    // what is left of the record bounds the row's text (decoded strings are never longer than their
+    // JSON), so one allocation usually holds it; the slack is given back when large
+    let mut row = Columns::with_capacity(p.remaining().min(ROW_BYTES), 8);
     p.map(|p, key| {
-        let value = p.scalar_text()?;
-        row.insert(key.into_owned(), value.into_owned());
+        row.insert_with(&key, |value| p.scalar_text_into(value))?;
         Ok(())
     })?;
+    row.shrink_slack();
     Ok(Row(row))
 }
 
@@ -230,7 +237,7 @@ fn fast_line(bytes: &[u8]) -> Fast<ResultLine<'_>> {
 }
 
 /// The table a query reads, from its name or else its columns.
-pub fn table_of(query_name: &str, columns: &BTreeMap<String, String>) -> String {
+pub fn table_of(query_name: &str, columns: &Columns) -> String {
     let name = query_name.as_bytes();
     for table in TABLES {
         // `ends_with` on the ASCII-lower-cased name, without building it
@@ -343,7 +350,7 @@ impl JsonFormat for OsqueryFormat {
                 if let Some(value) = decorations
                     .0
                     .get(key)
-                    .map(|s| s.trim())
+                    .map(str::trim)
                     .filter(|v| !v.is_empty())
                     && let Ok(d) = DeviceId::new(kind, value)
                 {
@@ -447,6 +454,12 @@ mod fast_path {
             br#"{"name":"q","hostIdentifier":"h","unixTime":"1713258721","columns":{"pid":42,"on":true,"x":null,"n":-7},"action":"added"}"#
                 .to_vec(),
         );
+        // escapes decoded into the row's buffer, a repeated column (the later value wins), keys out
+        // of order, decorations
+        base.push(
+            br#"{"name":"pack_x_processes","hostIdentifier":"h","unixTime":1,"decorations":{"hostname":"l\u00e9a","serial":"S1"},"columns":{"path":"C:\\Program Files\\A\\p.exe","pid":"1","cmdline":"a \"b\"\n\t\u263a","pid":"2","":""},"action":"added"}"#
+                .to_vec(),
+        );
         check(
             &base,
             |b| fast_line(b).ok().map(|e| format!("{e:?}")),
@@ -482,8 +495,8 @@ mod helpers {
 
     #[test]
     fn table_from_name_ignores_case_and_falls_back_to_columns() {
-        let none = BTreeMap::new();
-        let check = |name: &str, columns: &BTreeMap<String, String>, want: &str| {
+        let none = Columns::new();
+        let check = |name: &str, columns: &Columns, want: &str| {
             assert_eq!(table_of(name, columns), want, "{name}");
         };
         check("pack_inventory_usb_devices", &none, "usb_devices");
@@ -491,10 +504,7 @@ mod helpers {
         check("programs", &none, "programs");
         check("rograms", &none, "rograms");
         check("My_Query", &none, "my_query");
-        let ports: BTreeMap<String, String> = [("port", "1"), ("protocol", "6"), ("pid", "2")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let ports = Columns::from([("port", "1"), ("protocol", "6"), ("pid", "2")]);
         check("Q", &ports, "listening_ports");
     }
 }

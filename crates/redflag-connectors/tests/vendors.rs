@@ -231,7 +231,7 @@ fn osquery_event_batch_and_snapshot() {
     );
     if let EventKind::Endpoint(o) = &ok[2].kind {
         assert_eq!(
-            o.columns.get("pid").map(String::as_str),
+            o.columns.get("pid"),
             Some("4242"),
             "numeric columns become text"
         );

@@ -18,7 +18,7 @@
 //! use redflag_model::*;
 //!
 //! let subject_id = SubjectId::new("hris", "7").unwrap();
-//! let columns = BTreeMap::from([("name".to_string(), "AnyDesk".to_string())]);
+//! let columns = Columns::from([("name", "AnyDesk")]);
 //! let event = Event {
 //!     id: EventId::derive("t", &["1"]),
 //!     time: chrono::DateTime::from_timestamp(1_713_258_721, 0).unwrap(),
@@ -252,7 +252,7 @@ impl<'a> Found<'a> {
 }
 
 fn col<'a>(o: &'a EndpointObservation, key: &str) -> &'a str {
-    o.columns.get(key).map(String::as_str).unwrap_or("")
+    o.columns.get(key).unwrap_or("")
 }
 
 fn exe_name(o: &EndpointObservation) -> String {

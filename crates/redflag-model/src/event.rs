@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -6,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    CountryCode, CryptoWallet, Identifier, PayoutAccount, PostalAddress, Provenance, SubjectId,
+    Columns, CountryCode, CryptoWallet, Identifier, PayoutAccount, PostalAddress, Provenance,
+    SubjectId,
 };
 
 /// A stable event id: the hex SHA-256 of the connector's stable key for the record (the IdP's event uuid,
@@ -132,8 +132,9 @@ pub struct EndpointObservation {
     pub table: String,
     /// `added`, `removed` or `snapshot`.
     pub action: String,
-    /// The row's columns.
-    pub columns: BTreeMap<String, String>,
+    /// The row's columns, in key order (serialised as the JSON object of text values a
+    /// `BTreeMap<String, String>` wrote).
+    pub columns: Columns,
 }
 
 /// How a person is paid.

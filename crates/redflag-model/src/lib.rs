@@ -29,6 +29,7 @@
 //! ```
 
 mod assessment;
+mod columns;
 mod country;
 mod error;
 mod event;
@@ -42,6 +43,7 @@ mod subject;
 mod wallet;
 
 pub use assessment::{Assessment, RiskLevel, SanctionsMatchSummary, VersionStamp};
+pub use columns::{ColumnWriter, Columns, Iter as ColumnsIter};
 pub use country::CountryCode;
 pub use error::ModelError;
 pub use event::{

@@ -1,7 +1,5 @@
 //! A shipped laptop's serial becomes its recipient's identifier, so its inventory rows are theirs.
 
-use std::collections::BTreeMap;
-
 use chrono::{TimeZone, Utc};
 use redflag_model::{
     DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier, PersonName,
@@ -46,7 +44,7 @@ async fn shipped_devices_attribute_their_inventory() {
             host: "host-1".into(),
             table: "usb_devices".into(),
             action: "added".into(),
-            columns: BTreeMap::new(),
+            columns: Default::default(),
         }),
         vec![serial.clone()],
     );

@@ -5,8 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
-use std::collections::BTreeMap;
-
 use chrono::{Duration, TimeZone, Utc};
 use redflag_model::{
     DeviceId, DeviceKind, EndpointObservation, Event, EventId, EventKind, Identifier, PersonName,
@@ -63,7 +61,7 @@ fn inventory(key: &str, device: &str) -> Event {
             host: "host-1".into(),
             table: "programs".into(),
             action: "snapshot".into(),
-            columns: BTreeMap::from([("name".to_string(), key.to_string())]),
+            columns: [("name", key)].into(),
         }),
         identifiers: vec![serial(device)],
         subject: None,
