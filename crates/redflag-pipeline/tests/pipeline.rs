@@ -175,3 +175,39 @@ fn the_facts_reference_is_up_to_date() {
         assert!(spec.name.contains('.'), "{} has no domain", spec.name);
     }
 }
+
+#[test]
+fn assessing_owned_events_equals_assessing_borrowed_ones_in_any_order() {
+    let subjects = subjects();
+    // The osquery rows split between two subjects, plus rows of nobody listed.
+    let events: Vec<redflag_model::Event> = redflag_connectors::osquery::reader(
+        &include_bytes!("fixtures/osquery_results.log")[..],
+        "results.log",
+    )
+    .filter_map(Result::ok)
+    .enumerate()
+    .map(|(i, mut event)| {
+        event.subject = match i % 3 {
+            0 => Some(subjects[0].id.clone()),
+            1 => Some(subjects[1].id.clone()),
+            _ => Some(redflag_model::SubjectId::from_stored("ats:nobody".into())),
+        };
+        event
+    })
+    .collect();
+    assert!(events.len() >= 3);
+    let engines = Engines::builtin().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let borrowed = engines.assess(&subjects, &events, at);
+    let owned = engines.assess_owned(&subjects, events.into_iter().rev().collect(), at);
+    assert_eq!(owned.assessments, borrowed.assessments);
+    assert_eq!(owned.facts, borrowed.facts);
+    assert_eq!(owned.rings, borrowed.rings);
+    assert!(
+        borrowed
+            .facts
+            .iter()
+            .any(|f| f.subject == subjects[1].id && f.name.starts_with("endpoint.")),
+        "the second subject's rows were assessed"
+    );
+}

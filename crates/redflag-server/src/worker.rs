@@ -420,7 +420,7 @@ impl Worker {
         let (output, subjects) = {
             let engines = engines.clone();
             tokio::task::spawn_blocking(move || {
-                let output = engines.assess(&subjects, &events, Utc::now());
+                let output = engines.assess_owned(&subjects, events, Utc::now());
                 (output, subjects)
             })
             .await

@@ -122,8 +122,10 @@ pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<As
     lap("read subjects", &mut timings);
     let events = store.attributed_events().await?;
     lap("read events", &mut timings);
+    let event_count = events.len();
     // The engines are CPU-bound (rayon); keep them off the async workers.
-    let output = tokio::task::block_in_place(|| engines.assess(&subjects, &events, Utc::now()));
+    let output =
+        tokio::task::block_in_place(|| engines.assess_owned(&subjects, events, Utc::now()));
     lap("engines", &mut timings);
     timings.extend(
         output
@@ -147,7 +149,7 @@ pub async fn assess_store(store: &Store, engines: &Engines) -> anyhow::Result<As
     }
     Ok(AssessSummary {
         subjects: subjects.len(),
-        events: events.len(),
+        events: event_count,
         facts: output.facts.len(),
         findings: output.assessments.iter().map(|a| a.findings.len()).sum(),
         rings: output.rings.len(),
