@@ -530,6 +530,16 @@ fn eq_text<'a>(a: &'a Option<Box<str>>, b: &Option<Box<str>>) -> Option<&'a str>
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_identity_link_kind_is_a_comparison_this_crate_makes() {
+        // Ring propagation and RF-LNK-004 name ring links by these strings: a rename here must not
+        // silently turn them off.
+        let names: Vec<&str> = COMPARISONS.iter().map(|c| c.name()).collect();
+        for kind in redflag_model::RingLink::IDENTITY_KINDS {
+            assert!(names.contains(kind), "{kind} is not among {names:?}");
+        }
+    }
+
     fn check_edit(a: &str, b: &str, expect: bool) {
         assert_eq!(edit_distance_le1(a, b), expect, "{a} {b}");
     }

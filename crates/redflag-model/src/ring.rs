@@ -24,6 +24,34 @@ pub struct RingLink {
     pub weight: f64,
 }
 
+impl RingLink {
+    /// Link kinds that are a value one person holds (an e-mail address, a phone, a payout account, a
+    /// device, a document or id number, a shipping address, a profile URL): sharing one is evidence
+    /// that two personas are one hand. The other kinds (names, dates of birth, cities, postcodes, home
+    /// addresses, egress networks, resume or photo similarity) are shared by families, coworkers
+    /// behind one NAT and namesakes, and only add weight to a link that has an identity link.
+    pub const IDENTITY_KINDS: &'static [&'static str] = &[
+        "email",
+        "phone",
+        "payout",
+        "device",
+        "document",
+        "id_number",
+        "shipping_address",
+        "profile_url",
+    ];
+
+    /// True when the link is a shared value of one of [`RingLink::IDENTITY_KINDS`].
+    pub fn is_identity_link(&self) -> bool {
+        self.weight > 0.0 && Self::IDENTITY_KINDS.contains(&self.kind.as_str())
+    }
+
+    /// True when the link joins `x` and `y` (either way round).
+    pub fn joins(&self, x: &SubjectId, y: &SubjectId) -> bool {
+        (self.a == *x && self.b == *y) || (self.a == *y && self.b == *x)
+    }
+}
+
 /// A cluster of personas that evidence says are run by the same hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ring {

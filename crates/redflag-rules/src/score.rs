@@ -185,9 +185,15 @@ impl Scorer {
         }
     }
 
-    /// Findings on a ring raise its members: each member receives, for the strongest finding of every other
-    /// member (not itself propagated), a linkage finding worth `ring_propagation` × its weight, explained
-    /// and cited; then every member is re-scored. Assessments of subjects outside `rings` are left alone.
+    /// Findings on a ring raise its members: each member receives, for the strongest finding of every
+    /// member it shares an identity value with directly (a [`RingLink::is_identity_link`]: payout
+    /// account, device, phone, e-mail, document, shipping address, profile), a linkage finding worth
+    /// `ring_propagation` × that finding's weight, explained and cited; then every member is
+    /// re-scored. Nothing travels along a chain, or over links that families, coworkers behind one NAT
+    /// or namesakes also have (names, cities, egress networks, resume likeness): in a large population
+    /// such links put innocents in the same cluster as an operator, and an operator's sanctions or
+    /// laptop-farm finding must not become theirs. Assessments of subjects outside `rings` are left
+    /// alone.
     pub fn propagate_rings(&self, assessments: &mut [Assessment], rings: &[Ring]) {
         let index: BTreeMap<SubjectId, usize> = assessments
             .iter()
@@ -210,7 +216,14 @@ impl Scorer {
                 else {
                     continue;
                 };
-                for &target in members.iter().filter(|&&t| t != source) {
+                let source_id = &assessments[source].subject;
+                let linked = |target: usize| {
+                    let target_id = &assessments[target].subject;
+                    ring.links
+                        .iter()
+                        .any(|l| l.is_identity_link() && l.joins(source_id, target_id))
+                };
+                for &target in members.iter().filter(|&&t| t != source && linked(t)) {
                     additions.push((
                         target,
                         self.ring_finding(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use redflag_model::{
-    Finding, Ring, RingId, RiskLevel, SanctionsMatchSummary, Severity, Stage, SubjectId,
+    Finding, Ring, RingId, RingLink, RiskLevel, SanctionsMatchSummary, Severity, Stage, SubjectId,
     VersionStamp,
 };
 use redflag_rules::{
@@ -145,16 +145,33 @@ fn sanctions_matches_score_and_exact_identifiers_are_decisive() {
 }
 
 #[test]
-fn ring_findings_raise_every_member() {
+fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source() {
     let scorer = Scorer::default();
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let members: Vec<SubjectId> = (1..=3)
+    let members: Vec<SubjectId> = (1..=5)
         .map(|i| SubjectId::new("hris", &i.to_string()).unwrap())
         .collect();
+    let link = |a: usize, b: usize, kind: &str| RingLink {
+        a: members[a].clone(),
+        b: members[b].clone(),
+        kind: kind.into(),
+        identifier_kind: None,
+        value: "shared".into(),
+        weight: 4.0,
+    };
+    // 1 and 2 share a payout account, 1 and 3 a device: both take 1's finding. 1 and 4 share only an
+    // egress network and a given name (coworkers behind one NAT look the same); 5 is linked to 2 by a
+    // phone, so 1's finding reaches 5 only through 2: neither travels.
     let ring = Ring {
         id: RingId("ring-1".into()),
         members: members.clone(),
-        links: vec![],
+        links: vec![
+            link(0, 1, "payout"),
+            link(2, 0, "device"),
+            link(0, 3, "egress"),
+            link(0, 3, "given_name"),
+            link(1, 4, "phone"),
+        ],
         score: 0.9,
     };
     let mut assessments: Vec<_> = members
@@ -188,11 +205,13 @@ fn ring_findings_raise_every_member() {
         assessments[0].log_odds, before[0],
         "the source member is not raised by its own finding"
     );
-    for (a, b) in assessments.iter().zip(&before).skip(1) {
+    for i in [1, 2] {
+        let a = &assessments[i];
         assert!(
-            (a.log_odds - (b + 3.5)).abs() < 1e-9,
-            "{} vs {b}",
-            a.log_odds
+            (a.log_odds - (before[i] + 3.5)).abs() < 1e-9,
+            "{} vs {}",
+            a.log_odds,
+            before[i]
         );
         let f = &a.findings[0];
         assert_eq!(f.rule_id, "RF-END-001@ring");
@@ -200,6 +219,15 @@ fn ring_findings_raise_every_member() {
         assert!(f.explanation.contains("ring-1"));
         // prior -5.8 + 3.5 = -2.3 (p ≈ 0.09): one propagated finding makes a member worth a look
         assert_eq!(a.level, RiskLevel::Medium);
+    }
+    for i in [3, 4] {
+        assert!(
+            assessments[i].findings.is_empty(),
+            "member {} took {:?}",
+            i + 1,
+            assessments[i].findings
+        );
+        assert_eq!(assessments[i].log_odds, before[i]);
     }
 }
 
