@@ -149,10 +149,8 @@ fn fast_row(p: &mut Parser<'_>) -> Fast<Row> {
     // what is left of the record bounds the row's text (decoded strings are never longer than their
     // JSON), so one allocation usually holds it; the slack is given back when large
     let mut row = Columns::with_capacity(p.remaining().min(ROW_BYTES), 8);
-    p.map(|p, key| {
-        row.insert_with(&key, |value| p.scalar_text_into(value))?;
-        Ok(())
-    })?;
+    // columns come in the table's order, not sorted: sorted once at the end
+    row.fill(|row| p.map(|p, key| row.push_with(&key, |value| p.scalar_text_into(value))))?;
     row.shrink_slack();
     Ok(Row(row))
 }

@@ -39,11 +39,38 @@ pub struct Columns {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
+    /// The key's first eight bytes, big-endian, zero-padded: most comparisons end here, as integers.
+    prefix: u64,
     key: (usize, usize),
     value: (usize, usize),
 }
 
+/// The first eight bytes of `key` as a big-endian integer, zero-padded, so that two prefixes that
+/// differ order as their keys do (equal prefixes need the whole keys compared).
+fn prefix(key: &[u8]) -> u64 {
+    let mut head = [0u8; 8];
+    let n = key.len().min(8);
+    head[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(head)
+}
+
 impl Span {
+    fn new(text: &str, key: (usize, usize), value: (usize, usize)) -> Self {
+        let bytes = text.as_bytes().get(key.0..key.1).unwrap_or_default();
+        Span {
+            prefix: prefix(bytes),
+            key,
+            value,
+        }
+    }
+
+    /// How this entry's key orders against `key` (whose prefix is `head`), its text in `text`.
+    fn cmp_key(&self, text: &[u8], head: u64, key: &[u8]) -> std::cmp::Ordering {
+        self.prefix
+            .cmp(&head)
+            .then_with(|| text.get(self.key()).unwrap_or_default().cmp(key))
+    }
+
     fn key(self) -> Range<usize> {
         self.key.0..self.key.1
     }
@@ -77,16 +104,15 @@ impl Columns {
         self.spans.is_empty()
     }
 
-    fn key_at(&self, i: usize) -> &str {
-        self.spans
-            .get(i)
-            .and_then(|s| self.text.get(s.key()))
-            .unwrap_or_default()
-    }
-
+    /// Where `key` is, or would go; keys arriving after the last (in order) are found without a search.
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.spans
-            .binary_search_by(|s| self.text.get(s.key()).unwrap_or_default().cmp(key))
+        let (text, key) = (self.text.as_bytes(), key.as_bytes());
+        let head = prefix(key);
+        match self.spans.last() {
+            None => Err(0),
+            Some(last) if last.cmp_key(text, head, key).is_lt() => Err(self.spans.len()),
+            Some(_) => self.spans.binary_search_by(|s| s.cmp_key(text, head, key)),
+        }
     }
 
     /// The value of column `key`.
@@ -111,35 +137,12 @@ impl Columns {
     /// Sets column `key` to `value`, replacing an earlier value of the same key; returns whether one
     /// was replaced. Keys arriving in order (as osquery writes them) are appended without a search.
     pub fn insert(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> bool {
-        let key = key.as_ref();
         let value = value.as_ref();
-        let start = self.text.len();
-        // in order after the last key (the common case): no search
-        let at = if self.spans.is_empty() || self.key_at(self.spans.len() - 1) < key {
-            Err(self.spans.len())
-        } else {
-            self.find(key)
-        };
-        match at {
-            Ok(i) => {
-                self.text.push_str(value);
-                if let Some(s) = self.spans.get_mut(i) {
-                    s.value = (start, start + value.len());
-                }
-                true
-            }
-            Err(i) => {
-                self.text.push_str(key);
-                self.text.push_str(value);
-                let mid = start + key.len();
-                let span = Span {
-                    key: (start, mid),
-                    value: (mid, mid + value.len()),
-                };
-                self.spans.insert(i, span);
-                false
-            }
-        }
+        self.insert_with(key.as_ref(), |w| {
+            w.push_str(value);
+            Ok::<_, std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {})
     }
 
     /// Sets column `key` to the text `value` writes (appending straight into the row's buffer, so a
@@ -163,11 +166,7 @@ impl Columns {
         value: impl FnOnce(&mut ColumnWriter<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let start = self.text.len();
-        let at = if self.spans.is_empty() || self.key_at(self.spans.len() - 1) < key {
-            Err(self.spans.len())
-        } else {
-            self.find(key)
-        };
+        let at = self.find(key);
         let value_start = match at {
             Ok(_) => start,
             Err(_) => {
@@ -188,13 +187,8 @@ impl Columns {
                 Ok(true)
             }
             Err(i) => {
-                self.spans.insert(
-                    i,
-                    Span {
-                        key: (start, value_start),
-                        value,
-                    },
-                );
+                let span = Span::new(&self.text, (start, value_start), value);
+                self.spans.insert(i, span);
                 Ok(false)
             }
         }
@@ -208,27 +202,100 @@ impl Columns {
         }
     }
 
-    /// Inserts the entry whose key and value were just appended to the buffer at `key` and `value`.
-    fn place(&mut self, key: Range<usize>, value: Range<usize>) {
-        let k = self.text.get(key.clone()).unwrap_or_default();
-        let at = if self.spans.is_empty() || self.key_at(self.spans.len() - 1) < k {
-            Err(self.spans.len())
-        } else {
-            self.spans
-                .binary_search_by(|s| self.text.get(s.key()).unwrap_or_default().cmp(k))
+    /// Adds a whole row's columns in the order they come (osquery writes them in its table's column
+    /// order, not sorted), sorting once at the end — cheaper than an [`insert`](Self::insert) per
+    /// column. A repeated key keeps its last value, as with `insert`. If `fill` fails, the row is left
+    /// as it was.
+    ///
+    /// ```
+    /// let mut c = redflag_model::Columns::new();
+    /// c.fill(|row| {
+    ///     row.push("pid", "42");
+    ///     row.push_with("name", |w| {
+    ///         w.push_str("a.exe");
+    ///         Ok::<_, ()>(())
+    ///     })
+    /// })
+    /// .unwrap();
+    /// assert_eq!(c.iter().collect::<Vec<_>>(), [("name", "a.exe"), ("pid", "42")]);
+    /// ```
+    pub fn fill<E>(
+        &mut self,
+        fill: impl FnOnce(&mut RowFiller<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (text_len, spans_len) = (self.text.len(), self.spans.len());
+        let mut filler = RowFiller {
+            text: &mut self.text,
+            spans: &mut self.spans,
         };
-        let span = Span {
-            key: (key.start, key.end),
-            value: (value.start, value.end),
-        };
-        match at {
-            Ok(i) => {
-                if let Some(s) = self.spans.get_mut(i) {
-                    s.value = span.value;
-                }
-            }
-            Err(i) => self.spans.insert(i, span),
+        if let Err(e) = fill(&mut filler) {
+            self.text.truncate(text_len);
+            self.spans.truncate(spans_len);
+            return Err(e);
         }
+        self.settle();
+        Ok(())
+    }
+
+    /// Restores the order of `spans` after entries were pushed at its end: sorted by key, one entry
+    /// per key holding the value pushed last.
+    fn settle(&mut self) {
+        let text = self.text.as_bytes();
+        let order = |a: &Span, b: &Span| {
+            a.prefix.cmp(&b.prefix).then_with(|| {
+                let key = |s: &Span| text.get(s.key()).unwrap_or_default();
+                key(a).cmp(key(b))
+            })
+        };
+        if self.spans.windows(2).all(|w| order(&w[0], &w[1]).is_lt()) {
+            return;
+        }
+        // stable: equal keys stay in arrival order, so the last of a run is the latest value
+        self.spans.sort_by(order);
+        self.spans.dedup_by(|later, kept| {
+            let same = order(later, kept).is_eq();
+            if same {
+                kept.value = later.value;
+            }
+            same
+        });
+    }
+}
+
+/// Adds columns to a [`Columns`] without keeping them sorted as they come (see [`Columns::fill`]).
+pub struct RowFiller<'c> {
+    text: &'c mut String,
+    spans: &'c mut Vec<Span>,
+}
+
+impl RowFiller<'_> {
+    /// Adds column `key` with `value`.
+    pub fn push(&mut self, key: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(key);
+        self.text.push_str(value);
+        let mid = start + key.len();
+        let span = Span::new(self.text, (start, mid), (mid, self.text.len()));
+        self.spans.push(span);
+    }
+
+    /// Adds column `key` with the text `value` writes into the row's buffer; if it fails, nothing is
+    /// added.
+    pub fn push_with<E>(
+        &mut self,
+        key: &str,
+        value: impl FnOnce(&mut ColumnWriter<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let start = self.text.len();
+        self.text.push_str(key);
+        let mid = self.text.len();
+        if let Err(e) = value(&mut ColumnWriter(self.text)) {
+            self.text.truncate(start);
+            return Err(e);
+        }
+        let span = Span::new(self.text, (start, mid), (mid, self.text.len()));
+        self.spans.push(span);
+        Ok(())
     }
 }
 
@@ -392,8 +459,10 @@ impl<'de> Deserialize<'de> for Columns {
                 let mut c = Columns::with_capacity(0, access.size_hint().unwrap_or(0).min(64));
                 while let Some(key) = access.next_key_seed(Append(&mut c.text))? {
                     let value = access.next_value_seed(Append(&mut c.text))?;
-                    c.place(key, value);
+                    let span = Span::new(&c.text, (key.start, key.end), (value.start, value.end));
+                    c.spans.push(span);
                 }
+                c.settle();
                 Ok(c)
             }
         }
@@ -494,6 +563,26 @@ mod tests {
             &[("", ""), ("na", "1"), ("n", "2"), ("name", "")],
             &[("", ""), ("n", "2"), ("na", "1"), ("name", "")],
         );
+        // keys sharing their first eight bytes or more, or differing only by a NUL or their length
+        check(
+            &[
+                ("install_location", "C:\\A"),
+                ("install_date", "2024"),
+                ("install_", "x"),
+                ("install", "y"),
+                ("install\u{0}", "nul"),
+                ("install_location_2", "z"),
+                ("install_date", "2025"),
+            ],
+            &[
+                ("install", "y"),
+                ("install\u{0}", "nul"),
+                ("install_", "x"),
+                ("install_date", "2025"),
+                ("install_location", "C:\\A"),
+                ("install_location_2", "z"),
+            ],
+        );
         // unicode, ordered by bytes as `String`'s `Ord` is
         check(
             &[
@@ -514,6 +603,73 @@ mod tests {
             &[("path", "C:\\Program Files\\\"x\""), ("nl", "a\nb\u{1}")],
             &[("nl", "a\nb\u{1}"), ("path", "C:\\Program Files\\\"x\"")],
         );
+    }
+
+    /// `fill` gives what inserting one by one gives, for every order the data-driven cases use.
+    #[test]
+    fn fill_is_insert_in_one_go() {
+        let cases: &[&[(&str, &str)]] = &[
+            &[],
+            &[
+                ("pid", "1"),
+                ("name", "a"),
+                ("path", "C:\\x"),
+                ("cmdline", "a -b"),
+            ],
+            &[("a", "1"), ("b", "2"), ("a", "3"), ("a", "4"), ("", "e")],
+            &[("z", "1"), ("y", "2"), ("x", "3"), ("y", "4")],
+            &[("é", "1"), ("e", "2"), ("ñ", "3")],
+            &[
+                ("abcdefghij", "1"),
+                ("abcdefgh", "2"),
+                ("abcdefghi", "3"),
+                ("abcdefgh", "4"),
+                ("abc\u{0}", "5"),
+                ("abc", "6"),
+            ],
+        ];
+        for case in cases {
+            let one_by_one: Columns = case.iter().copied().collect();
+            let mut filled = Columns::from([("y", "old"), ("m", "kept")]);
+            let mut expect = filled.clone();
+            expect.extend(case.iter().copied());
+            filled
+                .fill(|row| {
+                    for (i, (k, v)) in case.iter().enumerate() {
+                        if i % 2 == 0 {
+                            row.push(k, v);
+                        } else {
+                            row.push_with(k, |w| {
+                                w.push_str(v);
+                                Ok::<_, ()>(())
+                            })?;
+                        }
+                    }
+                    Ok::<_, ()>(())
+                })
+                .unwrap();
+            assert_eq!(filled, expect, "{case:?}");
+            assert_eq!(format!("{filled:?}"), format!("{expect:?}"));
+            let mut fresh = Columns::new();
+            fresh
+                .fill(|row| {
+                    case.iter().for_each(|(k, v)| row.push(k, v));
+                    Ok::<_, ()>(())
+                })
+                .unwrap();
+            assert_eq!(fresh, one_by_one, "{case:?}");
+            // a failure part-way leaves the row as it was
+            let before = fresh.clone();
+            let failed = fresh.fill(|row| {
+                row.push("new", "x");
+                row.push_with("bad", |w| {
+                    w.push_str("partial");
+                    Err("no")
+                })
+            });
+            assert_eq!(failed, Err("no"));
+            assert_eq!(fresh, before);
+        }
     }
 
     #[test]

@@ -43,7 +43,7 @@ mod subject;
 mod wallet;
 
 pub use assessment::{Assessment, RiskLevel, SanctionsMatchSummary, VersionStamp};
-pub use columns::{ColumnWriter, Columns, Iter as ColumnsIter};
+pub use columns::{ColumnWriter, Columns, Iter as ColumnsIter, RowFiller};
 pub use country::CountryCode;
 pub use error::ModelError;
 pub use event::{
