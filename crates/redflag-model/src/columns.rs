@@ -47,11 +47,17 @@ struct Span {
 
 /// The first eight bytes of `key` as a big-endian integer, zero-padded, so that two prefixes that
 /// differ order as their keys do (equal prefixes need the whole keys compared).
+#[inline]
 fn prefix(key: &[u8]) -> u64 {
-    let mut head = [0u8; 8];
-    let n = key.len().min(8);
-    head[..n].copy_from_slice(&key[..n]);
-    u64::from_be_bytes(head)
+    if let Some(head) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    // shorter keys byte by byte: a variable-length copy would be a `memcpy` call
+    let mut head = 0u64;
+    for (i, b) in key.iter().enumerate() {
+        head |= u64::from(*b) << (56 - 8 * i);
+    }
+    head
 }
 
 impl Span {
