@@ -26,10 +26,11 @@ pub struct RingLink {
 
 impl RingLink {
     /// Link kinds that are a value one person holds (an e-mail address, a phone, a payout account, a
-    /// device, a document or id number, a shipping address, a profile URL): sharing one is evidence
-    /// that two personas are one hand. The other kinds (names, dates of birth, cities, postcodes, home
-    /// addresses, egress networks, resume or photo similarity) are shared by families, coworkers
-    /// behind one NAT and namesakes, and only add weight to a link that has an identity link.
+    /// device, a document or id number, a shipping address, a profile URL, the same photo): sharing
+    /// one is evidence that two personas are one hand. The other kinds (names, dates of birth,
+    /// cities, postcodes, home addresses, egress networks, resume likeness) are shared by families,
+    /// coworkers behind one NAT, bootcamp cohorts and namesakes, and only add weight to a link that
+    /// has an identity link.
     pub const IDENTITY_KINDS: &'static [&'static str] = &[
         "email",
         "phone",
@@ -39,6 +40,7 @@ impl RingLink {
         "id_number",
         "shipping_address",
         "profile_url",
+        "photo",
     ];
 
     /// True when the link is a shared value of one of [`RingLink::IDENTITY_KINDS`].

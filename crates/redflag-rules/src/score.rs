@@ -186,14 +186,14 @@ impl Scorer {
     }
 
     /// Findings on a ring raise its members: each member receives, for the strongest finding of every
-    /// member it shares an identity value with directly (a [`RingLink::is_identity_link`]: payout
-    /// account, device, phone, e-mail, document, shipping address, profile), a linkage finding worth
-    /// `ring_propagation` × that finding's weight, explained and cited; then every member is
-    /// re-scored. Nothing travels along a chain, or over links that families, coworkers behind one NAT
-    /// or namesakes also have (names, cities, egress networks, resume likeness): in a large population
-    /// such links put innocents in the same cluster as an operator, and an operator's sanctions or
-    /// laptop-farm finding must not become theirs. Assessments of subjects outside `rings` are left
-    /// alone.
+    /// member it is joined to by identity values (a [`redflag_model::RingLink::is_identity_link`]: payout account,
+    /// device, phone, e-mail, document, shipping address, profile — directly or through other
+    /// personas of the ring), a linkage finding worth `ring_propagation` × that finding's weight,
+    /// explained and cited; then every member is re-scored. Nothing travels over links that families,
+    /// coworkers behind one NAT or namesakes also have (names, cities, egress networks, resume
+    /// likeness): in a large population such links put innocents in the same cluster as an operator,
+    /// and an operator's sanctions or laptop-farm finding must not become theirs. Assessments of
+    /// subjects outside `rings` are left alone.
     pub fn propagate_rings(&self, assessments: &mut [Assessment], rings: &[Ring]) {
         let index: BTreeMap<SubjectId, usize> = assessments
             .iter()
@@ -207,6 +207,7 @@ impl Scorer {
                 .iter()
                 .filter_map(|m| index.get(m).copied())
                 .collect();
+            let identity_group = identity_groups(ring);
             for &source in &members {
                 let Some(best) = assessments[source]
                     .findings
@@ -216,12 +217,9 @@ impl Scorer {
                 else {
                     continue;
                 };
-                let source_id = &assessments[source].subject;
+                let group = identity_group.get(&assessments[source].subject);
                 let linked = |target: usize| {
-                    let target_id = &assessments[target].subject;
-                    ring.links
-                        .iter()
-                        .any(|l| l.is_identity_link() && l.joins(source_id, target_id))
+                    group.is_some() && identity_group.get(&assessments[target].subject) == group
                 };
                 for &target in members.iter().filter(|&&t| t != source && linked(t)) {
                     additions.push((
@@ -291,6 +289,40 @@ impl Scorer {
             citations,
         }
     }
+}
+
+/// Each member of `ring` mapped to the smallest member reachable from it through identity links
+/// ([`redflag_model::RingLink::is_identity_link`]): members with the same value are held together by values one
+/// person holds, directly or through other personas of the ring.
+fn identity_groups(ring: &Ring) -> BTreeMap<SubjectId, SubjectId> {
+    let mut parent: BTreeMap<&SubjectId, &SubjectId> =
+        ring.members.iter().map(|m| (m, m)).collect();
+    fn root<'a>(
+        parent: &BTreeMap<&'a SubjectId, &'a SubjectId>,
+        mut at: &'a SubjectId,
+    ) -> &'a SubjectId {
+        while let Some(&up) = parent.get(at) {
+            if up == at {
+                break;
+            }
+            at = up;
+        }
+        at
+    }
+    for link in ring.links.iter().filter(|l| l.is_identity_link()) {
+        if !(parent.contains_key(&link.a) && parent.contains_key(&link.b)) {
+            continue;
+        }
+        let (ra, rb) = (root(&parent, &link.a), root(&parent, &link.b));
+        if ra != rb {
+            let (low, high) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            parent.insert(high, low);
+        }
+    }
+    ring.members
+        .iter()
+        .map(|m| (m.clone(), root(&parent, m).clone()))
+        .collect()
 }
 
 /// Suffix of the rule id of a finding propagated from another ring member (`RF-END-001@ring`).

@@ -145,10 +145,10 @@ fn sanctions_matches_score_and_exact_identifiers_are_decisive() {
 }
 
 #[test]
-fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source() {
+fn ring_findings_raise_the_members_joined_to_the_source_by_identity_values() {
     let scorer = Scorer::default();
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let members: Vec<SubjectId> = (1..=5)
+    let members: Vec<SubjectId> = (1..=6)
         .map(|i| SubjectId::new("hris", &i.to_string()).unwrap())
         .collect();
     let link = |a: usize, b: usize, kind: &str| RingLink {
@@ -159,9 +159,9 @@ fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source(
         value: "shared".into(),
         weight: 4.0,
     };
-    // 1 and 2 share a payout account, 1 and 3 a device: both take 1's finding. 1 and 4 share only an
-    // egress network and a given name (coworkers behind one NAT look the same); 5 is linked to 2 by a
-    // phone, so 1's finding reaches 5 only through 2: neither travels.
+    // 1 and 2 share a payout account, 1 and 3 a device, 2 and 5 a phone: 2, 3 and 5 take 1's finding
+    // (5 through 2). 4 shares only an egress network and a given name with 1 (coworkers behind one
+    // NAT look the same), and a device with 6: neither 4 nor 6 takes it.
     let ring = Ring {
         id: RingId("ring-1".into()),
         members: members.clone(),
@@ -171,6 +171,7 @@ fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source(
             link(0, 3, "egress"),
             link(0, 3, "given_name"),
             link(1, 4, "phone"),
+            link(3, 5, "device"),
         ],
         score: 0.9,
     };
@@ -205,7 +206,7 @@ fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source(
         assessments[0].log_odds, before[0],
         "the source member is not raised by its own finding"
     );
-    for i in [1, 2] {
+    for i in [1, 2, 4] {
         let a = &assessments[i];
         assert!(
             (a.log_odds - (before[i] + 3.5)).abs() < 1e-9,
@@ -220,7 +221,7 @@ fn ring_findings_raise_the_members_that_share_an_identity_value_with_the_source(
         // prior -5.8 + 3.5 = -2.3 (p ≈ 0.09): one propagated finding makes a member worth a look
         assert_eq!(a.level, RiskLevel::Medium);
     }
-    for i in [3, 4] {
+    for i in [3, 5] {
         assert!(
             assessments[i].findings.is_empty(),
             "member {} took {:?}",
