@@ -94,6 +94,10 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = super::open_store(cli).await?;
     phases.lap("open store");
+    // The engines (lists, network data, rules) are built on another thread while the files go in:
+    // ingest leaves a core mostly idle waiting on the database.
+    let data_dir = cli.data_dir.clone();
+    let engines_build = std::thread::spawn(move || super::assess::engines_for(&data_dir));
     let rejects_dir = cli.data_dir.join("rejects");
     let options = super::ingest::Options {
         checkpoints: None,
@@ -141,8 +145,9 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     store.claim_shipped_devices().await?;
     phases.lap("claim shipped devices (again)");
 
-    let engines = tokio::task::block_in_place(|| super::assess::build_engines(cli))?;
-    phases.lap("build engines");
+    let engines = tokio::task::block_in_place(|| engines_build.join())
+        .map_err(|_| anyhow::anyhow!("the engine build stopped"))??;
+    phases.lap("wait for the engines (built during ingest)");
     let summary = super::assess::assess_store(&store, &engines).await?;
     phases.lap("assess (read, engines, store results)");
     super::assess::print_summary(&summary);
