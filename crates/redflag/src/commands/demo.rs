@@ -12,12 +12,12 @@ use redflag_synth::WorldConfig;
 use crate::Cli;
 use crate::output::{Format, print_assessments};
 
-/// The default demo world: large enough to hold a dozen planted rings among thousands of innocents,
-/// small enough that generation, ingest and every engine finish in about a minute on two cores (see
-/// docs/BENCHMARKS.md for the larger worlds).
-const DEFAULT_SUBJECTS: usize = 3_000;
+/// The default demo world: 10,000 subjects and 60 days of events (0.84 M), which go through the
+/// connectors, the store and every engine in about 50 s on two cores; 90 days (1.19 M events) take
+/// about 63 s (docs/bench/demo.md).
+const DEFAULT_SUBJECTS: usize = 10_000;
 /// Days of activity in the default demo world.
-const DEFAULT_DAYS: u32 = 30;
+const DEFAULT_DAYS: u32 = 60;
 /// Planted operator rings per 10,000 subjects in the demo world.
 const DEMO_RINGS_PER_10K: f64 = 30.0;
 
