@@ -292,8 +292,8 @@ impl Scorer {
 }
 
 /// Each member of `ring` mapped to the smallest member reachable from it through identity links
-/// ([`redflag_model::RingLink::is_identity_link`]): members with the same value are held together by values one
-/// person holds, directly or through other personas of the ring.
+/// ([`redflag_model::RingLink::is_identity_link`]): members with the same value are held together
+/// by values one person holds, directly or through other personas of the ring.
 fn identity_groups(ring: &Ring) -> BTreeMap<SubjectId, SubjectId> {
     let mut parent: BTreeMap<&SubjectId, &SubjectId> =
         ring.members.iter().map(|m| (m, m)).collect();
