@@ -93,6 +93,26 @@ struct ValueScan {
     key: Vec<u8>,
     key_done: bool,
     colon: bool,
+    // line feeds in the current chunk before `nl_to`, counted by the block loop as it classifies
+    // (so the record's bytes are not read again for line numbers)
+    nl: u64,
+    nl_to: usize,
+}
+
+impl ValueScan {
+    /// Counts the line feeds of `chunk[self.nl_to..to]` (bytes the block loop did not classify).
+    #[inline(always)]
+    fn count_lines_to(&mut self, chunk: &[u8], to: usize) {
+        if to > self.nl_to {
+            let gap = &chunk[self.nl_to..to];
+            self.nl += if gap.len() < 32 {
+                gap.iter().filter(|&&b| b == b'\n').count() as u64
+            } else {
+                memchr::memchr_iter(b'\n', gap).count() as u64
+            };
+            self.nl_to = to;
+        }
+    }
 }
 
 /// [`JsonFramer::scan_value`]'s inner loop inside a record's containers (depth ≥ 1, no wrapper key to
@@ -111,6 +131,7 @@ fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bo
             if m.backslash != 0 {
                 break;
             }
+            s.count_lines_to(chunk, i);
             let carry = if s.in_str { !0u64 } else { 0 };
             let inside = crate::simd::prefix_xor(m.quote) ^ carry;
             let mut brackets = (m.open | m.close) & !inside;
@@ -123,10 +144,15 @@ fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bo
                     s.depth -= 1;
                     if s.depth == 0 || s.depth < floor {
                         s.in_str = false;
+                        let upto = if k == 63 { !0 } else { (2u64 << k) - 1 };
+                        s.nl += u64::from((m.newline & upto).count_ones());
+                        s.nl_to = i + k as usize + 1;
                         return (i + k as usize + 1, s.depth == 0);
                     }
                 }
             }
+            s.nl += u64::from(m.newline.count_ones());
+            s.nl_to = i + 64;
             s.in_str = inside >> 63 == 1;
             i += 64;
         }
@@ -340,7 +366,7 @@ impl<R: Read> JsonFramer<R> {
         self.advance_within_line(n, keep);
     }
 
-    /// [`Self::advance`] over bytes known to hold no line end.
+    /// [`Self::advance`] over bytes whose line ends the caller has counted (or that hold none).
     fn advance_within_line(&mut self, n: usize, keep: bool) {
         if keep && !self.overflow {
             if self.record_len() + n > self.max_record {
@@ -454,6 +480,8 @@ impl<R: Read> JsonFramer<R> {
             let chunk = &self.buf[self.lo..self.hi];
             let mut i = 0;
             let mut outcome = None;
+            s.nl = 0;
+            s.nl_to = 0;
             while i < chunk.len() {
                 if s.esc {
                     s.esc = false;
@@ -566,7 +594,9 @@ impl<R: Read> JsonFramer<R> {
                 }
                 i += 1;
             }
-            self.advance(i, true);
+            s.count_lines_to(chunk, i);
+            self.line += s.nl;
+            self.advance_within_line(i, true);
             if let Some(outcome) = outcome {
                 return Ok(outcome);
             }
@@ -1064,13 +1094,38 @@ mod tests {
     fn long_random_records_frame_exactly_at_any_read_size() {
         for seed in 1..40u64 {
             let values = random_values(seed * 0x9e37_79b9, 12);
-            for input in [
-                format!("[{}]", values.join(",")),
-                format!("[\n  {}\n]\n", values.join(",\n  ")),
-                format!("{{\"value\":[{}],\"next\":\"x\"}}", values.join(",")),
+            let pretty: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    let v: serde_json::Value = serde_json::from_str(v).unwrap();
+                    serde_json::to_string_pretty(&v).unwrap()
+                })
+                .collect();
+            for (input, want) in [
+                (format!("[{}]", values.join(",")), &values),
+                (format!("[\n  {}\n]\n", values.join(",\n  ")), &values),
+                (
+                    format!("{{\"value\":[{}],\"next\":\"x\"}}", values.join(",")),
+                    &values,
+                ),
+                // multi-line records in an Azure Monitor wrapper: line feeds between the tokens of
+                // every record, so line numbers depend on counting inside records
+                (
+                    format!("{{\"records\": [\n{}\n]}}\n", pretty.join(",\n")),
+                    &pretty,
+                ),
             ] {
-                assert_eq!(texts(&input), values, "seed {seed}");
+                assert_eq!(&texts(&input), want, "seed {seed}");
                 let whole = frame(&input);
+                // every record's line is 1 + the line feeds before its first byte
+                for r in &whole {
+                    let (_, offset, line) = r.as_ref().unwrap();
+                    let before = input.as_bytes()[..*offset as usize]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count() as u64;
+                    assert_eq!(*line, before + 1, "seed {seed}, offset {offset}");
+                }
                 for n in [1, 7, 63, 64, 65, 100, 1000] {
                     let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
                     let mut got = Vec::new();

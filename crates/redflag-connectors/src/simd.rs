@@ -88,6 +88,8 @@ pub(crate) struct FrameMasks {
     pub(crate) open: u64,
     /// `}` and `]`.
     pub(crate) close: u64,
+    /// Line feeds (counted for line numbers in the same pass as the framing).
+    pub(crate) newline: u64,
 }
 
 /// Classifies the first 64 bytes of `block` for the framer.
@@ -96,17 +98,19 @@ pub(crate) fn frame_masks(block: &[u8]) -> FrameMasks {
     let v = vectors(block);
     let fold = u8x16::splat(0x20);
     // OR-ing 0x20 folds `[` `]` onto `{` `}` (and nothing else onto them)
-    let (quote, backslash, open, close) = (
+    let (quote, backslash, open, close, newline) = (
         u8x16::splat(b'"'),
         u8x16::splat(b'\\'),
         u8x16::splat(b'{'),
         u8x16::splat(b'}'),
+        u8x16::splat(b'\n'),
     );
     FrameMasks {
         quote: gather(&v, |x| x.cmp_eq(quote)),
         backslash: gather(&v, |x| x.cmp_eq(backslash)),
         open: gather(&v, |x| (x | fold).cmp_eq(open)),
         close: gather(&v, |x| (x | fold).cmp_eq(close)),
+        newline: gather(&v, |x| x.cmp_eq(newline)),
     }
 }
 
@@ -130,8 +134,8 @@ mod tests {
     /// Random blocks, mostly letters, with every byte class the masks care about.
     fn blocks(mut each: impl FnMut(&[u8; 64])) {
         let special = [
-            b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, b'[', b']', b'{', b'}', b'|', b';', b'=', 0x5a,
-            0x7b, 0x7d, 0x7f, 0x80, 0x9b, 0xbb, 0xdb, 0xfb, 0xfd, 0xff,
+            b'\n', b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, b'[', b']', b'{', b'}', b'|', b';', b'=',
+            0x5a, 0x7b, 0x7d, 0x7f, 0x80, 0x9b, 0xbb, 0xdb, 0xfb, 0xfd, 0xff,
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..5000 {
@@ -169,6 +173,7 @@ mod tests {
             assert_eq!(m.backslash, naive(b, |c| c == b'\\'));
             assert_eq!(m.open, naive(b, |c| c == b'{' || c == b'['));
             assert_eq!(m.close, naive(b, |c| c == b'}' || c == b']'));
+            assert_eq!(m.newline, naive(b, |c| c == b'\n'));
         });
     }
 

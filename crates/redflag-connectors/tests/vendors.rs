@@ -378,3 +378,62 @@ fn google_multi_event_activity_checkpoints_at_record_start() {
             .collect();
     assert_eq!(resumed.len(), 3);
 }
+
+/// Reads at most `n` bytes per call, so records straddle the reader's refills.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(self.1).min(out.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn entra_monitor_multi_line_wrapper_reports_exact_lines() {
+    // the Azure Monitor fixture's records pretty-printed (a line per key) inside the Event Hub
+    // `{"records":[…]}` wrapper, with blank lines between records
+    let fixture = include_str!("fixtures/entra_monitor_signins.json");
+    let pretty: Vec<String> = fixture
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            serde_json::to_string_pretty(&v).unwrap()
+        })
+        .collect();
+    let file = format!("{{\n  \"records\": [\n{}\n  ]\n}}\n", pretty.join(",\n\n"));
+    let line_of = |offset: u64| {
+        1 + file.as_bytes()[..offset as usize]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+    };
+    let (whole, bad) = split(entra::reader(file.as_bytes(), "PT1H.json"));
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(whole.len(), 2);
+    for e in &whole {
+        let offset = e.provenance.byte_offset.unwrap();
+        assert_eq!(file.as_bytes()[offset as usize], b'{');
+        assert_eq!(e.provenance.line, Some(line_of(offset)), "{offset}");
+    }
+    // the second sign-in starts past the wrapper's two lines, the first record's lines and the blank
+    // line after it
+    assert_eq!(whole[0].provenance.line, Some(3));
+    assert_eq!(
+        whole[1].provenance.line.unwrap() as usize,
+        3 + pretty[0].lines().count() + 1
+    );
+    for n in [1, 7, 63, 64, 65, 500, 4096] {
+        let (ok, bad) = split(entra::reader(Trickle(file.as_bytes(), n), "PT1H.json"));
+        assert!(bad.is_empty(), "{bad:?}");
+        let lines: Vec<_> = ok.iter().map(|e| e.provenance.line).collect();
+        let want: Vec<_> = whole.iter().map(|e| e.provenance.line).collect();
+        assert_eq!(lines, want, "read {n} bytes at a time");
+        assert_eq!(
+            ok.iter().map(|e| &e.id).collect::<Vec<_>>(),
+            whole.iter().map(|e| &e.id).collect::<Vec<_>>()
+        );
+    }
+}
