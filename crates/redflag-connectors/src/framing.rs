@@ -870,7 +870,12 @@ mod tests {
     use super::*;
 
     fn frame(input: &str) -> Vec<Result<(String, u64, u64), String>> {
-        let mut f = JsonFramer::new(input.as_bytes());
+        frame_from(input.as_bytes())
+    }
+
+    /// Every record (text, offset, line) or reject ("line: reason") the framer gives for `reader`.
+    fn frame_from(reader: impl Read) -> Vec<Result<(String, u64, u64), String>> {
+        let mut f = JsonFramer::new(reader);
         let mut out = Vec::new();
         while let Some(r) = f.next_record() {
             out.push(
@@ -1004,20 +1009,7 @@ mod tests {
         for input in inputs {
             let whole = frame(input);
             for n in (1..24).chain([64, 1024]) {
-                let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
-                let mut got = Vec::new();
-                while let Some(r) = f.next_record() {
-                    got.push(
-                        r.map(|r| {
-                            (
-                                String::from_utf8_lossy(r.bytes).into_owned(),
-                                r.offset,
-                                r.line,
-                            )
-                        })
-                        .map_err(|e| format!("{}: {}", e.line, e.reason)),
-                    );
-                }
+                let got = frame_from(Trickle(input.as_bytes(), n));
                 assert_eq!(got, whole, "{input:?} read {n} bytes at a time");
             }
         }
@@ -1127,20 +1119,7 @@ mod tests {
                     assert_eq!(*line, before + 1, "seed {seed}, offset {offset}");
                 }
                 for n in [1, 7, 63, 64, 65, 100, 1000] {
-                    let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
-                    let mut got = Vec::new();
-                    while let Some(r) = f.next_record() {
-                        got.push(
-                            r.map(|r| {
-                                (
-                                    String::from_utf8_lossy(r.bytes).into_owned(),
-                                    r.offset,
-                                    r.line,
-                                )
-                            })
-                            .map_err(|e| format!("{}: {}", e.line, e.reason)),
-                        );
-                    }
+                    let got = frame_from(Trickle(input.as_bytes(), n));
                     assert_eq!(got, whole, "seed {seed}, read {n} bytes at a time");
                 }
             }
