@@ -58,14 +58,15 @@ def records(path):
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     extract = {"okta": okta, "entra": entra, "osquery": osquery}[kind]
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     n = 0
     for rec in records(path):
         if extract(rec) is not None:
             n += 1
-    secs = time.perf_counter() - start
+    secs, cpu = time.perf_counter() - start, time.process_time() - cpu0
     print(json.dumps({"reader": "python", "kind": kind, "events": n, "seconds": round(secs, 4),
-                      "events_per_second": round(n / secs)}))
+                      "events_per_second": round(n / secs), "cpu_seconds": round(cpu, 4),
+                      "events_per_cpu_second": round(n / cpu)}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Long-run throughput of the sign-in and osquery readers, per core, with the Python reference in the same
+# run. Generates each input once (vendor-shaped records, examples/common/gen.rs), then per format runs
+# REPS separate processes that each read the file PASSES times (millions of records, several seconds of
+# CPU), and reports events per second of the reading thread's CPU time (min / median / max), the load
+# average and hypervisor steal around each run, instructions per record (valgrind callgrind on a small
+# file of the same records; this VM exposes no hardware counters to perf), and the Python `json` + same
+# extraction reference on the same file (events per second of its CPU time) with the ratio.
+#
+#   bench/connectors/longrun.sh                 # all six formats
+#   FORMATS="okta_array entra-monitor_records" REPS=5 bench/connectors/longrun.sh
+#   env: DIR (inputs, reused; default /tmp/rf-connectors-longrun), REPS (5), N_SIGNIN (250000),
+#        N_OSQUERY (1000000), PASSES_SIGNIN (8), PASSES_OSQUERY (4), CALLGRIND (1), PYTHON (1),
+#        BIN (a prebuilt connector_bench, e.g. an older build to compare)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q -p redflag-connectors --example connector_bench
+  BIN=target/release/examples/connector_bench
+fi
+export BIN
+export DIR="${DIR:-/tmp/rf-connectors-longrun}"
+export REPS="${REPS:-5}" N_SIGNIN="${N_SIGNIN:-250000}" N_OSQUERY="${N_OSQUERY:-1000000}"
+export PASSES_SIGNIN="${PASSES_SIGNIN:-8}" PASSES_OSQUERY="${PASSES_OSQUERY:-4}"
+export CALLGRIND="${CALLGRIND:-1}" PYTHON="${PYTHON:-1}"
+export FORMATS="${FORMATS:-okta_ndjson okta_array entra_graph entra-monitor_ndjson entra-monitor_records osquery_ndjson}"
+exec python3 bench/connectors/longrun.py
