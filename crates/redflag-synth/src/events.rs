@@ -658,14 +658,18 @@ struct OsqueryDecorations<'a> {
 }
 
 /// Streaming writers of the event files.
-pub(crate) struct EventWriters {
+/// The event files of a world, or (with `W = Vec<u8>`) one part of them generated in memory on a
+/// worker thread: every subject's lines come from its own random streams, so parts generated in
+/// parallel and appended in subject order ([`EventWriters::append`]) give the same bytes as one
+/// writer going through the subjects in order.
+pub(crate) struct EventWriters<W: Write = BufWriter<File>> {
     dir: PathBuf,
-    okta: BufWriter<File>,
-    entra: BufWriter<File>,
-    google: BufWriter<File>,
-    osquery: BufWriter<File>,
-    payroll: csv::Writer<BufWriter<File>>,
-    shipping: csv::Writer<BufWriter<File>>,
+    okta: W,
+    entra: W,
+    google: W,
+    osquery: W,
+    payroll: W,
+    shipping: W,
     counts: [u64; 7],
 }
 
@@ -675,6 +679,20 @@ const GOOGLE_FILE: &str = "google_login_activities.ndjson";
 const OSQUERY_FILE: &str = "osquery_results.ndjson";
 const PAYROLL_FILE: &str = "payroll_changes.csv";
 const SHIPPING_FILE: &str = "laptop_shipments.csv";
+
+/// Writes one CSV record (quoted as the `csv` crate quotes) to `out`.
+fn csv_row<W: Write, const N: usize>(
+    out: &mut W,
+    record: [&str; N],
+    path: &Path,
+) -> Result<(), SynthError> {
+    let mut row = csv::Writer::from_writer(Vec::with_capacity(256));
+    row.write_record(record).map_err(SynthError::csv(path))?;
+    let bytes = row
+        .into_inner()
+        .map_err(|e| SynthError::io(path)(e.into_error()))?;
+    out.write_all(&bytes).map_err(SynthError::io(path))
+}
 
 fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, SynthError> {
     let path = dir.join(name);
@@ -688,9 +706,10 @@ impl EventWriters {
     pub(crate) fn create(dir: &Path, _config: &WorldConfig) -> Result<Self, SynthError> {
         let resumes = dir.join("resumes");
         std::fs::create_dir_all(&resumes).map_err(SynthError::io(&resumes))?;
-        let mut payroll = csv::Writer::from_writer(create(dir, PAYROLL_FILE)?);
-        payroll
-            .write_record([
+        let mut payroll = create(dir, PAYROLL_FILE)?;
+        csv_row(
+            &mut payroll,
+            [
                 "employee_id",
                 "email",
                 "effective_date",
@@ -699,11 +718,13 @@ impl EventWriters {
                 "provider",
                 "account",
                 "account_country",
-            ])
-            .map_err(SynthError::csv(&dir.join(PAYROLL_FILE)))?;
-        let mut shipping = csv::Writer::from_writer(create(dir, SHIPPING_FILE)?);
-        shipping
-            .write_record([
+            ],
+            &dir.join(PAYROLL_FILE),
+        )?;
+        let mut shipping = create(dir, SHIPPING_FILE)?;
+        csv_row(
+            &mut shipping,
+            [
                 "employee_id",
                 "email",
                 "ship_date",
@@ -715,8 +736,9 @@ impl EventWriters {
                 "carrier",
                 "tracking_number",
                 "address_change_requested",
-            ])
-            .map_err(SynthError::csv(&dir.join(SHIPPING_FILE)))?;
+            ],
+            &dir.join(SHIPPING_FILE),
+        )?;
         Ok(Self {
             dir: dir.to_path_buf(),
             okta: create(dir, OKTA_FILE)?,
@@ -727,41 +749,6 @@ impl EventWriters {
             shipping,
             counts: [0; 7],
         })
-    }
-
-    pub(crate) fn write_person(
-        &mut self,
-        world: &World,
-        person: &Person,
-    ) -> Result<(), SynthError> {
-        if person.has_resume {
-            let path = self.dir.join(resume::file_name(world.config(), person));
-            let bytes =
-                resume::render_file(world, person).map_err(|reason| SynthError::Document {
-                    path: path.clone(),
-                    reason,
-                })?;
-            std::fs::write(&path, bytes).map_err(SynthError::io(&path))?;
-            self.counts[4] += 1;
-        }
-        if !person.has_account() {
-            return Ok(());
-        }
-        let config = world.config();
-        let laptop = Laptop::of(config, person);
-        let signed_in = self.sign_ins(world, person, &laptop)?;
-        let slot = match world.config().identity_provider(person.role_area) {
-            IdentityProvider::Okta => 0,
-            IdentityProvider::Entra => 5,
-            IdentityProvider::Google => 6,
-        };
-        self.counts[slot] += signed_in;
-        if laptop.shipped {
-            self.counts[1] += self.osquery(world, person, &laptop)?;
-            self.counts[3] += self.shipment(world, person, &laptop)?;
-        }
-        self.counts[2] += self.payroll(world, person)?;
-        Ok(())
     }
 
     pub(crate) fn finish(mut self) -> Result<Vec<WrittenFile>, SynthError> {
@@ -814,6 +801,81 @@ impl EventWriters {
                 records: self.counts[4],
             },
         ])
+    }
+
+    /// Appends a part generated in memory (the subjects right after those written so far).
+    pub(crate) fn append(&mut self, part: EventWriters<Vec<u8>>) -> Result<(), SynthError> {
+        let dir = self.dir.clone();
+        let pairs: [(&mut dyn Write, &[u8], &str); 6] = [
+            (&mut self.okta, &part.okta, OKTA_FILE),
+            (&mut self.entra, &part.entra, ENTRA_FILE),
+            (&mut self.google, &part.google, GOOGLE_FILE),
+            (&mut self.osquery, &part.osquery, OSQUERY_FILE),
+            (&mut self.payroll, &part.payroll, PAYROLL_FILE),
+            (&mut self.shipping, &part.shipping, SHIPPING_FILE),
+        ];
+        for (out, bytes, name) in pairs {
+            out.write_all(bytes)
+                .map_err(SynthError::io(&dir.join(name)))?;
+        }
+        for (total, n) in self.counts.iter_mut().zip(part.counts) {
+            *total += n;
+        }
+        Ok(())
+    }
+}
+
+impl EventWriters<Vec<u8>> {
+    /// An empty part, generated in memory, for files in `dir` (the csv parts have no header: the
+    /// file writer wrote it).
+    pub(crate) fn in_memory(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            okta: Vec::new(),
+            entra: Vec::new(),
+            google: Vec::new(),
+            osquery: Vec::new(),
+            payroll: Vec::new(),
+            shipping: Vec::new(),
+            counts: [0; 7],
+        }
+    }
+}
+
+impl<W: Write> EventWriters<W> {
+    pub(crate) fn write_person(
+        &mut self,
+        world: &World,
+        person: &Person,
+    ) -> Result<(), SynthError> {
+        if person.has_resume {
+            let path = self.dir.join(resume::file_name(world.config(), person));
+            let bytes =
+                resume::render_file(world, person).map_err(|reason| SynthError::Document {
+                    path: path.clone(),
+                    reason,
+                })?;
+            std::fs::write(&path, bytes).map_err(SynthError::io(&path))?;
+            self.counts[4] += 1;
+        }
+        if !person.has_account() {
+            return Ok(());
+        }
+        let config = world.config();
+        let laptop = Laptop::of(config, person);
+        let signed_in = self.sign_ins(world, person, &laptop)?;
+        let slot = match world.config().identity_provider(person.role_area) {
+            IdentityProvider::Okta => 0,
+            IdentityProvider::Entra => 5,
+            IdentityProvider::Google => 6,
+        };
+        self.counts[slot] += signed_in;
+        if laptop.shipped {
+            self.counts[1] += self.osquery(world, person, &laptop)?;
+            self.counts[3] += self.shipment(world, person, &laptop)?;
+        }
+        self.counts[2] += self.payroll(world, person)?;
+        Ok(())
     }
 
     fn sign_ins(&mut self, world: &World, p: &Person, laptop: &Laptop) -> Result<u64, SynthError> {
@@ -1270,8 +1332,9 @@ impl EventWriters {
             _ => ident::pattern(&mut rng, "##########"),
         };
         let path = self.dir.join(SHIPPING_FILE);
-        self.shipping
-            .write_record([
+        csv_row(
+            &mut self.shipping,
+            [
                 p.id.as_str(),
                 email.as_str(),
                 &laptop.ship_date.to_string(),
@@ -1283,8 +1346,9 @@ impl EventWriters {
                 carrier,
                 &tracking,
                 if changed { "true" } else { "false" },
-            ])
-            .map_err(SynthError::csv(&path))?;
+            ],
+            &path,
+        )?;
         Ok(1)
     }
 
@@ -1350,8 +1414,9 @@ impl EventWriters {
                 .map(|t| t.with_timezone(&tz).to_rfc3339())
                 .unwrap_or_else(|| day.to_string());
             let method = payout_method(provider);
-            self.payroll
-                .write_record([
+            csv_row(
+                &mut self.payroll,
+                [
                     p.id.as_str(),
                     email.as_str(),
                     &effective,
@@ -1360,8 +1425,9 @@ impl EventWriters {
                     provider,
                     account,
                     acc_country,
-                ])
-                .map_err(SynthError::csv(&path))?;
+                ],
+                &path,
+            )?;
         }
         Ok(rows.len() as u64)
     }

@@ -106,6 +106,9 @@ pub const PEOPLE_HEADER: &[&str] = &[
     "start_date",
 ];
 
+/// Subjects whose events one worker generates in memory at a time when a world is written.
+const PEOPLE_PER_PART: usize = 64;
+
 impl World {
     /// The config the world was generated from.
     pub fn config(&self) -> &WorldConfig {
@@ -268,10 +271,47 @@ impl World {
     ) -> Result<Vec<WrittenFile>, SynthError> {
         std::fs::create_dir_all(dir).map_err(SynthError::io(dir))?;
         let mut events = crate::events::EventWriters::create(dir, &self.config)?;
-        for index in range.start..range.end.min(self.config.subjects) {
-            events.write_person(self, &self.person(index))?;
-        }
+        self.write_events_of(
+            dir,
+            &mut events,
+            range.start..range.end.min(self.config.subjects),
+        )?;
         events.finish()
+    }
+
+    /// Writes the events and resumes of the subjects in `range` to `events`: parts of
+    /// [`PEOPLE_PER_PART`] subjects are generated in memory on the rayon pool and appended in subject
+    /// order, a window of parts at a time (so memory stays bounded). The bytes are those of writing
+    /// the subjects one by one: each subject's events come from its own random streams.
+    fn write_events_of(
+        &self,
+        dir: &Path,
+        events: &mut crate::events::EventWriters,
+        range: std::ops::Range<usize>,
+    ) -> Result<(), SynthError> {
+        use rayon::prelude::*;
+        let window = PEOPLE_PER_PART * 4 * rayon::current_num_threads().max(1);
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + window).min(range.end);
+            let parts: Vec<crate::events::EventWriters<Vec<u8>>> = (start..end)
+                .step_by(PEOPLE_PER_PART)
+                .collect::<Vec<usize>>()
+                .into_par_iter()
+                .map(|first| {
+                    let mut part = crate::events::EventWriters::in_memory(dir);
+                    for index in first..(first + PEOPLE_PER_PART).min(end) {
+                        part.write_person(self, &self.person(index))?;
+                    }
+                    Ok(part)
+                })
+                .collect::<Result<_, SynthError>>()?;
+            for part in parts {
+                events.append(part)?;
+            }
+            start = end;
+        }
+        Ok(())
     }
 
     fn write(&self, dir: &Path, with_events: bool) -> Result<WrittenWorld, SynthError> {
@@ -342,9 +382,9 @@ impl World {
                     person.kind,
                 ])
                 .map_err(SynthError::csv(&labels_path))?;
-            if let Some(events) = events.as_mut() {
-                events.write_person(self, &person)?;
-            }
+        }
+        if let Some(events) = events.as_mut() {
+            self.write_events_of(dir, events, 0..self.config.subjects)?;
         }
         people.flush().map_err(SynthError::io(&people_path))?;
         labels.flush().map_err(SynthError::io(&labels_path))?;
@@ -417,4 +457,53 @@ fn people_row(config: &WorldConfig, p: &Person) -> Vec<String> {
         p.applied_on.to_string(),
         p.started_on.map(|d| d.to_string()).unwrap_or_default(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventWriters;
+
+    /// Parts generated on the rayon pool and appended in order give the bytes of one writer going
+    /// through the subjects in order (the world spans several windows of parts, and the range starts
+    /// and ends inside parts).
+    #[test]
+    fn events_written_in_parallel_parts_are_the_bytes_written_in_order() {
+        let config = WorldConfig {
+            subjects: 1_300,
+            days: 5,
+            rings_per_10k: 100.0,
+            ..WorldConfig::small()
+        };
+        let world = crate::generate(&config);
+        let range = 37..1_290;
+        assert!(range.len() > 2 * PEOPLE_PER_PART * 4 * rayon::current_num_threads());
+        let in_order = tempfile::tempdir().unwrap();
+        let mut writers = EventWriters::create(in_order.path(), &config).unwrap();
+        for index in range.clone() {
+            writers.write_person(&world, &world.person(index)).unwrap();
+        }
+        let expect = writers.finish().unwrap();
+        let parallel = tempfile::tempdir().unwrap();
+        let written = world.write_events(parallel.path(), range).unwrap();
+        assert_eq!(written, expect);
+        let mut compared = 0;
+        for entry in std::fs::read_dir(in_order.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.file_name().unwrap();
+                assert_eq!(
+                    std::fs::read(&path).unwrap(),
+                    std::fs::read(parallel.path().join(name)).unwrap(),
+                    "{}",
+                    path.display()
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 6);
+        let resumes = |dir: &Path| std::fs::read_dir(dir.join("resumes")).unwrap().count();
+        assert!(resumes(in_order.path()) > 0);
+        assert_eq!(resumes(in_order.path()), resumes(parallel.path()));
+    }
 }
