@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
+use crate::simd::Preclassified;
 use crate::time::parse_zoned;
 
 /// The connector name in provenance for Graph exports.
@@ -152,15 +153,15 @@ fn fast_sign_in<'a>(p: &mut Parser<'a>) -> Fast<GraphSignIn<'a>> {
     Ok(s)
 }
 
-fn fast_graph(bytes: &[u8]) -> Fast<GraphSignIn<'_>> {
-    let mut p = Parser::new(bytes)?;
+fn fast_graph<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<GraphSignIn<'a>> {
+    let mut p = Parser::with_stops(bytes, pre)?;
     let s = fast_sign_in(&mut p)?;
     p.finish()?;
     Ok(s)
 }
 
-fn fast_monitor(bytes: &[u8]) -> Fast<MonitorRecord<'_>> {
-    let mut p = Parser::new(bytes)?;
+fn fast_monitor<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<MonitorRecord<'a>> {
+    let mut p = Parser::with_stops(bytes, pre)?;
     let (mut time, mut category, mut properties) = (None, None, None);
     p.object(&["time", "category", "properties"], |p, k| {
         match k {
@@ -301,7 +302,7 @@ impl JsonFormat for EntraFormat {
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
         if PROPERTIES.find(bytes).is_some() && CATEGORY.find(bytes).is_some() {
-            let r: MonitorRecord<'_> = match fast_monitor(bytes) {
+            let r: MonitorRecord<'_> = match fast_monitor(bytes, at.pre) {
                 Ok(r) => r,
                 Err(Bail) => serde_json::from_slice(bytes)
                     .map_err(|e| json_error::<MonitorRecord<'_>>(bytes, e))?,
@@ -318,7 +319,7 @@ impl JsonFormat for EntraFormat {
                 "properties.",
             )?);
         } else {
-            let s: GraphSignIn<'_> = match fast_graph(bytes) {
+            let s: GraphSignIn<'_> = match fast_graph(bytes, at.pre) {
                 Ok(s) => s,
                 Err(Bail) => serde_json::from_slice(bytes)
                     .map_err(|e| json_error::<GraphSignIn<'_>>(bytes, e))?,
@@ -352,7 +353,7 @@ mod fast_path {
     fn agrees_with_serde_on_fixtures_and_mutations() {
         check(
             &records(include_str!("../tests/fixtures/entra_graph_signins.json")),
-            |b| fast_graph(b).ok().map(|e| format!("{e:?}")),
+            |b| fast_graph(b, None).ok().map(|e| format!("{e:?}")),
             |b| {
                 serde_json::from_slice::<GraphSignIn<'_>>(b)
                     .ok()
@@ -361,7 +362,7 @@ mod fast_path {
         );
         check(
             &records(include_str!("../tests/fixtures/entra_monitor_signins.json")),
-            |b| fast_monitor(b).ok().map(|e| format!("{e:?}")),
+            |b| fast_monitor(b, None).ok().map(|e| format!("{e:?}")),
             |b| {
                 serde_json::from_slice::<MonitorRecord<'_>>(b)
                     .ok()

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::simd::StringStops;
+use crate::simd::{Preclassified, StringStops};
 
 /// "Read this record with serde_json instead."
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +52,16 @@ impl Drop for Parser<'_> {
 
 impl<'a> Parser<'a> {
     /// A parser over a record, which must be valid UTF-8.
+    #[cfg(test)]
     pub(crate) fn new(bytes: &'a [u8]) -> Fast<Self> {
+        Self::with_stops(bytes, None)
+    }
+
+    /// [`Parser::new`], taking over the string stops the array framer found in the record.
+    pub(crate) fn with_stops(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<Self> {
         let text = std::str::from_utf8(bytes).map_err(|_| Bail)?;
         let mut stops = STOPS.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        stops.build(bytes);
+        stops.build_with(bytes, pre);
         Ok(Self {
             text,
             b: bytes,
@@ -63,6 +69,13 @@ impl<'a> Parser<'a> {
             depth: 0,
             stops,
         })
+    }
+
+    /// The record's bytes `start..end` as text (a string's inside, a number), or [`Bail`] when that
+    /// is not on character boundaries.
+    #[inline(always)]
+    fn str_at(&self, start: usize, end: usize) -> Fast<&'a str> {
+        self.text.get(start..end).ok_or(Bail)
     }
 
     #[inline(always)]
@@ -79,6 +92,12 @@ impl<'a> Parser<'a> {
     /// The next value's first byte (after white space), not consumed.
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Fast<u8> {
+        // records are mostly written without white space: anything above a space is the next byte
+        if let Some(&c) = self.b.get(self.i)
+            && c > b' '
+        {
+            return Ok(c);
+        }
         self.ws();
         self.b.get(self.i).copied().ok_or(Bail)
     }
@@ -142,7 +161,7 @@ impl<'a> Parser<'a> {
                     seen |= bit;
                     field(self, k)?;
                 }
-                None => self.skip()?,
+                None => self.skip_value()?,
             }
             match self.peek()? {
                 b',' => self.i += 1,
@@ -251,7 +270,7 @@ impl<'a> Parser<'a> {
         let start = self.i + 1;
         match self.raw_string()? {
             Some(text) => Ok(Cow::Borrowed(text)),
-            None => decode(&self.text[start..self.i - 1]).map(Cow::Owned),
+            None => decode(self.str_at(start, self.i - 1)?).map(Cow::Owned),
         }
     }
 
@@ -303,7 +322,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn scalar_text_into(&mut self, out: &mut impl std::fmt::Write) -> Fast<()> {
         if self.peek()? == b'"' {
             let (start, end, escaped) = self.span()?;
-            let inside = self.text.get(start..end).ok_or(Bail)?;
+            let inside = self.str_at(start, end)?;
             return if escaped {
                 decode_into(inside, out)
             } else {
@@ -341,7 +360,17 @@ impl<'a> Parser<'a> {
         for d in digits {
             n = n * 10 + i64::from(d - b'0');
         }
-        Ok((if negative { -n } else { n }, &self.text[start..self.i]))
+        Ok((if negative { -n } else { n }, self.str_at(start, self.i)?))
+    }
+
+    /// [`Self::skip`] with the commonest value, a string, read in place (no call, no second dispatch).
+    #[inline(always)]
+    fn skip_value(&mut self) -> Fast<()> {
+        if self.peek()? == b'"' {
+            self.span().map(|_| ())
+        } else {
+            self.skip()
+        }
     }
 
     /// Skips one value of any kind, validating it.
@@ -365,7 +394,7 @@ impl<'a> Parser<'a> {
                         return Err(Bail);
                     }
                     self.i += 1;
-                    self.skip()?;
+                    self.skip_value()?;
                     match self.peek()? {
                         b',' => self.i += 1,
                         b'}' => {
@@ -448,7 +477,7 @@ impl<'a> Parser<'a> {
         if escaped {
             Ok(None)
         } else {
-            self.text.get(start..end).map(Some).ok_or(Bail)
+            self.str_at(start, end).map(Some)
         }
     }
 

@@ -11,6 +11,8 @@ use std::io::Read;
 use memchr::memchr;
 use serde::{Deserialize, Serialize};
 
+use crate::simd::Preclassified;
+
 /// Keys under which API pages carry their records (Graph `value`, Google Reports `items`, Azure Monitor
 /// `records`, a generic `data`).
 pub const WRAPPER_KEYS: &[&[u8]] = &[b"value", b"items", b"records", b"data"];
@@ -67,6 +69,57 @@ pub struct RawRecord<'a> {
     pub offset: u64,
     /// 1-based line of the record's first byte.
     pub line: u64,
+    /// The string stops the framer's block pass found in the record, for the parser to take over.
+    pub(crate) pre: Option<Preclassified<'a>>,
+}
+
+/// The string stops of the 64-byte blocks the framer classifies inside one record, kept while they
+/// follow each other without a gap (a block read word by word after a backslash may end one byte
+/// late; later blocks are then not kept, and the parser classifies those bytes itself).
+#[derive(Default)]
+struct StopSink {
+    blocks: Vec<u64>,
+    /// Where the first block starts, counted from the record's first byte.
+    origin: usize,
+    /// Where the next block must start to be kept (`usize::MAX` before the first one).
+    next: usize,
+    /// Set when the record did not sit in one read of the buffer: nothing is kept.
+    dead: bool,
+}
+
+impl StopSink {
+    fn reset(&mut self) {
+        self.blocks.clear();
+        self.next = usize::MAX;
+        self.dead = false;
+    }
+
+    /// Keeps the stops of the block at `at` (an index into the chunk whose start is the record's first
+    /// byte) if it follows the blocks kept so far.
+    #[inline(always)]
+    fn push(&mut self, at: usize, stops: u64) {
+        if at != self.next {
+            if !self.blocks.is_empty() || self.dead {
+                return;
+            }
+            self.origin = at;
+        }
+        self.blocks.push(stops);
+        self.next = at + 64;
+    }
+
+    fn kill(&mut self) {
+        self.blocks.clear();
+        self.next = usize::MAX;
+        self.dead = true;
+    }
+
+    fn handed(&self) -> Option<Preclassified<'_>> {
+        (!self.dead && !self.blocks.is_empty()).then_some(Preclassified {
+            origin: self.origin,
+            blocks: &self.blocks,
+        })
+    }
 }
 
 /// A framing problem with one stretch of the input.
@@ -121,37 +174,48 @@ impl ValueScan {
 /// rest to the caller, at the end of `chunk`, after a backslash (`s.esc` set), and when the nesting
 /// leaves the hot state (depth back to 1 while the caller watches for a wrapper is not reachable here:
 /// the caller only enters with `depth > 1` in that case, and returns on the next structural byte).
-fn inside_container(chunk: &[u8], mut i: usize, s: &mut ValueScan) -> (usize, bool) {
+fn inside_container(
+    chunk: &[u8],
+    mut i: usize,
+    s: &mut ValueScan,
+    sink: &mut StopSink,
+) -> (usize, bool) {
     let floor = s.depth;
     loop {
         // blocks of 64 bytes without a backslash: string state from the quotes' prefix XOR, and only
         // the brackets outside strings visited
         while i + 64 <= chunk.len() {
             let m = crate::simd::frame_masks(&chunk[i..i + 64]);
+            sink.push(i, m.stops());
             if m.backslash != 0 {
                 break;
             }
             s.count_lines_to(chunk, i);
             let carry = if s.in_str { !0u64 } else { 0 };
             let inside = crate::simd::prefix_xor(m.quote) ^ carry;
-            let mut brackets = (m.open | m.close) & !inside;
+            let mut brackets = m.bracket & !inside;
             while brackets != 0 {
                 let k = brackets.trailing_zeros();
                 brackets &= brackets - 1;
-                if (m.open >> k) & 1 == 1 {
+                if crate::simd::is_open(chunk[i + k as usize]) {
                     s.depth += 1;
                 } else {
                     s.depth -= 1;
                     if s.depth == 0 || s.depth < floor {
                         s.in_str = false;
                         let upto = if k == 63 { !0 } else { (2u64 << k) - 1 };
-                        s.nl += u64::from((m.newline & upto).count_ones());
+                        if m.control & upto != 0 {
+                            let newline = crate::simd::newlines(&chunk[i..i + 64]);
+                            s.nl += u64::from((newline & upto).count_ones());
+                        }
                         s.nl_to = i + k as usize + 1;
                         return (i + k as usize + 1, s.depth == 0);
                     }
                 }
             }
-            s.nl += u64::from(m.newline.count_ones());
+            if m.control != 0 {
+                s.nl += u64::from(crate::simd::newlines(&chunk[i..i + 64]).count_ones());
+            }
             s.nl_to = i + 64;
             s.in_str = inside >> 63 == 1;
             i += 64;
@@ -275,6 +339,8 @@ pub struct JsonFramer<R: Read> {
     state: FrameState,
     at_file_start: bool,
     rec: Vec<u8>,
+    /// String stops found while framing the current record.
+    stops: StopSink,
     /// The record's bytes while they all sit in `buf` (`buf[span.0..span.1]`): most records are
     /// handed out from the read buffer without being copied. Copied into `rec` before a refill.
     span: Option<(usize, usize)>,
@@ -305,6 +371,7 @@ impl<R: Read> JsonFramer<R> {
             state: checkpoint.state,
             at_file_start: checkpoint.offset == 0,
             rec: Vec::new(),
+            stops: StopSink::default(),
             span: None,
             rec_offset: 0,
             rec_line: 0,
@@ -468,6 +535,8 @@ impl<R: Read> JsonFramer<R> {
     /// Scans one JSON value starting at the current byte into the record buffer.
     fn scan_value(&mut self, detect_wrapper: bool) -> std::io::Result<Scan> {
         let mut s = ValueScan::default();
+        self.stops.reset();
+        let mut first_read = true;
         loop {
             self.refill()?;
             if self.lo == self.hi {
@@ -476,6 +545,10 @@ impl<R: Read> JsonFramer<R> {
                 } else {
                     Scan::Eof
                 });
+            }
+            if !std::mem::replace(&mut first_read, false) {
+                // the record goes on in another read: chunk indices no longer count from its start
+                self.stops.kill();
             }
             let chunk = &self.buf[self.lo..self.hi];
             let mut i = 0;
@@ -524,7 +597,7 @@ impl<R: Read> JsonFramer<R> {
                 if s.started && !s.scalar && s.depth >= 1 && (!detect_wrapper || s.depth > 1) {
                     // Inside a container and not looking for a wrapper key: only quotes, backslashes
                     // and brackets change the state, so go from one to the next.
-                    let (next, done) = inside_container(chunk, i, &mut s);
+                    let (next, done) = inside_container(chunk, i, &mut s, &mut self.stops);
                     i = next;
                     if done {
                         outcome = Some(Scan::Complete);
@@ -694,10 +767,16 @@ impl<R: Read> JsonFramer<R> {
                 false,
             )));
         }
+        // the stops count from the record's first byte only when it was handed out from one read
+        let pre = match (self.state, self.span) {
+            (FrameState::Elements { .. }, Some(_)) => self.stops.handed(),
+            _ => None,
+        };
         Some(Ok(RawRecord {
             bytes: self.record(),
             offset: self.rec_offset,
             line: self.rec_line,
+            pre,
         }))
     }
 
@@ -1124,5 +1203,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The string stops the framer hands over, re-aligned and completed by the parser, equal the
+    /// parser's own classification of the record's bytes, for every record at every read size: so
+    /// the parser reads the same record the same way whichever way its stops were found.
+    #[test]
+    fn handed_over_string_stops_equal_the_parsers_own() {
+        let mut inputs = Vec::new();
+        for seed in 1..25u64 {
+            let values = random_values(seed * 0x51_7cc1_b727, 10);
+            inputs.push(format!("[{}]", values.join(",")));
+            inputs.push(format!("[\n  {}\n]\n", values.join(",\n  ")));
+            inputs.push(format!(
+                "{{\"records\":[{}],\"next\":\"x\"}}",
+                values.join(",")
+            ));
+        }
+        // malformed records with raw control characters (tab, line feed, NUL, 0x1f) inside and
+        // outside strings, long enough to span blocks; non-ASCII text
+        let filler = "x".repeat(70);
+        inputs.push(format!(
+            "[{{\"a\":\"{filler}\t{filler}\u{0}\"}},{{\"b\":\"é{filler}\u{1f}\"\t,\n\"c\":\n1}},{{\"d\":\"{filler}\\\"{filler}\"}}]"
+        ));
+        let mut handed = 0;
+        for input in &inputs {
+            for n in [1 << 20, 1, 7, 63, 64, 65, 1000] {
+                let mut f = JsonFramer::new(Trickle(input.as_bytes(), n));
+                while let Some(r) = f.next_record() {
+                    let Ok(r) = r else { continue };
+                    handed += usize::from(r.pre.is_some());
+                    let mut own = crate::simd::StringStops::default();
+                    own.build(r.bytes);
+                    let mut taken = crate::simd::StringStops::default();
+                    taken.build_with(r.bytes, r.pre);
+                    assert_eq!(
+                        taken.words(),
+                        own.words(),
+                        "{:?} read {n} at a time",
+                        String::from_utf8_lossy(r.bytes)
+                    );
+                }
+            }
+        }
+        assert!(handed > 500, "only {handed} records came with stops");
     }
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
+use crate::simd::Preclassified;
 use crate::time::parse_zoned;
 
 /// The connector name in provenance.
@@ -91,8 +92,8 @@ struct Target<'a> {
 }
 
 /// The fast path: the same [`LogEvent`] serde would give, or [`Bail`] to let serde read the record.
-fn fast_event(bytes: &[u8]) -> Fast<LogEvent<'_>> {
-    let mut p = Parser::new(bytes)?;
+fn fast_event<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<LogEvent<'a>> {
+    let mut p = Parser::with_stops(bytes, pre)?;
     let (mut uuid, mut published, mut event_type) = (None, None, None);
     let (mut actor, mut client, mut outcome, mut target) = (None, None, None, None);
     p.object(
@@ -253,7 +254,7 @@ impl JsonFormat for OktaFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        let e: LogEvent<'_> = match fast_event(bytes) {
+        let e: LogEvent<'_> = match fast_event(bytes, at.pre) {
             Ok(e) => e,
             Err(Bail) => serde_json::from_slice(bytes)
                 .map_err(|err| json_error::<LogEvent<'_>>(bytes, err))?,
@@ -381,7 +382,7 @@ mod fast_path {
         )));
         check(
             &base,
-            |b| fast_event(b).ok().map(|e| format!("{e:?}")),
+            |b| fast_event(b, None).ok().map(|e| format!("{e:?}")),
             |b| {
                 serde_json::from_slice::<LogEvent<'_>>(b)
                     .ok()

@@ -21,6 +21,7 @@ use serde::de::{self, Deserializer, Visitor};
 use crate::fastjson::{Bail, Fast, Parser};
 use crate::framing::Checkpoint;
 use crate::reader::{JsonEventReader, JsonFormat, RecordAt, RecordError, SourceFormat, json_error};
+use crate::simd::Preclassified;
 use crate::time::{from_unix, parse_zoned};
 
 /// The connector name in provenance.
@@ -165,8 +166,8 @@ fn fast_rows(p: &mut Parser<'_>) -> Fast<Vec<Row>> {
 }
 
 /// The fast path: the same [`ResultLine`] serde would give, or [`Bail`].
-fn fast_line(bytes: &[u8]) -> Fast<ResultLine<'_>> {
-    let mut p = Parser::new(bytes)?;
+fn fast_line<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<ResultLine<'a>> {
+    let mut p = Parser::with_stops(bytes, pre)?;
     let mut line = ResultLine {
         name: Cow::Borrowed(""),
         host: Cow::Borrowed(""),
@@ -327,7 +328,7 @@ impl JsonFormat for OsqueryFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        let line: ResultLine<'_> = match fast_line(bytes) {
+        let line: ResultLine<'_> = match fast_line(bytes, at.pre) {
             Ok(line) => line,
             Err(Bail) => {
                 serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?
@@ -460,7 +461,7 @@ mod fast_path {
         );
         check(
             &base,
-            |b| fast_line(b).ok().map(|e| format!("{e:?}")),
+            |b| fast_line(b, None).ok().map(|e| format!("{e:?}")),
             |b| {
                 serde_json::from_slice::<ResultLine<'_>>(b)
                     .ok()
@@ -531,11 +532,7 @@ mod ids {
                 continue;
             };
             let mut out = VecDeque::new();
-            let at = RecordAt {
-                source: "f",
-                line: i as u64 + 1,
-                offset: 0,
-            };
+            let at = RecordAt::new("f", i as u64 + 1, 0);
             if OsqueryFormat.parse(line.as_bytes(), at, &mut out).is_err() {
                 continue;
             }

@@ -103,6 +103,20 @@ pub struct RecordAt<'a> {
     pub line: u64,
     /// Its first byte's offset.
     pub offset: u64,
+    /// String stops the framer found in the record (the parser then classifies only the rest).
+    pub(crate) pre: Option<crate::simd::Preclassified<'a>>,
+}
+
+impl<'a> RecordAt<'a> {
+    /// A record of `source` starting at `line` and byte `offset`.
+    pub fn new(source: &'a str, line: u64, offset: u64) -> Self {
+        Self {
+            source,
+            line,
+            offset,
+            pre: None,
+        }
+    }
 }
 
 impl RecordAt<'_> {
@@ -281,6 +295,7 @@ impl<R: Read, F: JsonFormat> Iterator for JsonEventReader<R, F> {
                 source: &self.source,
                 line: raw.line,
                 offset: raw.offset,
+                pre: raw.pre,
             };
             let bytes = raw.bytes;
             let first = std::mem::replace(&mut self.first, false);

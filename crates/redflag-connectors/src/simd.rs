@@ -39,6 +39,12 @@ pub(crate) fn string_stops(block: &[u8]) -> u64 {
     })
 }
 
+/// Whether a byte stops a string scan (what [`string_stops`] marks).
+#[inline(always)]
+fn is_stop(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
 /// The string-stop bits of a whole record, one `u64` per 64 bytes (the last block padded with spaces,
 /// which are no stop), kept and reused by the parser.
 #[derive(Default)]
@@ -46,12 +52,53 @@ pub(crate) struct StringStops {
     bits: Vec<u64>,
 }
 
+/// String stops the array framer already found while framing a record (so the parser need not
+/// classify those bytes again): `blocks[k]` holds the stops of `record[origin + 64k..origin + 64k +
+/// 64]`, the last block possibly running past the record's end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Preclassified<'a> {
+    /// Where the first block starts in the record (1 to 63; anything else is ignored).
+    pub(crate) origin: usize,
+    /// The blocks' stop masks, consecutive.
+    pub(crate) blocks: &'a [u64],
+}
+
 impl StringStops {
     /// Classifies `bytes`, replacing what was there.
+    #[cfg(test)]
     pub(crate) fn build(&mut self, bytes: &[u8]) {
+        self.build_with(bytes, None);
+    }
+
+    /// [`StringStops::build`], taking over the words `pre` covers wholly (re-aligned to the record's
+    /// start; bytes before its origin classified one by one) and classifying only the rest.
+    pub(crate) fn build_with(&mut self, bytes: &[u8], pre: Option<Preclassified<'_>>) {
         self.bits.clear();
         self.bits.reserve(bytes.len() / 64 + 1);
-        let mut blocks = bytes.chunks_exact(64);
+        if let Some(Preclassified { origin, blocks }) = pre
+            && (1..64).contains(&origin)
+            && origin <= bytes.len()
+        {
+            // record bytes [0, covered) are classified: the prefix here, the rest by the framer
+            let covered = (origin + 64 * blocks.len()).min(bytes.len());
+            let blocks = &blocks[..covered / 64];
+            if let Some(&first) = blocks.first() {
+                let mut prefix = 0u64;
+                for (k, &c) in bytes[..origin].iter().enumerate() {
+                    prefix |= u64::from(is_stop(c)) << k;
+                }
+                // record word w = bytes [64w, 64w + 64): the top `origin` bits of block w - 1 and
+                // the low 64 - origin bits of block w (word 0: the prefix and block 0)
+                self.bits.push(prefix | (first << origin));
+                self.bits.extend(
+                    blocks
+                        .windows(2)
+                        .map(|w| (w[0] >> (64 - origin)) | (w[1] << origin)),
+                );
+            }
+        }
+        let rest = bytes.get(self.bits.len() * 64..).unwrap_or_default();
+        let mut blocks = rest.chunks_exact(64);
         for block in blocks.by_ref() {
             self.bits.push(string_stops(block));
         }
@@ -61,6 +108,12 @@ impl StringStops {
             a[..tail.len()].copy_from_slice(tail);
             self.bits.push(string_stops(&a));
         }
+    }
+
+    /// The stop words (for tests comparing two ways of building them).
+    #[cfg(test)]
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.bits
     }
 
     /// The first stop at or after `from`.
@@ -84,12 +137,27 @@ pub(crate) struct FrameMasks {
     pub(crate) quote: u64,
     /// `\` bytes.
     pub(crate) backslash: u64,
-    /// `{` and `[`.
-    pub(crate) open: u64,
-    /// `}` and `]`.
-    pub(crate) close: u64,
-    /// Line feeds (counted for line numbers in the same pass as the framing).
-    pub(crate) newline: u64,
+    /// `{`, `[`, `}` and `]` (one mask: [`is_open`] tells an opening byte from a closing one, so the
+    /// few brackets outside strings are told apart by their byte, not by a fifth vector pass).
+    pub(crate) bracket: u64,
+    /// Control characters (below 0x20): a block without any has no line feed to count, and with the
+    /// quotes and backslashes they are the string stops the parser needs ([`FrameMasks::stops`]).
+    pub(crate) control: u64,
+}
+
+impl FrameMasks {
+    /// The block's string stops, as [`string_stops`] gives them.
+    #[inline(always)]
+    pub(crate) fn stops(&self) -> u64 {
+        self.quote | self.backslash | self.control
+    }
+}
+
+/// The line feeds of the first 64 bytes of `block` (asked only of blocks with control characters).
+#[inline(always)]
+pub(crate) fn newlines(block: &[u8]) -> u64 {
+    let newline = u8x16::splat(b'\n');
+    gather(&vectors(block), |x| x.cmp_eq(newline))
 }
 
 /// Classifies the first 64 bytes of `block` for the framer.
@@ -98,20 +166,30 @@ pub(crate) fn frame_masks(block: &[u8]) -> FrameMasks {
     let v = vectors(block);
     let fold = u8x16::splat(0x20);
     // OR-ing 0x20 folds `[` `]` onto `{` `}` (and nothing else onto them)
-    let (quote, backslash, open, close, newline) = (
+    let (quote, backslash, open, close, below) = (
         u8x16::splat(b'"'),
         u8x16::splat(b'\\'),
         u8x16::splat(b'{'),
         u8x16::splat(b'}'),
-        u8x16::splat(b'\n'),
+        u8x16::splat(0x1f),
     );
     FrameMasks {
         quote: gather(&v, |x| x.cmp_eq(quote)),
         backslash: gather(&v, |x| x.cmp_eq(backslash)),
-        open: gather(&v, |x| (x | fold).cmp_eq(open)),
-        close: gather(&v, |x| (x | fold).cmp_eq(close)),
-        newline: gather(&v, |x| x.cmp_eq(newline)),
+        bracket: gather(&v, |x| {
+            let folded = x | fold;
+            folded.cmp_eq(open) | folded.cmp_eq(close)
+        }),
+        // x ≤ 0x1f exactly when min(x, 0x1f) == x
+        control: gather(&v, |x| x.min(below).cmp_eq(x)),
     }
+}
+
+/// Whether a bracket byte (`{`, `[`, `}` or `]`) opens: bit 1 is set in `{` (0x7b) and `[` (0x5b)
+/// and clear in `}` (0x7d) and `]` (0x5d).
+#[inline(always)]
+pub(crate) fn is_open(bracket: u8) -> bool {
+    bracket & 0x02 != 0
 }
 
 /// Bit `k` of the result is the XOR of bits `0..=k` of `x`: with `x` the quotes of a block (no escapes),
@@ -171,9 +249,18 @@ mod tests {
             let m = frame_masks(b);
             assert_eq!(m.quote, naive(b, |c| c == b'"'));
             assert_eq!(m.backslash, naive(b, |c| c == b'\\'));
-            assert_eq!(m.open, naive(b, |c| c == b'{' || c == b'['));
-            assert_eq!(m.close, naive(b, |c| c == b'}' || c == b']'));
-            assert_eq!(m.newline, naive(b, |c| c == b'\n'));
+            assert_eq!(
+                m.bracket,
+                naive(b, |c| matches!(c, b'{' | b'[' | b'}' | b']'))
+            );
+            for (k, &c) in b.iter().enumerate() {
+                if (m.bracket >> k) & 1 == 1 {
+                    assert_eq!(is_open(c), c == b'{' || c == b'[', "{c}");
+                }
+            }
+            assert_eq!(m.control, naive(b, |c| c < 0x20));
+            assert_eq!(m.stops(), string_stops(b));
+            assert_eq!(newlines(b), naive(b, |c| c == b'\n'));
         });
     }
 
