@@ -182,14 +182,26 @@ pub fn shared_egress(
 /// `net.shared_prefix_subjects` and `net.shared_egress_ips`, for every subject in `subjects` (zero and
 /// empty for those that share nothing).
 pub fn shared_egress_facts(groups: &[SharedEgress], subjects: &[SubjectId]) -> Vec<Fact> {
-    let mut out = Vec::new();
+    // Each subject's groups, in the groups' order: one pass over the groups instead of a scan of
+    // every group per subject (which grew with subjects × groups: minutes at 200,000 subjects).
+    let mut groups_of: HashMap<&SubjectId, Vec<&SharedEgress>> = HashMap::new();
+    for g in groups {
+        for s in &g.subjects {
+            let mine = groups_of.entry(s).or_default();
+            // A group lists each subject once; this keeps a malformed one from doubling evidence.
+            if !mine.last().is_some_and(|last| std::ptr::eq(*last, g)) {
+                mine.push(g);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(subjects.len() * 3);
     for id in subjects {
         let mut ip_others: BTreeSet<&SubjectId> = BTreeSet::new();
         let mut prefix_others: BTreeSet<&SubjectId> = BTreeSet::new();
         let mut ips = Vec::new();
         let mut ip_ev = Vec::new();
         let mut prefix_ev = Vec::new();
-        for g in groups.iter().filter(|g| g.subjects.contains(id)) {
+        for g in groups_of.get(id).into_iter().flatten().copied() {
             let others: Vec<&SubjectId> = g.subjects.iter().filter(|s| *s != id).collect();
             let ev = Evidence {
                 label: format!("shared {}", g.key.display()),

@@ -695,3 +695,68 @@ fn recorded_commit_offsets_compare_with_the_claimed_zone() {
     assert_eq!(int(&f, "tz.recorded_offset_event_count"), 0);
     assert!(!f.contains_key("tz.recorded_offset_mismatch_share"));
 }
+
+#[test]
+fn shared_egress_facts_gather_every_group_of_a_subject_in_group_order() {
+    use redflag_netintel::{EgressKey, SharedEgress};
+    let id = |s: &str| SubjectId::from_stored(format!("hr:{s}"));
+    let at = Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+    let group = |key: EgressKey, members: &[&str]| SharedEgress {
+        key,
+        subjects: members.iter().map(|m| id(m)).collect(),
+        first_seen: at,
+        last_seen: at + Duration::days(2),
+        examples: members
+            .iter()
+            .map(|m| {
+                (
+                    id(m),
+                    Provenance::at_line("okta", &format!("{m}.ndjson"), 3),
+                )
+            })
+            .collect(),
+    };
+    let groups = vec![
+        group(EgressKey::Ip(ip("73.15.22.10")), &["a", "b"]),
+        group(EgressKey::Ip(ip("73.15.22.11")), &["a", "c", "d"]),
+        group(EgressKey::Prefix(ip("73.15.22.0")), &["a", "b", "c", "d"]),
+        group(EgressKey::Ip(ip("98.1.2.3")), &["e", "f"]),
+    ];
+    let ids = [id("a"), id("b"), id("e"), id("z")];
+    let facts = shared_egress_facts(&groups, &ids);
+    assert_eq!(facts.len(), 3 * ids.len());
+    let fact = |who: &SubjectId, name: &str| {
+        facts
+            .iter()
+            .find(|f| &f.subject == who && f.name == name)
+            .unwrap()
+            .clone()
+    };
+    let a_ips = fact(&ids[0], "net.shared_egress_subjects");
+    assert_eq!(a_ips.value, FactValue::Int(3));
+    let labels: Vec<&str> = a_ips.evidence.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["shared 73.15.22.10", "shared 73.15.22.11"]);
+    assert_eq!(
+        a_ips.evidence[1].source.as_ref().map(|p| p.source.as_str()),
+        Some("a.ndjson")
+    );
+    assert_eq!(
+        fact(&ids[0], "net.shared_prefix_subjects").value,
+        FactValue::Int(3)
+    );
+    assert_eq!(
+        fact(&ids[0], "net.shared_egress_ips").value,
+        FactValue::TextList(vec!["73.15.22.10".into(), "73.15.22.11".into()])
+    );
+    assert_eq!(
+        fact(&ids[1], "net.shared_egress_subjects").value,
+        FactValue::Int(1)
+    );
+    assert_eq!(
+        fact(&ids[2], "net.shared_egress_subjects").evidence[0].value,
+        "with hr:f between 2026-05-04 and 2026-05-06"
+    );
+    let nobody = fact(&ids[3], "net.shared_prefix_subjects");
+    assert_eq!(nobody.value, FactValue::Int(0));
+    assert!(nobody.evidence.is_empty());
+}
