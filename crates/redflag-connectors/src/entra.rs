@@ -301,8 +301,16 @@ impl JsonFormat for EntraFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        if PROPERTIES.find(bytes).is_some() && CATEGORY.find(bytes).is_some() {
-            let r: MonitorRecord<'_> = match fast_monitor(bytes, at.pre) {
+        // Azure Monitor writes `time` first: such a record is read as one straight away, without
+        // the two key searches over its bytes (a record the fast path reads has both keys, so the
+        // searches would have routed it here too); anything else is routed by the searches
+        let first = if bytes.starts_with(b"{\"time\"") {
+            fast_monitor(bytes, at.pre).ok()
+        } else {
+            None
+        };
+        if first.is_some() || (PROPERTIES.find(bytes).is_some() && CATEGORY.find(bytes).is_some()) {
+            let r: MonitorRecord<'_> = match first.map_or_else(|| fast_monitor(bytes, at.pre), Ok) {
                 Ok(r) => r,
                 Err(Bail) => serde_json::from_slice(bytes)
                     .map_err(|e| json_error::<MonitorRecord<'_>>(bytes, e))?,
@@ -369,5 +377,51 @@ mod fast_path {
                     .map(|e| format!("{e:?}"))
             },
         );
+    }
+
+    /// Routing a record that starts with `{"time"` straight to the Azure Monitor fast path gives what
+    /// routing by the key searches gave (events or the reject), on the fixtures and their mutations.
+    #[test]
+    fn monitor_records_read_first_as_routed_by_the_key_searches() {
+        fn parse(b: &[u8]) -> Option<String> {
+            let mut out = VecDeque::new();
+            let r = EntraFormat.parse(b, RecordAt::new("f", 1, 0), &mut out);
+            Some(format!("{r:?} {out:?}"))
+        }
+        fn by_search(b: &[u8]) -> Option<String> {
+            let at = RecordAt::new("f", 1, 0);
+            let mut out = VecDeque::new();
+            let r = (|| {
+                if PROPERTIES.find(b).is_some() && CATEGORY.find(b).is_some() {
+                    let r: MonitorRecord<'_> = serde_json::from_slice(b)
+                        .map_err(|e| json_error::<MonitorRecord<'_>>(b, e))?;
+                    if !r.category.ends_with("SignInLogs") {
+                        return Ok(0);
+                    }
+                    let time = r.properties.created.as_deref().or(r.time.as_deref());
+                    out.push_back(event(
+                        &r.properties,
+                        time,
+                        at,
+                        CONNECTOR_MONITOR,
+                        "properties.",
+                    )?);
+                } else {
+                    let s: GraphSignIn<'_> = serde_json::from_slice(b)
+                        .map_err(|e| json_error::<GraphSignIn<'_>>(b, e))?;
+                    out.push_back(event(&s, s.created.as_deref(), at, CONNECTOR_GRAPH, "")?);
+                }
+                Ok::<_, RecordError>(1)
+            })();
+            Some(format!("{r:?} {out:?}"))
+        }
+        let mut base = records(include_str!("../tests/fixtures/entra_monitor_signins.json"));
+        assert!(base.iter().all(|r| r.starts_with(b"{\"time\"")));
+        // a record that only mentions the keys inside a string, and one that is a Graph record
+        base.push(br#"{"time":"2024-03-13T19:15:41Z","x":"\"properties\" \"category\""}"#.to_vec());
+        base.extend(records(include_str!(
+            "../tests/fixtures/entra_graph_signins.json"
+        )));
+        check(&base, parse, by_search);
     }
 }

@@ -127,6 +127,9 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut seen = 0u64;
         let lengths = names.iter().fold(0u64, |m, n| m | 1 << n.len().min(63));
+        let firsts = names.iter().fold(0u64, |m, n| {
+            m | n.as_bytes().first().map_or(0, |&c| 1 << (c & 63))
+        });
         if self.peek()? == b'}' {
             self.i += 1;
             self.depth -= 1;
@@ -145,8 +148,9 @@ impl<'a> Parser<'a> {
                 return Err(Bail);
             }
             self.i += 1;
-            // most keys are not wanted: one bit test on the length rules out most of them
-            let wanted = (lengths >> key.len().min(63)) & 1 == 1;
+            // most keys are not wanted: bit tests on the length and the first byte rule out most
+            let wanted = (lengths >> key.len().min(63)) & 1 == 1
+                && key.first().is_some_and(|&c| (firsts >> (c & 63)) & 1 == 1);
             let found = if wanted {
                 names.iter().position(|n| same_key(n.as_bytes(), key))
             } else {
