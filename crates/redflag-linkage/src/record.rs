@@ -1,7 +1,9 @@
 //! A subject flattened into the features the linker compares: folded names, date of birth, location,
 //! an id number, and its exact keys (hashed, with the value kept for the waterfall).
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use redflag_identity::resume::MinHasher;
@@ -92,13 +94,38 @@ pub(crate) fn is_placeholder(comp: Comparison, value: &str) -> bool {
             || PLACEHOLDER_DOMAINS.contains(&domain)
             || squash(local).is_empty();
     }
-    let s = squash(value);
-    if s.is_empty() || set.contains(s.as_str()) {
+    // One pass over the squashed characters, without building them unless the value is short
+    // enough to be in the list: most values (e-mails, phones, addresses) are not.
+    let (mut len, mut bytes, mut all_digits, mut second, mut repeated) =
+        (0usize, 0, true, None, true);
+    for c in value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+    {
+        len += 1;
+        bytes += c.len_utf8();
+        if c.is_ascii_digit() {
+            match second {
+                None if len == 2 => second = Some(c),
+                Some(d) if d != c => repeated = false,
+                _ => {}
+            }
+        } else {
+            all_digits = false;
+        }
+    }
+    if len == 0 || (bytes <= placeholder_max_len() && set.contains(squash(value).as_str())) {
         return true;
     }
     // Phone numbers and ids made of one repeated digit ("+10000000000", "99999999").
-    let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
-    digits.len() >= 6 && digits.len() == s.len() && digits[1..].iter().all(|d| *d == digits[1])
+    len >= 6 && all_digits && repeated
+}
+
+/// The longest entry of the placeholder list, in bytes.
+fn placeholder_max_len() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| placeholders().iter().map(|p| p.len()).max().unwrap_or(0))
 }
 
 pub(crate) fn hash_value(comp: Comparison, value: &str) -> u64 {
@@ -134,12 +161,48 @@ pub(crate) fn parse_dob(input: &str) -> Option<u32> {
         .then_some(y * 10_000 + m * 100 + d)
 }
 
+/// Folded words of a value (watchlist fold, single spaces), uncached.
+fn fold_words_uncached(value: &str) -> String {
+    fold(value).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Entries a thread's memo holds before it starts again (names, towns and streets follow Zipf
+/// pools, so a small memo answers most lookups; the bound keeps memory flat on any input).
+const MEMO_CAP: usize = 1 << 16;
+
+type Memo<V> = HashMap<Box<str>, V, BuildHasherDefault<xxhash_rust::xxh3::Xxh3Default>>;
+
+thread_local! {
+    /// Folded words by raw string.
+    static FOLDED: RefCell<Memo<Box<str>>> = RefCell::new(Memo::default());
+}
+
+fn memoised<V: Clone>(
+    memo: &'static std::thread::LocalKey<RefCell<Memo<V>>>,
+    key: &str,
+    compute: impl FnOnce(&str) -> V,
+) -> V {
+    memo.with(|m| {
+        if let Some(v) = m.borrow().get(key) {
+            return v.clone();
+        }
+        let v = compute(key);
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_CAP {
+            m.clear();
+        }
+        m.insert(key.into(), v.clone());
+        v
+    })
+}
+
+/// [`fold_words_uncached`], memoised per thread: the result depends on the string alone.
+fn fold_words(value: &str) -> String {
+    memoised(&FOLDED, value, |v| fold_words_uncached(v).into()).into()
+}
+
 fn fold_opt(value: Option<&str>) -> Box<str> {
-    value
-        .map(fold)
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-        .into()
+    value.map(fold_words).unwrap_or_default().into()
 }
 
 /// Reads the features of a subject; events are those attributed to it.
@@ -153,8 +216,8 @@ pub(crate) fn build(
     // Names: given/family when the source separates them, else the last word is the family name.
     let (given, family) = match (&subject.name.given, &subject.name.family) {
         (None, None) => {
-            let full = fold(&subject.name.full);
-            let words: Vec<&str> = full.split_whitespace().collect();
+            let full = fold_words(&subject.name.full);
+            let words: Vec<&str> = full.split(' ').filter(|w| !w.is_empty()).collect();
             match words.split_last() {
                 Some((last, rest)) if !rest.is_empty() => (rest.join(" "), (*last).to_string()),
                 Some((last, _)) => (String::new(), (*last).to_string()),
@@ -197,9 +260,7 @@ pub(crate) fn build(
         .as_deref()
         .filter(|c| !c.trim().is_empty())
         .or_else(|| attribute(subject, &attributes::CITY));
-    r.city = text(Comparison::City, city, |c| {
-        fold(c).split_whitespace().collect::<Vec<_>>().join(" ")
-    });
+    r.city = text(Comparison::City, city, fold_words);
     r.id_number = text(
         Comparison::IdNumber,
         attribute(subject, &attributes::ID_NUMBER),
@@ -337,6 +398,73 @@ mod tests {
 
     fn check_placeholder(comp: Comparison, value: &str, expect: bool) {
         assert_eq!(is_placeholder(comp, value), expect, "{value}");
+    }
+
+    /// The list-and-squash definition the one-pass check must agree with.
+    fn placeholder_reference(value: &str) -> bool {
+        let s = squash(value);
+        if s.is_empty() || placeholders().contains(s.as_str()) {
+            return true;
+        }
+        let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
+        digits.len() >= 6 && digits.len() == s.len() && digits[1..].iter().all(|d| *d == digits[1])
+    }
+
+    #[test]
+    fn one_pass_placeholder_check_agrees_with_the_definition() {
+        let mut values: Vec<String> = placeholders().iter().map(|p| p.to_uppercase()).collect();
+        values.extend(
+            [
+                "",
+                " ",
+                "--",
+                "+10000000000",
+                "+1 000 000 0000",
+                "0000000",
+                "000000",
+                "00000",
+                "+19999999990",
+                "1999999",
+                "91111111",
+                "19111111",
+                "ÄÄÄÄÄÄ",
+                "١١١١١١١",
+                "N/A",
+                "n.a.",
+                "None",
+                "unknown",
+                "Ünknown",
+                "12 Main St",
+                "+14155550123",
+                "x1111111",
+                "1111111x",
+                "İstanbul",
+                "ß",
+                "ǅ",
+                "straße 1",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        for v in &values {
+            for comp in [Comparison::Phone, Comparison::IdNumber, Comparison::City] {
+                assert_eq!(is_placeholder(comp, v), placeholder_reference(v), "{v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn folding_is_memoised_without_changing_it() {
+        for v in [
+            "  Jean-Luc   PICARD ",
+            "Kim Jong Un",
+            "O'Brien",
+            "",
+            "Łódź",
+            "Kim Jong Un",
+        ] {
+            assert_eq!(fold_words(v), fold_words_uncached(v), "{v:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! changes nothing but the memory: the answers are those of the map the index replaced.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use redflag_model::SubjectId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -139,8 +140,29 @@ impl<'de> Deserialize<'de> for KeyIndex {
 /// go to a side map, so answers are exact.
 #[derive(Debug, Default)]
 pub(crate) struct IdIndex {
-    by_hash: HashMap<u64, u32>,
+    by_hash: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     collided: HashMap<SubjectId, u32>,
+}
+
+/// A hasher for keys that are already 64-bit hashes (xxh3 of the id): the key is the hash.
+#[derive(Debug, Default)]
+pub(crate) struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed (`write_u64`); anything else is folded in, still correct.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
 }
 
 fn id_hash(id: &SubjectId) -> u64 {
