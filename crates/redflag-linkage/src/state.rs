@@ -1,5 +1,6 @@
 //! The linker and its incremental state: records, blocking index, value holders, scored pairs, rings.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -846,6 +847,21 @@ impl LinkState {
         let old_ring_of = std::mem::take(&mut self.ring_of);
         self.cluster();
         self.progress(&format!("{} rings", self.rings.len()));
+        if self.consume {
+            // A batch's state is dropped after the run: what only candidate search and scoring
+            // needed goes now, before the result (rings, facts, waterfalls) is built, so that the two
+            // are not held at once. Facts read the records of ring members only. Records are cleared
+            // in parallel, so their memory returns to the allocator arenas of the threads that build
+            // the facts below.
+            self.blocks = KeyIndex::default();
+            self.holders = KeyIndex::default();
+            let ring_of = &self.ring_of;
+            self.records
+                .par_iter_mut()
+                .enumerate()
+                .filter(|(i, _)| !ring_of.contains_key(&(*i as u32)))
+                .for_each(|(_, r)| *r = Record::default());
+        }
         // 8. Facts of the touched subjects: dirty ones, members of their old and new rings, rings with a
         // new sanctions hit.
         let mut affected: BTreeSet<u32> = dirty.clone();
@@ -866,11 +882,14 @@ impl LinkState {
         for r in &ring_ids {
             affected.extend(self.rings[*r].iter().copied());
         }
-        let mut facts_out: Vec<Fact> = Vec::new();
         let rings_now = self.rings();
-        for i in affected {
-            facts_out.extend(self.facts_of(i, &rings_now));
-        }
+        let affected: Vec<u32> = affected.into_iter().collect();
+        // In parallel, in subject order (an indexed collect keeps it).
+        let facts_out: Vec<Fact> = affected
+            .par_iter()
+            .flat_map_iter(|&i| self.facts_of(i, &rings_now))
+            .collect();
+        drop(affected);
         let mut excluded_values: Vec<ExcludedValue> = self.excluded.values().cloned().collect();
         for ((comp, value), n) in &self.placeholders {
             excluded_values.push(ExcludedValue {
@@ -1231,14 +1250,19 @@ impl LinkState {
         counts
     }
 
-    fn is_benign(&self, comp: Comparison, value: &str, household: bool) -> Option<String> {
+    fn is_benign(
+        &self,
+        comp: Comparison,
+        value: &str,
+        household: bool,
+    ) -> Option<Cow<'static, str>> {
         if let Some(b) = self
             .config
             .benign_values
             .iter()
             .find(|b| b.comparison == comp.name() && b.value.eq_ignore_ascii_case(value))
         {
-            return Some(format!("known benign: {}", b.reason));
+            return Some(Cow::Owned(format!("known benign: {}", b.reason)));
         }
         if comp == Comparison::Egress {
             let addr = value.split_once(':').map_or(value, |(_, v)| v);
@@ -1246,11 +1270,13 @@ impl LinkState {
             if let Ok(ip) = addr.parse::<IpAddr>()
                 && self.config.benign_networks.iter().any(|r| r.contains(ip))
             {
-                return Some("configured corporate range".into());
+                return Some(Cow::Borrowed("configured corporate range"));
             }
         }
         if household && comp.household_shared() {
-            return Some("shared within a household (same home address)".into());
+            return Some(Cow::Borrowed(
+                "shared within a household (same home address)",
+            ));
         }
         None
     }
@@ -1288,8 +1314,8 @@ impl LinkState {
         let mut contributions = Vec::new();
         if detail {
             contributions.push(Contribution {
-                comparison: "prior".into(),
-                level: format!("lambda {:.4}", model.lambda),
+                comparison: Cow::Borrowed("prior"),
+                level: Cow::Owned(format!("lambda {:.4}", model.lambda)),
                 value: None,
                 bits: prior,
                 m: model.lambda,
@@ -1371,7 +1397,7 @@ impl LinkState {
                 && bits > cap
             {
                 bits = cap;
-                note.get_or_insert_with(|| why.to_string());
+                note.get_or_insert(Cow::Borrowed(why));
             }
             if comp.is_location() {
                 location += bits.max(0.0);
@@ -1388,8 +1414,8 @@ impl LinkState {
             }
             if detail {
                 contributions.push(Contribution {
-                    comparison: comp.name().into(),
-                    level: comp.levels()[level as usize].into(),
+                    comparison: Cow::Borrowed(comp.name()),
+                    level: Cow::Borrowed(comp.levels()[level as usize]),
                     value,
                     bits,
                     m,
@@ -1404,11 +1430,11 @@ impl LinkState {
             person += adj;
             if detail {
                 contributions.push(Contribution {
-                    comparison: "location cap".into(),
-                    level: format!(
+                    comparison: Cow::Borrowed("location cap"),
+                    level: Cow::Owned(format!(
                         "address, postcode and city count as one ({:.1} bits at most)",
                         cfg.location_cap_bits
-                    ),
+                    )),
                     value: None,
                     bits: adj,
                     m: 1.0,
@@ -1512,9 +1538,9 @@ impl LinkState {
                     links.push(RingLink {
                         a: s.pair.a.clone(),
                         b: s.pair.b.clone(),
-                        kind: c.comparison.clone(),
+                        kind: c.comparison.to_string(),
                         identifier_kind: facts::identifier_kind(&c.comparison),
-                        value: c.value.clone().unwrap_or_else(|| c.level.clone()),
+                        value: c.value.clone().unwrap_or_else(|| c.level.to_string()),
                         weight: c.bits,
                     });
                 }

@@ -1,5 +1,6 @@
 //! Inputs and outputs of the linker.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use redflag_model::{Fact, Ring, SubjectId};
@@ -65,13 +66,15 @@ pub struct ExtraEvidence {
     pub sanctions_hits: Vec<SubjectId>,
 }
 
-/// One comparison's part of a pair's score: a line of the waterfall.
+/// One comparison's part of a pair's score: a line of the waterfall. Names, levels and notes are
+/// mostly fixed words, so they are borrowed (`Cow::Borrowed`) instead of allocated for every pair of
+/// millions; they read, compare (`c.comparison == "payout"`) and serialise as strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     /// The comparison's name, or `prior` / `location cap`.
-    pub comparison: String,
+    pub comparison: Cow<'static, str>,
     /// The level reached (`exact`, `similar`, `shared`, …).
-    pub level: String,
+    pub level: Cow<'static, str>,
     /// The agreed value, where there is one (term-frequency adjusted).
     pub value: Option<String>,
     /// log2(m/u): positive supports a link, negative opposes it.
@@ -83,7 +86,7 @@ pub struct Contribution {
     /// Whether it counts toward the operator score (shared identifiers).
     pub operator: bool,
     /// Why the contribution was capped or down-weighted, when it was.
-    pub note: Option<String>,
+    pub note: Option<Cow<'static, str>>,
 }
 
 /// A candidate pair with its scores and waterfall.
