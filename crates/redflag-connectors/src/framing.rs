@@ -187,7 +187,7 @@ fn inside_container(
         while i + 64 <= chunk.len() {
             let m = crate::simd::frame_masks(&chunk[i..i + 64]);
             sink.push(i, m.stops());
-            if m.backslash != 0 {
+            if m.rare != 0 && crate::simd::backslashes(&chunk[i..i + 64]) != 0 {
                 break;
             }
             s.count_lines_to(chunk, i);
@@ -204,7 +204,7 @@ fn inside_container(
                     if s.depth == 0 || s.depth < floor {
                         s.in_str = false;
                         let upto = if k == 63 { !0 } else { (2u64 << k) - 1 };
-                        if m.control & upto != 0 {
+                        if m.rare & upto != 0 {
                             let newline = crate::simd::newlines(&chunk[i..i + 64]);
                             s.nl += u64::from((newline & upto).count_ones());
                         }
@@ -213,7 +213,7 @@ fn inside_container(
                     }
                 }
             }
-            if m.control != 0 {
+            if m.rare != 0 {
                 s.nl += u64::from(crate::simd::newlines(&chunk[i..i + 64]).count_ones());
             }
             s.nl_to = i + 64;

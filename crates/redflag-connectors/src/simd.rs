@@ -135,25 +135,32 @@ impl StringStops {
 pub(crate) struct FrameMasks {
     /// `"` bytes.
     pub(crate) quote: u64,
-    /// `\` bytes.
-    pub(crate) backslash: u64,
     /// `{`, `[`, `}` and `]` (one mask: [`is_open`] tells an opening byte from a closing one, so the
     /// few brackets outside strings are told apart by their byte, not by a fifth vector pass).
     pub(crate) bracket: u64,
-    /// Control characters (below 0x20): a block without any has no line feed to count, and with the
-    /// quotes and backslashes they are the string stops the parser needs ([`FrameMasks::stops`]).
-    pub(crate) control: u64,
+    /// Backslashes and control characters (below 0x20), in one mask because most blocks have
+    /// neither: a block without them has no escape to follow and no line feed to count (the blocks
+    /// that have them are asked for [`backslashes`] and [`newlines`] apart). With the quotes they are
+    /// the string stops the parser needs ([`FrameMasks::stops`]).
+    pub(crate) rare: u64,
 }
 
 impl FrameMasks {
     /// The block's string stops, as [`string_stops`] gives them.
     #[inline(always)]
     pub(crate) fn stops(&self) -> u64 {
-        self.quote | self.backslash | self.control
+        self.quote | self.rare
     }
 }
 
-/// The line feeds of the first 64 bytes of `block` (asked only of blocks with control characters).
+/// The backslashes of the first 64 bytes of `block` (asked only of blocks with rare bytes).
+#[inline(always)]
+pub(crate) fn backslashes(block: &[u8]) -> u64 {
+    let backslash = u8x16::splat(b'\\');
+    gather(&vectors(block), |x| x.cmp_eq(backslash))
+}
+
+/// The line feeds of the first 64 bytes of `block` (asked only of blocks with rare bytes).
 #[inline(always)]
 pub(crate) fn newlines(block: &[u8]) -> u64 {
     let newline = u8x16::splat(b'\n');
@@ -175,13 +182,12 @@ pub(crate) fn frame_masks(block: &[u8]) -> FrameMasks {
     );
     FrameMasks {
         quote: gather(&v, |x| x.cmp_eq(quote)),
-        backslash: gather(&v, |x| x.cmp_eq(backslash)),
         bracket: gather(&v, |x| {
             let folded = x | fold;
             folded.cmp_eq(open) | folded.cmp_eq(close)
         }),
         // x ≤ 0x1f exactly when min(x, 0x1f) == x
-        control: gather(&v, |x| x.min(below).cmp_eq(x)),
+        rare: gather(&v, |x| x.cmp_eq(backslash) | x.min(below).cmp_eq(x)),
     }
 }
 
@@ -248,7 +254,8 @@ mod tests {
             );
             let m = frame_masks(b);
             assert_eq!(m.quote, naive(b, |c| c == b'"'));
-            assert_eq!(m.backslash, naive(b, |c| c == b'\\'));
+            assert_eq!(backslashes(b), naive(b, |c| c == b'\\'));
+            assert_eq!(m.rare, naive(b, |c| c == b'\\' || c < 0x20));
             assert_eq!(
                 m.bracket,
                 naive(b, |c| matches!(c, b'{' | b'[' | b'}' | b']'))
@@ -258,7 +265,6 @@ mod tests {
                     assert_eq!(is_open(c), c == b'{' || c == b'[', "{c}");
                 }
             }
-            assert_eq!(m.control, naive(b, |c| c < 0x20));
             assert_eq!(m.stops(), string_stops(b));
             assert_eq!(newlines(b), naive(b, |c| c == b'\n'));
         });
