@@ -103,14 +103,15 @@ def main():
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
-    print("| format | records/run | events/s/core min / median / max | vs target (min) | instr/record (w/o SHA) "
-          "| Python ev/s/core | ratio | load at start |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| format | records/run | CPU s/run (median) | events/s/core min / median / max | vs target (min) "
+          "| instr/record (w/o SHA) | Python ev/s/core | ratio | load at start |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         ir = f"{r['instructions_per_record']:,} ({r['instructions_without_sha']:,})" if r["instructions_per_record"] else "—"
         py = f"{r['python']:,}" if r["python"] else "—"
         ratio = f"{r['ratio']:.1f}x" if r["ratio"] else "—"
-        print(f"| {r['label']} | {r['records']:,} | {r['min']:,} / {r['median']:,.0f} / {r['max']:,} "
+        print(f"| {r['label']} | {r['records']:,} | {statistics.median(r['cpu_seconds']):.2f} "
+              f"| {r['min']:,} / {r['median']:,.0f} / {r['max']:,} "
               f"| {r['headroom_min']:+.1%} {'met every run' if r['met_every_run'] else 'NOT met every run'} "
               f"| {ir} | {py} | {ratio} | {' '.join(r['loads'])} |")
 
