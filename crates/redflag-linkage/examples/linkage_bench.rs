@@ -791,10 +791,12 @@ fn synth(n: usize, csv_path: Option<&str>) {
         }
     };
     progress(&format!("{n} people generated, linking"));
-    let result = Linker::new(config)
-        .unwrap()
-        .with_progress(progress)
-        .link_chunks(chunks, &events, &ExtraEvidence::default());
+    // LINKAGE_BENCH_SPARSE=1: no facts for subjects in no ring and no reported pair.
+    let mut linker = Linker::new(config).unwrap().with_progress(progress);
+    if std::env::var("LINKAGE_BENCH_SPARSE").is_ok_and(|v| v == "1") {
+        linker = linker.with_sparse_facts();
+    }
+    let result = linker.link_chunks(chunks, &events, &ExtraEvidence::default());
     progress("linked");
     let link_secs = t1.elapsed().as_secs_f64();
     let subjects_secs = subject_time.get();
@@ -866,9 +868,10 @@ fn synth(n: usize, csv_path: Option<&str>) {
         })
         .count();
     println!(
-        "{{\"subjects\": {n}, \"generate_seconds\": {gen_secs:.2}, \"link_seconds\": {link_secs:.2}, \"subjects_seconds\": {subjects_secs:.2}, \"candidates\": {}, \"pairs_reported\": {}, \"rings\": {}, \"persona_rings_planted\": {ring_count}, \"persona_rings_found\": {ring_found}, \"excluded_values\": {}, \"precision\": {precision:.4}, \"recall\": {recall:.4}, \"f1\": {f1:.4}, \"rss_before_link_mib\": {rss_before:.0}, \"peak_rss_mib\": {:.0}, \"threads\": {}}}",
+        "{{\"subjects\": {n}, \"generate_seconds\": {gen_secs:.2}, \"link_seconds\": {link_secs:.2}, \"subjects_seconds\": {subjects_secs:.2}, \"candidates\": {}, \"pairs_reported\": {}, \"facts\": {}, \"rings\": {}, \"persona_rings_planted\": {ring_count}, \"persona_rings_found\": {ring_found}, \"excluded_values\": {}, \"precision\": {precision:.4}, \"recall\": {recall:.4}, \"f1\": {f1:.4}, \"rss_before_link_mib\": {rss_before:.0}, \"peak_rss_mib\": {:.0}, \"threads\": {}}}",
         result.stats.candidate_pairs,
         result.pairs.len(),
+        result.facts.len(),
         result.rings.len(),
         result.excluded_values.len(),
         peak_rss_mib(),

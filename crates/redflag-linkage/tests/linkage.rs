@@ -268,6 +268,40 @@ fn personas_of_one_operator_form_one_ring_with_facts() {
     assert_eq!(pair.contributions[0].comparison, "prior");
     // No background subject joins.
     assert_eq!(r.rings.len(), 1, "{:#?}", ring_sets(&r));
+    // Sparse facts: the same result less the `ring.size = 1` of subjects in no ring and no pair.
+    let sparse = Linker::new(LinkageConfig::default())
+        .unwrap()
+        .with_sparse_facts()
+        .link(&subjects, &events, &ExtraEvidence::default());
+    assert_eq!(sparse.pairs, r.pairs);
+    assert_eq!(sparse.rings, r.rings);
+    let paired: BTreeSet<&SubjectId> = r.pairs.iter().flat_map(|p| [&p.a, &p.b]).collect();
+    let in_ring: BTreeSet<&SubjectId> = r.rings.iter().flat_map(|x| &x.members).collect();
+    let kept: Vec<_> = r
+        .facts
+        .iter()
+        .filter(|f| paired.contains(&f.subject) || in_ring.contains(&f.subject))
+        .cloned()
+        .collect();
+    assert_eq!(sparse.facts, kept);
+    assert!(sparse.facts.len() < r.facts.len());
+    let lone = subjects
+        .iter()
+        .find(|s| !paired.contains(&s.id) && !in_ring.contains(&s.id))
+        .unwrap();
+    assert!(
+        r.facts
+            .iter()
+            .any(|f| f.subject == lone.id && f.name == "ring.size" && f.value == FactValue::Int(1))
+    );
+    assert!(sparse.facts.iter().all(|f| f.subject != lone.id));
+    assert_eq!(fact(&sparse, "p1", "ring.size"), Some(&FactValue::Int(5)));
+    assert!(
+        r.facts
+            .iter()
+            .filter(|f| !kept.contains(f))
+            .all(|f| f.name == "ring.size" && f.value == FactValue::Int(1))
+    );
 }
 
 #[test]
