@@ -8,6 +8,7 @@ import sys
 import time
 
 BIN, DIR = os.environ["BIN"], os.environ["DIR"]
+BEFORE = os.environ.get("BEFORE") or None
 REPS = int(os.environ["REPS"])
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS = {
@@ -70,21 +71,30 @@ def main():
         n = int(os.environ["N_OSQUERY" if osq else "N_SIGNIN"])
         passes = int(os.environ["PASSES_OSQUERY" if osq else "PASSES_SIGNIN"])
         path = ensure(gen, framing, n)
-        rates, loads, steals, secs = [], [], [], []
-        for _ in range(REPS):
-            l0, (t0, s0) = load(), cpu_ticks()
-            r = json.loads(subprocess.run([BIN, "read", kind, path, str(passes)], check=True,
-                                          capture_output=True, text=True).stdout)
-            t1, s1 = cpu_ticks()
-            assert r["rejects"] == 0 and r["events"] == n * passes, r
-            rates.append(r["events_per_cpu_second"])
-            secs.append(r["thread_cpu_seconds"])
-            loads.append(l0.split()[0])
-            steals.append(100.0 * (s1 - s0) / max(1, t1 - t0))
-            print(f"  {fmt}: {r['events']:,} records, thread CPU {r['thread_cpu_seconds']:.2f} s "
-                  f"(process user {r['process_user_seconds']} s + sys {r['process_sys_seconds']} s), "
-                  f"wall {r['seconds']:.2f} s, {r['events_per_cpu_second']:,} /s/core, load {l0}, "
-                  f"steal {steals[-1]:.1f} %", flush=True)
+        rates, loads, steals, secs, before = [], [], [], [], []
+        for rep in range(REPS):
+            # with BEFORE set, an older build reads the same file in the same round, first or second in
+            # turn, so both meet the same load
+            order = [BIN] if not BEFORE else ([BEFORE, BIN] if rep % 2 == 0 else [BIN, BEFORE])
+            for binary in order:
+                l0, (t0, s0) = load(), cpu_ticks()
+                r = json.loads(subprocess.run([binary, "read", kind, path, str(passes)], check=True,
+                                              capture_output=True, text=True).stdout)
+                t1, s1 = cpu_ticks()
+                assert r["rejects"] == 0 and r["events"] == n * passes, r
+                steal = 100.0 * (s1 - s0) / max(1, t1 - t0)
+                name = "before" if binary == BEFORE else "after" if BEFORE else ""
+                print(f"  {fmt} {name}: {r['events']:,} records, thread CPU {r['thread_cpu_seconds']:.2f} s "
+                      f"(process user {r['process_user_seconds']} s + sys {r['process_sys_seconds']} s), "
+                      f"wall {r['seconds']:.2f} s, {r['events_per_cpu_second']:,} /s/core, load {l0}, "
+                      f"steal {steal:.1f} %", flush=True)
+                if binary == BEFORE:
+                    before.append(r["events_per_cpu_second"])
+                    continue
+                rates.append(r["events_per_cpu_second"])
+                secs.append(r["thread_cpu_seconds"])
+                loads.append(l0.split()[0])
+                steals.append(steal)
         ir = ir_nosha = None
         if os.environ["CALLGRIND"] == "1":
             ir, ir_nosha = instructions(kind, ensure(gen, framing, 20_000))
@@ -99,9 +109,21 @@ def main():
                    min=min(rates), median=med, max=max(rates), loads=loads, steal=steals, target=target,
                    met_every_run=min(rates) >= target, headroom_min=min(rates) / target - 1,
                    instructions_per_record=ir, instructions_without_sha=ir_nosha, python=py,
-                   ratio=(med / py if py else None))
+                   ratio=(med / py if py else None), before=before,
+                   before_median=statistics.median(before) if before else None,
+                   paired_speedups=[round(a / b, 3) for a, b in zip(rates, before)])
         rows.append(row)
         print(json.dumps(row), flush=True)
+    if BEFORE:
+        print()
+        print("| format | before: min / median / max | after: min / median / max | speed-up of medians "
+              "| speed-up per round (min–max) |")
+        print("|---|---:|---:|---:|---:|")
+        for r in rows:
+            sp = r["paired_speedups"]
+            print(f"| {r['label']} | {min(r['before']):,} / {r['before_median']:,.0f} / {max(r['before']):,} "
+                  f"| {r['min']:,} / {r['median']:,.0f} / {r['max']:,} | {r['median'] / r['before_median']:.2f}x "
+                  f"| {min(sp):.2f}x–{max(sp):.2f}x |")
     print()
     print("| format | records/run | CPU s/run (median) | events/s/core min / median / max | vs target (min) "
           "| instr/record (w/o SHA) | Python ev/s/core | ratio | load at start |")

@@ -11,7 +11,8 @@
 #   FORMATS="okta_array entra-monitor_records" REPS=5 bench/connectors/longrun.sh
 #   env: DIR (inputs, reused; default /tmp/rf-connectors-longrun), REPS (5), N_SIGNIN (100000),
 #        N_OSQUERY (500000), PASSES_SIGNIN (20), PASSES_OSQUERY (8), CALLGRIND (1), PYTHON (1),
-#        BIN (a prebuilt connector_bench, e.g. an older build to compare)
+#        BIN (a prebuilt connector_bench), BEFORE (an older build: each round runs it too, in turn
+#        first or second, and a before/after table with per-round speed-ups is printed)
 # The inputs take ~1 GB (the disk of the shared machine is small); a process reads its file 20 (8) times,
 # 2,000,000 sign-ins (4,000,000 osquery rows) per process, from the page cache.
 set -euo pipefail
@@ -24,6 +25,6 @@ export BIN
 export DIR="${DIR:-/tmp/rf-connectors-longrun}"
 export REPS="${REPS:-5}" N_SIGNIN="${N_SIGNIN:-100000}" N_OSQUERY="${N_OSQUERY:-500000}"
 export PASSES_SIGNIN="${PASSES_SIGNIN:-20}" PASSES_OSQUERY="${PASSES_OSQUERY:-8}"
-export CALLGRIND="${CALLGRIND:-1}" PYTHON="${PYTHON:-1}"
+export CALLGRIND="${CALLGRIND:-1}" PYTHON="${PYTHON:-1}" BEFORE="${BEFORE:-}"
 export FORMATS="${FORMATS:-okta_ndjson okta_array entra_graph entra-monitor_ndjson entra-monitor_records osquery_ndjson}"
 exec python3 bench/connectors/longrun.py
