@@ -2,7 +2,7 @@
 
 use redflag_model::{Event, EventKind, Identifier, Subject};
 
-use crate::email::EmailLists;
+use crate::email::{EmailLists, ascii_domain};
 use crate::signals::{home_addresses, reference_identifiers};
 
 /// One join key: a kind and a normalised value. Two subjects with an equal key share that value.
@@ -79,14 +79,17 @@ pub fn event_linkage_keys(event: &Event) -> Vec<LinkageKey> {
 fn identifier_key(id: &Identifier, lists: &EmailLists, reference: bool) -> Option<LinkageKey> {
     Some(match id {
         Identifier::Email(e) => {
-            let info = lists.describe(e);
+            // The comparison form alone (what `EmailLists::describe` gives as `comparison`), without the
+            // rest of the description.
+            let domain = e.domain();
+            let ascii = ascii_domain(domain).unwrap_or_else(|| domain.to_string());
             LinkageKey::new(
                 if reference {
                     "reference_email"
                 } else {
                     "email"
                 },
-                info.comparison,
+                lists.comparison_form(e.local_part(), &ascii),
             )
         }
         Identifier::Phone(p) => LinkageKey::new(

@@ -24,8 +24,9 @@ pub struct Population<'a> {
     config: &'a IdentityConfig,
     /// Join keys per subject (own record plus own events).
     keys: Vec<Vec<LinkageKey>>,
-    /// Subjects by key.
-    by_key: HashMap<&'a str, HashMap<String, Vec<usize>>>,
+    /// Subjects by key: `(hash of the key, subject, index in its keys)` sorted (one flat vector rather
+    /// than a map of cloned values; see [`Population::holders`]).
+    by_key: Vec<(u64, u32, u32)>,
     /// Home addresses per subject, to tell a household from a ring.
     homes: Vec<HashSet<String>>,
     /// Resume index: LSH id → subject position.
@@ -44,6 +45,16 @@ impl<'a> Population<'a> {
     /// Builds the indexes. `events` may hold every subject's events; each is counted for the subject it is
     /// attributed to (`Event::subject`), unattributed events are ignored here.
     pub fn new(subjects: &'a [Subject], events: &'a [Event], config: &'a IdentityConfig) -> Self {
+        Self::new_with_laps(subjects, events, config, &mut |_| {})
+    }
+
+    /// [`Population::new`], calling `lap` with a phase name as each phase ends (for timing).
+    pub fn new_with_laps(
+        subjects: &'a [Subject],
+        events: &'a [Event],
+        config: &'a IdentityConfig,
+        lap: &mut dyn FnMut(&str),
+    ) -> Self {
         let position: HashMap<&str, usize> = subjects
             .iter()
             .enumerate()
@@ -62,17 +73,18 @@ impl<'a> Population<'a> {
             k.sort();
             k.dedup();
         }
-        let mut by_key: HashMap<&'a str, HashMap<String, Vec<usize>>> = HashMap::new();
-        for (i, ks) in keys.iter().enumerate() {
-            for k in ks {
-                by_key
-                    .entry(k.kind)
-                    .or_default()
-                    .entry(k.value.clone())
-                    .or_default()
-                    .push(i);
-            }
-        }
+        lap("new: keys");
+        let mut by_key: Vec<(u64, u32, u32)> = keys
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, ks)| {
+                ks.iter()
+                    .enumerate()
+                    .map(move |(k, key)| (key_hash(key.kind, &key.value), i as u32, k as u32))
+            })
+            .collect();
+        by_key.par_sort_unstable();
+        lap("new: by_key");
         let homes = subjects
             .iter()
             .map(|s| {
@@ -82,6 +94,7 @@ impl<'a> Population<'a> {
                     .collect()
             })
             .collect();
+        lap("new: homes");
         let hasher = MinHasher::new(config.minhash.clone());
         let with_resume: Vec<(usize, &String)> = subjects
             .iter()
@@ -92,7 +105,9 @@ impl<'a> Population<'a> {
             .par_iter()
             .map(|(_, t)| hasher.signature(t))
             .collect();
+        lap("new: minhash signatures");
         let resume_index = LshIndex::build(&hasher, &resume_signatures);
+        lap("new: lsh index");
         let passage_index = PassageIndex::build(
             config.passages.clone(),
             with_resume
@@ -100,6 +115,7 @@ impl<'a> Population<'a> {
                 .map(|(_, t)| fingerprints(t, &config.passages))
                 .collect(),
         );
+        lap("new: passage index");
         Self {
             subjects,
             config,
@@ -125,20 +141,16 @@ impl<'a> Population<'a> {
     fn passage_pairs(&self) -> PassagePairs {
         let found: Vec<(usize, usize, Vec<SharedPassage>)> = self
             .passage_index
-            .pairs()
-            .into_par_iter()
-            .filter_map(|(a, b, _)| {
-                let (sa, sb) = (
+            .pair_passages(&|d| self.resume_text(d), &|a, b| {
+                self.resume_subject[a as usize] != self.resume_subject[b as usize]
+            })
+            .into_iter()
+            .map(|(a, b, passages)| {
+                (
                     self.resume_subject[a as usize],
                     self.resume_subject[b as usize],
-                );
-                if sa == sb {
-                    return None;
-                }
-                let passages = self
-                    .passage_index
-                    .shared_passages(self.resume_text(a)?, self.resume_text(b)?);
-                (!passages.is_empty()).then_some((sa, sb, passages))
+                    passages,
+                )
             })
             .collect();
         let mut out: PassagePairs = HashMap::new();
@@ -165,8 +177,8 @@ impl<'a> Population<'a> {
     fn sharing(&self, i: usize, kinds: &[&str]) -> BTreeMap<usize, BTreeSet<String>> {
         let mut out: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for k in self.keys[i].iter().filter(|k| kinds.contains(&k.kind)) {
-            if let Some(others) = self.by_key.get(k.kind).and_then(|m| m.get(&k.value)) {
-                for &o in others.iter().filter(|&&o| o != i) {
+            {
+                for o in self.holders(k.kind, &k.value).filter(|&o| o != i) {
                     out.entry(o)
                         .or_default()
                         .insert(format!("{} {}", k.kind, k.value));
@@ -176,19 +188,44 @@ impl<'a> Population<'a> {
         out
     }
 
+    /// The subjects holding a key, in position order.
+    fn holders<'s>(&'s self, kind: &'s str, value: &'s str) -> impl Iterator<Item = usize> + 's {
+        let h = key_hash(kind, value);
+        let start = self.by_key.partition_point(|e| e.0 < h);
+        self.by_key[start..]
+            .iter()
+            .take_while(move |e| e.0 == h)
+            .filter(move |&&(_, i, k)| {
+                // A hash shared by two different keys is told apart here.
+                let key = &self.keys[i as usize][k as usize];
+                key.kind == kind && key.value == value
+            })
+            .map(|&(_, i, _)| i as usize)
+    }
+
     fn has_kind(&self, i: usize, kinds: &[&str]) -> bool {
         self.keys[i].iter().any(|k| kinds.contains(&k.kind))
     }
 
     /// All cross-subject facts, for every subject.
     pub fn facts(&self) -> Vec<Fact> {
+        self.facts_with_laps(&mut |_| {})
+    }
+
+    /// [`Population::facts`], calling `lap` with a phase name as each phase ends (for timing).
+    pub fn facts_with_laps(&self, lap: &mut dyn FnMut(&str)) -> Vec<Fact> {
         let resume_pairs = self.resume_pairs();
+        lap("facts: resume pairs");
         let passage_pairs = self.passage_pairs();
+        lap("facts: passage pairs");
         let photo_pairs = self.photo_pairs();
-        (0..self.subjects.len())
+        lap("facts: photo pairs");
+        let facts = (0..self.subjects.len())
             .into_par_iter()
             .flat_map_iter(|i| self.subject_facts(i, &resume_pairs, &passage_pairs, &photo_pairs))
-            .collect()
+            .collect();
+        lap("facts: per subject");
+        facts
     }
 
     /// Near-duplicate resume pairs by subject position, with their estimated similarity.
@@ -224,45 +261,14 @@ impl<'a> Population<'a> {
                 }
             }
         }
-        let mut found: HashSet<(usize, usize, u32)> = HashSet::new();
-        if max <= 11 {
-            // Multi-index search: four 16-bit chunks, each probed at distance 0, 1 and 2. Two hashes within
-            // 11 bits agree to within two bits on at least one chunk (otherwise they differ by ≥ 12).
-            let mut tables: Vec<HashMap<u16, Vec<usize>>> = vec![HashMap::new(); 4];
-            for (n, (_, v)) in photos64.iter().enumerate() {
-                for (c, table) in tables.iter_mut().enumerate() {
-                    table.entry((v >> (16 * c)) as u16).or_default().push(n);
-                }
-            }
-            for (n, (i, v)) in photos64.iter().enumerate() {
-                for (c, table) in tables.iter().enumerate() {
-                    let chunk = (v >> (16 * c)) as u16;
-                    let one = (0..16u16).map(move |b| chunk ^ (1 << b));
-                    let two = (0..16u16)
-                        .flat_map(move |b| ((b + 1)..16).map(move |c| chunk ^ (1 << b) ^ (1 << c)));
-                    for probe in std::iter::once(chunk).chain(one).chain(two) {
-                        for &m in table.get(&probe).into_iter().flatten() {
-                            let (j, w) = photos64[m];
-                            if m > n && j != *i {
-                                let d = (v ^ w).count_ones();
-                                if d <= max {
-                                    found.insert((*i.min(&j), *i.max(&j), d));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            for (n, (i, v)) in photos64.iter().enumerate() {
-                for (j, w) in &photos64[n + 1..] {
-                    let d = (v ^ w).count_ones();
-                    if j != i && d <= max {
-                        found.insert((*i.min(j), *i.max(j), d));
-                    }
-                }
-            }
-        }
+        let values: Vec<u64> = photos64.iter().map(|p| p.1).collect();
+        let mut found: HashSet<(usize, usize, u32)> = photo::near_pairs(&values, max)
+            .into_iter()
+            .filter_map(|(a, b, d)| {
+                let (i, j) = (photos64[a as usize].0, photos64[b as usize].0);
+                (i != j).then_some((i.min(j), i.max(j), d))
+            })
+            .collect();
         for (n, (i, a)) in others.iter().enumerate() {
             for (j, b) in &others[n + 1..] {
                 if let Some(d) = photo::distance(a, b).filter(|d| *d <= max && i != j) {
@@ -382,13 +388,7 @@ impl<'a> Population<'a> {
             } else {
                 "phone"
             };
-            for &j in self
-                .by_key
-                .get(own_kind)
-                .and_then(|m| m.get(&k.value))
-                .into_iter()
-                .flatten()
-            {
+            for j in self.holders(own_kind, &k.value) {
                 if j != i {
                     as_subject
                         .entry(j)
@@ -640,6 +640,14 @@ impl<'a> Population<'a> {
     pub fn resume_count(&self) -> usize {
         self.resume_signatures.len()
     }
+}
+
+/// The hash [`Population`] files a key under.
+fn key_hash(kind: &str, value: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(
+        value.as_bytes(),
+        xxhash_rust::xxh3::xxh3_64(kind.as_bytes()),
+    )
 }
 
 /// Cross-subject facts for every subject (see [`Population`]).

@@ -232,49 +232,61 @@ impl LshIndex {
     /// Every pair of documents at or above the threshold, `(i, j, similarity)` with `i < j`, sorted. Also
     /// returns how many buckets were skipped as larger than `max_bucket`.
     pub fn pairs(&self) -> (Vec<(u32, u32, f64)>, usize) {
-        let per_band: Vec<(HashSet<(u32, u32)>, usize)> = self
+        // Each band's buckets are read on the rayon pool and a pair is kept only when its estimate reaches
+        // the threshold (the estimate depends on the two signatures alone, so judging a pair in every band
+        // it meets gives the same answer): the candidate pairs of template buckets are never held at once.
+        let per_band: Vec<(Vec<ScoredPair>, usize)> = self
             .tables
             .par_iter()
             .map(|table| {
-                let mut pairs = HashSet::new();
+                let mut buckets = Vec::new();
                 let mut skipped = 0;
                 let mut start = 0;
                 while start < table.len() {
                     let key = table[start].0;
-                    let mut end = start + 1;
-                    while end < table.len() && table[end].0 == key {
-                        end += 1;
-                    }
-                    let bucket = &table[start..end];
-                    if bucket.len() > self.config.max_bucket {
+                    let end = start + table[start..].partition_point(|(k, _)| *k == key);
+                    let len = end - start;
+                    if len > self.config.max_bucket {
                         skipped += 1;
-                    } else {
-                        for (x, (_, a)) in bucket.iter().enumerate() {
-                            for (_, b) in &bucket[x + 1..] {
-                                pairs.insert(((*a).min(*b), (*a).max(*b)));
-                            }
-                        }
+                    } else if len >= 2 {
+                        buckets.push(start..end);
                     }
                     start = end;
                 }
+                let pairs: Vec<(u32, u32, f64)> = buckets
+                    .into_par_iter()
+                    .flat_map_iter(|range| {
+                        let bucket = &table[range];
+                        let mut out = Vec::new();
+                        for (x, (_, a)) in bucket.iter().enumerate() {
+                            let sa = self.signature(*a);
+                            for (_, b) in &bucket[x + 1..] {
+                                let s = estimate(sa, self.signature(*b));
+                                if s >= self.config.threshold {
+                                    out.push(((*a).min(*b), (*a).max(*b), s));
+                                }
+                            }
+                        }
+                        out
+                    })
+                    .collect();
                 (pairs, skipped)
             })
             .collect();
-        let mut all = HashSet::new();
+        let mut out: Vec<(u32, u32, f64)> = Vec::new();
         let mut skipped = 0;
         for (pairs, s) in per_band {
-            all.extend(pairs);
+            out.extend(pairs);
             skipped += s;
         }
-        let mut out: Vec<(u32, u32, f64)> = all
-            .into_par_iter()
-            .map(|(a, b)| (a, b, estimate(self.signature(a), self.signature(b))))
-            .filter(|(_, _, s)| *s >= self.config.threshold)
-            .collect();
-        out.sort_by_key(|x| (x.0, x.1));
+        out.par_sort_unstable_by_key(|x| (x.0, x.1));
+        out.dedup_by_key(|x| (x.0, x.1));
         (out, skipped)
     }
 }
+
+/// Two documents and their estimated similarity.
+type ScoredPair = (u32, u32, f64);
 
 fn band_key(rows: &[u32]) -> u64 {
     let mut bytes = [0u8; 64];

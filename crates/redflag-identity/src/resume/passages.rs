@@ -284,6 +284,55 @@ impl PassageIndex {
     pub fn shared_passages(&self, a: &str, b: &str) -> Vec<SharedPassage> {
         shared_passages_with(a, b, &self.config, &|h| self.is_boilerplate(h))
     }
+
+    /// Every pair of [`PassageIndex::pairs`] with the passages its two documents share (pairs sharing
+    /// none left out), in the order of `pairs`. `text` gives a document's text (`None`: the pair is left
+    /// out). Each first document is cut into words once for all its pairs, with its boilerplate look-ups
+    /// remembered, on the rayon pool.
+    pub fn pair_passages<'t>(
+        &self,
+        text: &(dyn Fn(u32) -> Option<&'t str> + Sync),
+        keep: &(dyn Fn(u32, u32) -> bool + Sync),
+    ) -> Vec<(u32, u32, Vec<SharedPassage>)> {
+        let pairs = self.pairs();
+        // Runs of pairs with the same first document.
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        while start < pairs.len() {
+            let a = pairs[start].0;
+            let end = start + pairs[start..].partition_point(|p| p.0 == a);
+            groups.push(start..end);
+            start = end;
+        }
+        groups
+            .into_par_iter()
+            .flat_map_iter(|range| {
+                let group = &pairs[range];
+                let a = group[0].0;
+                let mut out = Vec::new();
+                let Some(text_a) = text(a) else {
+                    return out;
+                };
+                let prepared_a = Prepared::new(text_a, &self.config);
+                let mut memo: HashMap<u64, bool> = HashMap::new();
+                let mut is_boiler =
+                    |h: u64| *memo.entry(h).or_insert_with(|| self.is_boilerplate(h));
+                for &(_, b, _) in group {
+                    if !keep(a, b) {
+                        continue;
+                    }
+                    let Some(text_b) = text(b) else { continue };
+                    let prepared_b = Prepared::new(text_b, &self.config);
+                    let passages =
+                        shared_between(&prepared_a, &prepared_b, &self.config, &mut is_boiler);
+                    if !passages.is_empty() {
+                        out.push((a, b, passages));
+                    }
+                }
+                out
+            })
+            .collect()
+    }
 }
 
 /// The passages texts `a` and `b` share, longest first: runs of equal words seeded by a fingerprint of `a`
@@ -295,24 +344,57 @@ pub fn shared_passages_with(
     config: &PassageConfig,
     is_boilerplate: &dyn Fn(u64) -> bool,
 ) -> Vec<SharedPassage> {
+    let a = Prepared::new(a, config);
+    let b = Prepared::new(b, config);
+    shared_between(&a, &b, config, &mut |h| is_boilerplate(h))
+}
+
+/// A text cut into words and grams with its winnowed positions, to be matched against many others
+/// without cutting it again.
+pub(crate) struct Prepared {
+    grams: Grams,
+    fps: Vec<usize>,
+}
+
+impl Prepared {
+    pub(crate) fn new(text: &str, config: &PassageConfig) -> Self {
+        let grams = grams(text, config.gram_words.max(1));
+        let fps = winnow_positions(&grams.grams, config.window);
+        Self { grams, fps }
+    }
+}
+
+/// [`shared_passages_with`] over prepared texts.
+pub(crate) fn shared_between(
+    a: &Prepared,
+    b: &Prepared,
+    config: &PassageConfig,
+    is_boiler: &mut dyn FnMut(u64) -> bool,
+) -> Vec<SharedPassage> {
     let k = config.gram_words.max(1);
-    let ga = grams(a, k);
-    let gb = grams(b, k);
+    let (ga, gb) = (&a.grams, &b.grams);
     if ga.grams.is_empty() || gb.grams.is_empty() {
         return Vec::new();
     }
-    let mut in_b: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (j, &h) in gb.grams.iter().enumerate() {
-        in_b.entry(h).or_default().push(j);
-    }
-    let fps = winnow_positions(&ga.grams, config.window);
-    let mut boiler: HashMap<u64, bool> = HashMap::new();
-    let mut is_boiler = |h: u64| *boiler.entry(h).or_insert_with(|| is_boilerplate(h));
+    // Positions of `b`'s grams, sorted by hash: (hash, position).
+    let mut in_b: Vec<(u64, usize)> = gb.grams.iter().enumerate().map(|(j, &h)| (h, j)).collect();
+    in_b.sort_unstable();
+    let positions_in_b = |h: u64| {
+        let start = in_b.partition_point(|(x, _)| *x < h);
+        in_b[start..]
+            .iter()
+            .take_while(move |(x, _)| *x == h)
+            .map(|(_, j)| *j)
+    };
+    let fps = &a.fps;
     // Words of `a` covered by a boilerplate fingerprint, and positions of distinctive ones.
     // Only fingerprints `b` also holds can lie in a shared run, so only those are looked up.
     let mut cut = vec![false; ga.words.len()];
     let mut distinctive: Vec<usize> = Vec::new();
-    for &p in fps.iter().filter(|&&p| in_b.contains_key(&ga.grams[p])) {
+    for &p in fps
+        .iter()
+        .filter(|&&p| positions_in_b(ga.grams[p]).next().is_some())
+    {
         if is_boiler(ga.grams[p]) {
             for c in &mut cut[p..p + k] {
                 *c = true;
@@ -322,9 +404,9 @@ pub fn shared_passages_with(
         }
     }
     // Maximal runs of equal words through each shared distinctive fingerprint.
-    let mut runs: HashSet<(usize, usize, usize)> = HashSet::new();
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     for &i in &distinctive {
-        for &j in in_b.get(&ga.grams[i]).into_iter().flatten() {
+        for j in positions_in_b(ga.grams[i]) {
             if ga.words[i..i + k] != gb.words[j..j + k] {
                 continue; // a hash collision
             }
@@ -340,9 +422,12 @@ pub fn shared_passages_with(
             {
                 len += 1;
             }
-            runs.insert((s, t, len));
+            runs.push((s, t, len));
         }
     }
+    // In order, so that of two runs giving the same stretch of `a` the first in `b` is reported.
+    runs.sort_unstable();
+    runs.dedup();
     // Each run minus its boilerplate words; the stretches that hold a distinctive fingerprint.
     let mut out: Vec<SharedPassage> = Vec::new();
     let mut seen: HashSet<(usize, usize)> = HashSet::new();

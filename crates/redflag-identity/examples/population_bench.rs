@@ -1,0 +1,238 @@
+//! Times `population_facts` on a generated world, phase by phase, and prints the peak resident set.
+//!
+//! ```text
+//! cargo run --release -p redflag-identity --example population_bench -- --subjects 50000 [--dir D]
+//!     [--dump facts.jsonl] [--seed S] [--pdf-share 0.15 --docx-share 0.15]
+//! ```
+//!
+//! The world comes from `redflag_synth` (one day of events): `people.csv` is read through the real people
+//! connector, resumes are attached with `resumes::attach_named` and `redflag_identity::extract_text` (as the
+//! CLI's sharded eval does), payout changes and shipments are read through their connectors and attributed
+//! to the lowest subject id claiming one of their identifiers. `--dump` writes every fact as one JSON line,
+//! sorted, so two builds can be compared with `cmp`. By default resumes are written as text (PDF and DOCX
+//! extraction costs minutes at a million subjects and does not change the population stage).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
+use redflag_connectors::people::{PeopleMapping, PeopleReader};
+use redflag_connectors::resumes::{self, ResumeLimits};
+use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
+use redflag_identity::{IdentityConfig, Population};
+use redflag_model::{Event, IdentifierKind, Subject};
+use redflag_synth::WorldConfig;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+struct Args {
+    subjects: usize,
+    seed: u64,
+    dir: Option<PathBuf>,
+    dump: Option<PathBuf>,
+    pdf_share: f64,
+    docx_share: f64,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        subjects: 20_000,
+        seed: WorldConfig::default().seed,
+        dir: None,
+        dump: None,
+        pdf_share: 0.0,
+        docx_share: 0.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let v = it.next().unwrap_or_default();
+        match a.as_str() {
+            "--subjects" => out.subjects = v.parse().unwrap_or(out.subjects),
+            "--seed" => out.seed = v.parse().unwrap_or(out.seed),
+            "--dir" => out.dir = Some(v.into()),
+            "--dump" => out.dump = Some(v.into()),
+            "--pdf-share" => out.pdf_share = v.parse().unwrap_or(0.0),
+            "--docx-share" => out.docx_share = v.parse().unwrap_or(0.0),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    out
+}
+
+fn extract(bytes: &[u8], name: &str) -> Result<String, String> {
+    redflag_identity::extract_text(bytes, name, &redflag_identity::ExtractLimits::default())
+        .map(|r| r.text)
+        .map_err(|e| e.to_string())
+}
+
+fn main() {
+    let args = args();
+    let config = WorldConfig {
+        seed: args.seed,
+        subjects: args.subjects,
+        days: 1,
+        pdf_resume_share: args.pdf_share,
+        docx_resume_share: args.docx_share,
+        ..WorldConfig::default()
+    };
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = std::env::temp_dir().join(format!(
+                "population-bench-{}-{}-{}",
+                args.subjects,
+                args.seed,
+                std::process::id()
+            ));
+            tmp.clone()
+        }
+    };
+    let t = Instant::now();
+    let (subjects, events) = {
+        let world = redflag_synth::generate(&config);
+        if !dir.join("people.csv").exists() {
+            world.write_people_to(&dir).expect("people written");
+            world
+                .write_events(&dir, 0..config.subjects)
+                .expect("events written");
+        }
+        let people = dir.join("people.csv");
+        let reader = PeopleReader::new(
+            BufReader::with_capacity(1 << 20, File::open(&people).expect("people.csv")),
+            &people.display().to_string(),
+            &config.system,
+            PeopleMapping::generic(),
+        )
+        .expect("people reader");
+        let mut subjects: Vec<Subject> = reader.filter_map(Result::ok).collect();
+        let limits = ResumeLimits::default();
+        let attached: usize = subjects
+            .par_iter_mut()
+            .map(|s| {
+                usize::from(matches!(
+                    resumes::attach_named(s, &dir, &limits, extract),
+                    Ok(true)
+                ))
+            })
+            .sum();
+        let mut events: Vec<Event> = Vec::new();
+        let payroll = dir.join("payroll_changes.csv");
+        if let Ok(f) = File::open(&payroll) {
+            let name = payroll.display().to_string();
+            let reader = PayrollReader::new(BufReader::new(f), &name, &PayoutMapping::generic())
+                .expect("payroll reader");
+            events.extend(reader.filter_map(Result::ok));
+        }
+        let shipping = dir.join("laptop_shipments.csv");
+        if let Ok(f) = File::open(&shipping) {
+            let name = shipping.display().to_string();
+            let reader = ShippingReader::new(BufReader::new(f), &name, &ShipmentMapping::generic())
+                .expect("shipping reader");
+            events.extend(reader.filter_map(Result::ok));
+        }
+        // Attribution as the CLI's eval does it: the lowest subject id claiming an identifier.
+        let mut claims: HashMap<(IdentifierKind, String), usize> = HashMap::new();
+        for (p, s) in subjects.iter().enumerate() {
+            for i in &s.identifiers {
+                claims
+                    .entry((i.kind(), i.value()))
+                    .and_modify(|q| {
+                        if s.id < subjects[*q].id {
+                            *q = p;
+                        }
+                    })
+                    .or_insert(p);
+            }
+        }
+        let events: Vec<Event> = events
+            .into_iter()
+            .filter_map(|mut e| {
+                e.subject = e
+                    .identifiers
+                    .iter()
+                    .filter_map(|i| claims.get(&(i.kind(), i.value())))
+                    .map(|&p| &subjects[p].id)
+                    .min()
+                    .cloned();
+                e.subject.is_some().then_some(e)
+            })
+            .collect();
+        eprintln!(
+            "prepared {} subjects ({attached} resumes attached), {} payout/shipment events in {:.1} s (dir {})",
+            subjects.len(),
+            events.len(),
+            t.elapsed().as_secs_f64(),
+            dir.display()
+        );
+        (subjects, events)
+    };
+    if args.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let identity = IdentityConfig::default();
+    let base_rss = rss_mib();
+    let base_peak = peak_rss_mib();
+    let mut last = Instant::now();
+    let start = last;
+    let mut lap = |phase: &str| {
+        eprintln!(
+            "  {phase:<28} {:>8.2} s   rss {:>8.0} MiB",
+            last.elapsed().as_secs_f64(),
+            rss_mib()
+        );
+        last = Instant::now();
+    };
+    let population = Population::new_with_laps(&subjects, &events, &identity, &mut lap);
+    let mut facts = population.facts_with_laps(&mut lap);
+    drop(population);
+    let total = start.elapsed().as_secs_f64();
+    println!(
+        "subjects {} resumes-events {} facts {} population_facts {:.2} s; rss before {:.0} MiB, peak before {:.0} MiB, peak after {:.0} MiB",
+        subjects.len(),
+        events.len(),
+        facts.len(),
+        total,
+        base_rss,
+        base_peak,
+        peak_rss_mib()
+    );
+    if let Some(path) = &args.dump {
+        let mut lines: Vec<String> = facts
+            .par_drain(..)
+            .map(|f| serde_json::to_string(&f).expect("fact serialises"))
+            .collect();
+        lines.par_sort_unstable();
+        let mut out = BufWriter::new(File::create(path).expect("dump file"));
+        for l in lines {
+            writeln!(out, "{l}").expect("dump written");
+        }
+        eprintln!("facts written to {}", path.display());
+    }
+}
