@@ -418,6 +418,67 @@ mod tests {
     }
 
     #[test]
+    fn pairs_are_every_bucket_pair_at_the_threshold_and_skip_full_buckets() {
+        let h = MinHasher::new(MinHashConfig {
+            max_bucket: 6,
+            ..MinHashConfig::default()
+        });
+        // A template many texts share with small edits (big buckets), a family of near-copies, strangers.
+        let template: Vec<String> = (0..200).map(|i| format!("t{i}")).collect();
+        let mut docs: Vec<String> = Vec::new();
+        for d in 0..30 {
+            let mut w = template.clone();
+            for k in 0..(d % 7) * 12 {
+                w[(k * 13 + d) % 200] = format!("e{d}x{k}");
+            }
+            docs.push(w.join(" "));
+        }
+        for d in 0..40 {
+            docs.push(
+                (0..150)
+                    .map(|i| format!("s{d}w{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        docs.push(String::new());
+        let sigs: Vec<Signature> = docs.iter().map(|d| h.signature(d)).collect();
+        let index = LshIndex::build(&h, &sigs);
+        // Every pair sharing a band bucket of at most `max_bucket` members, judged by its estimate.
+        let rows = h.config().num_perm / h.config().bands;
+        let mut expect: Vec<(u32, u32, f64)> = Vec::new();
+        let mut skipped = 0;
+        for band in 0..h.config().bands {
+            let key = |i: usize| band_key(&sigs[i].0[band * rows..(band + 1) * rows]);
+            let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+            for i in (0..docs.len()).filter(|&i| !sigs[i].is_empty()) {
+                buckets.entry(key(i)).or_default().push(i);
+            }
+            for bucket in buckets.values() {
+                if bucket.len() > 6 {
+                    skipped += 1;
+                    continue;
+                }
+                for (x, &a) in bucket.iter().enumerate() {
+                    for &b in &bucket[x + 1..] {
+                        let s = sigs[a].jaccard(&sigs[b]);
+                        if s >= 0.5 {
+                            expect.push((a.min(b) as u32, a.max(b) as u32, s));
+                        }
+                    }
+                }
+            }
+        }
+        expect.sort_by_key(|x| (x.0, x.1));
+        expect.dedup_by_key(|x| (x.0, x.1));
+        let (pairs, skipped_found) = index.pairs();
+        assert_eq!(pairs, expect);
+        assert_eq!(skipped_found, skipped);
+        assert!(skipped > 0, "the template fills some buckets");
+        assert!(!pairs.is_empty());
+    }
+
+    #[test]
     fn passages_are_the_shared_runs() {
         let a = "Led the migration of payment services to Kubernetes on AWS, cutting costs by forty percent. Enjoys chess.";
         let b = "Built things. Led the migration of payment services to Kubernetes on AWS, cutting costs by forty percent.";

@@ -574,4 +574,59 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[test]
+    fn pair_passages_equal_shared_passages_of_each_pair() {
+        let config = PassageConfig {
+            max_df: 3,
+            ..Default::default()
+        };
+        let ring = text(50, 40);
+        let ring_b = text(51, 30);
+        let common = text(60, 40);
+        // Two rings over five documents (document 2 in both; 4 repeats a passage twice), a common block.
+        let docs: Vec<String> = (0..9)
+            .map(|d| {
+                let mut s = text(d + 100, 60);
+                if d < 3 {
+                    s = format!("{s} {ring}");
+                }
+                if (2..5).contains(&d) {
+                    s = format!("{s} {ring_b}");
+                }
+                if d == 4 {
+                    s = format!("{s} {} {ring_b}", text(7, 10));
+                }
+                format!("{s} {common} {}", text(d + 200, 30))
+            })
+            .collect();
+        let index = PassageIndex::build(
+            config.clone(),
+            docs.iter().map(|d| fingerprints(d, &config)).collect(),
+        );
+        let expect: Vec<(u32, u32, Vec<SharedPassage>)> = index
+            .pairs()
+            .into_iter()
+            .filter(|&(a, b, _)| (a, b) != (0, 2))
+            .map(|(a, b, _)| {
+                (
+                    a,
+                    b,
+                    index.shared_passages(&docs[a as usize], &docs[b as usize]),
+                )
+            })
+            .filter(|(_, _, p)| !p.is_empty())
+            .collect();
+        let found = index
+            .pair_passages(&|d| (d != 7).then(|| docs[d as usize].as_str()), &|a, b| {
+                (a, b) != (0, 2)
+            });
+        assert_eq!(found, expect);
+        let pairs: Vec<(u32, u32)> = found.iter().map(|p| (p.0, p.1)).collect();
+        assert!(
+            pairs.contains(&(0, 1)) && pairs.contains(&(3, 4)),
+            "{pairs:?}"
+        );
+        assert!(!pairs.contains(&(0, 2)));
+    }
 }
