@@ -528,8 +528,18 @@ fn generate_inner(
                 }
                 _ => domain.to_string(),
             };
+            // Different people never share a mailbox: without a discriminator, every "James
+            // Smith" named as a referee at one employer had one address, and at 200,000 subjects
+            // a fifth of the innocents "shared" a reference with two others. Derived from the
+            // subject and slot, not drawn, so the rest of the person's stream is unchanged.
+            let discriminator = (index as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .wrapping_add(i as u64 * 0x2545_f491)
+                .rotate_left(29)
+                % 9_000
+                + 1_000;
             let email = format!(
-                "{}.{}@{ref_domain}",
+                "{}.{}{discriminator}@{ref_domain}",
                 ident::ascii_fold(&rg),
                 ident::ascii_fold(&rf)
             );

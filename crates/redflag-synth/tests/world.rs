@@ -396,3 +396,28 @@ fn events_written_in_ranges_concatenate_to_the_whole_world() {
     assert!(expect > 0);
     assert_eq!(resumes, expect);
 }
+
+#[test]
+fn innocents_do_not_share_referees_by_name_collisions() {
+    // A large world: common names at one employer were one mailbox before referees had their own
+    // addresses, and a fifth of a 200,000-subject world's innocents "shared" a reference.
+    let config = WorldConfig {
+        subjects: 30_000,
+        ..WorldConfig::default()
+    };
+    let world = generate(&config);
+    let mut holders: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    let mut references = 0;
+    for p in world.people().filter(|p| !p.is_operator()) {
+        for r in &p.references {
+            references += 1;
+            holders.entry(r.email.clone()).or_default().insert(p.index);
+        }
+    }
+    assert!(references > 10_000, "{references} references");
+    let shared: usize = holders.values().filter(|h| h.len() > 1).count();
+    assert!(
+        shared * 1_000 < references,
+        "{shared} referee addresses named by several innocents among {references} references"
+    );
+}
