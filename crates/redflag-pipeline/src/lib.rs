@@ -43,7 +43,9 @@ use redflag_netintel::{EgressConfig, EgressKey, NetConfig, NetIntel};
 use redflag_rules::{RulePack, Scorer, ScoringConfig};
 use redflag_watchlist::{Index, ScreenOptions};
 
+mod packed;
 mod sharded;
+pub use packed::{PackedFacts, UnpackError};
 pub use sharded::{ShardedRun, population_events};
 
 /// A failure to build the engines.

@@ -15,9 +15,11 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use redflag_identity::IdentityConfig;
-use redflag_model::{Assessment, Event, EventKind, SignInOutcome, Subject, SubjectId};
+use redflag_model::{
+    Assessment, Event, EventKind, SanctionsMatchSummary, SignInOutcome, Subject, SubjectId,
+};
 
-use crate::{Clock, Engines, PipelineOutput, SubjectStage, sanctions_hits};
+use crate::{Clock, Engines, PackedFacts, PipelineOutput, SubjectStage, sanctions_hits};
 
 /// The events of `events` the population-wide stages read, in the order [`Engines::assess`] would
 /// read them (by subject as given, then time, then id): per subject, the first and the last successful
@@ -101,6 +103,27 @@ fn read_by_population(event: &Event) -> bool {
     }
 }
 
+/// What a subject's per-subject stage leaves for [`ShardedRun::finish`].
+#[derive(Debug, Clone)]
+struct KeptStage {
+    facts: PackedFacts,
+    matches: Vec<SanctionsMatchSummary>,
+}
+
+impl KeptStage {
+    fn unpack(self) -> SubjectStage {
+        SubjectStage {
+            // The bytes were packed by this process a moment ago: failing to read them back is a
+            // bug in `packed`, whose tests cover every value and evidence shape.
+            facts: self
+                .facts
+                .unpack()
+                .expect("facts packed by this run unpack"),
+            matches: self.matches,
+        }
+    }
+}
+
 /// A population assessed shard by shard. See the module documentation.
 pub struct ShardedRun<'e> {
     engines: &'e Engines,
@@ -113,7 +136,8 @@ pub struct ShardedRun<'e> {
     deferred: Vec<bool>,
     /// Events waiting for their subject's turn (deferred subjects, subjects of later shards).
     held: HashMap<usize, Vec<Event>>,
-    stages: Vec<Option<SubjectStage>>,
+    /// Each assessed subject's kept facts, packed (see [`PackedFacts`]), and sanctions matches.
+    stages: Vec<Option<KeptStage>>,
     population_events: Vec<Event>,
     /// Fact names some rule reads (condition, evidence or explanation): the only facts kept.
     read: HashSet<String>,
@@ -273,12 +297,16 @@ impl<'e> ShardedRun<'e> {
                 .collect();
             let (engines, subjects, identity, read) =
                 (self.engines, &self.subjects, &self.identity, &self.read);
-            let stages: Vec<(usize, SubjectStage)> = slices
+            let stages: Vec<(usize, KeptStage)> = slices
                 .par_iter()
                 .map(|&(p, own)| {
                     let mut stage = engines.subject_stage_one(&subjects[p], own, identity);
                     stage.facts.retain(|f| read.contains(&f.name));
-                    (p, stage)
+                    let kept = KeptStage {
+                        facts: PackedFacts::pack(&stage.facts),
+                        matches: stage.matches,
+                    };
+                    (p, kept)
                 })
                 .collect();
             for (p, stage) in stages {
@@ -307,12 +335,18 @@ impl<'e> ShardedRun<'e> {
         self.held.clear();
         self.assess_positions(&rest, events);
 
-        let stages: Vec<SubjectStage> = self
-            .stages
-            .iter_mut()
-            .map(|s| s.take().unwrap_or_default())
-            .collect();
-        let hits = sanctions_hits(&self.subjects, &stages);
+        let stages: Vec<Option<KeptStage>> = std::mem::take(&mut self.stages);
+        let hits = {
+            // Only the matches: the facts stay packed until their subject is scored.
+            let matches: Vec<SubjectStage> = stages
+                .iter()
+                .map(|s| SubjectStage {
+                    facts: Vec::new(),
+                    matches: s.as_ref().map(|k| k.matches.clone()).unwrap_or_default(),
+                })
+                .collect();
+            sanctions_hits(&self.subjects, &matches)
+        };
         // The kept events, grouped as `assess` groups them: by subject order, then time and id.
         let mut kept: Vec<(usize, Event)> = std::mem::take(&mut self.population_events)
             .into_iter()
@@ -343,7 +377,8 @@ impl<'e> ShardedRun<'e> {
             .subjects
             .par_iter()
             .zip(stages)
-            .map(|(subject, stage)| {
+            .map(|(subject, kept)| {
+                let stage = kept.map(KeptStage::unpack).unwrap_or_default();
                 engines
                     .score_one(subject, stage, &population, &ring_of, &versions, at)
                     .1
