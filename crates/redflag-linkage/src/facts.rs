@@ -121,6 +121,9 @@ fn list(ids: &[SubjectId]) -> String {
         .join(", ")
 }
 
+/// How many facts [`ring_facts`] gives a ring member.
+pub(crate) const RING_FACTS: usize = 9;
+
 /// Facts of one ring member.
 pub(crate) fn ring_facts(
     id: &SubjectId,
@@ -221,6 +224,18 @@ pub(crate) fn ring_facts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ring_member_has_ring_facts_facts() {
+        let id = SubjectId::new("t", "1").unwrap();
+        let ring = Ring {
+            id: redflag_model::RingId("ring:t:1".into()),
+            members: vec![id.clone(), SubjectId::new("t", "2").unwrap()],
+            links: Vec::new(),
+            score: 0.9,
+        };
+        assert_eq!(ring_facts(&id, &ring, &[], &[], &[], &[]).len(), RING_FACTS);
+    }
 
     #[test]
     fn specs_are_prefixed_and_unique() {

@@ -7,7 +7,8 @@
 //! ([`redflag_model::Ring`] with its links), scored pairs with their waterfalls ([`ScoredPair`],
 //! [`Contribution`]), `ring.*` facts ([`fact_specs`]), values excluded as placeholders or as held by
 //! implausibly many subjects ([`ExcludedValue`]), and notes. [`ring_dot`] / [`ring_json`] export a ring's
-//! evidence graph. A long batch reports its phases through [`Linker::with_progress`].
+//! evidence graph. A long batch reports its phases through [`Linker::with_progress`]; with
+//! [`Linker::with_sparse_facts`] it leaves out the `ring.size = 1` of subjects with no ring and no pair.
 //!
 //! Pipeline: records (names folded by the watchlist normaliser, date of birth, location, exact keys from
 //! `redflag_identity::linkage_keys`, photo hashes, resume MinHash) → blocking keys (no all-pairs; groups
