@@ -51,6 +51,20 @@ fn rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// User plus system CPU time of the process so far, in seconds (`/proc/self/stat`, 100 ticks a second).
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(") ")?.1;
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 struct Args {
     subjects: usize,
     seed: u64,
@@ -58,6 +72,7 @@ struct Args {
     dump: Option<PathBuf>,
     pdf_share: f64,
     docx_share: f64,
+    stats: bool,
 }
 
 fn args() -> Args {
@@ -68,9 +83,14 @@ fn args() -> Args {
         dump: None,
         pdf_share: 0.0,
         docx_share: 0.0,
+        stats: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
+        if a == "--stats" {
+            out.stats = true;
+            continue;
+        }
         let v = it.next().unwrap_or_default();
         match a.as_str() {
             "--subjects" => out.subjects = v.parse().unwrap_or(out.subjects),
@@ -89,6 +109,41 @@ fn extract(bytes: &[u8], name: &str) -> Result<String, String> {
     redflag_identity::extract_text(bytes, name, &redflag_identity::ExtractLimits::default())
         .map(|r| r.text)
         .map_err(|e| e.to_string())
+}
+
+/// Sizes behind the resume phases: LSH buckets and passage candidate pairs.
+fn stats(subjects: &[Subject], identity: &IdentityConfig) {
+    use redflag_identity::resume::{LshIndex, MinHasher, PassageIndex, fingerprints};
+    let texts: Vec<&str> = subjects
+        .iter()
+        .filter_map(|s| s.attributes.get("resume_text").map(String::as_str))
+        .collect();
+    let t = Instant::now();
+    let index = PassageIndex::build(
+        identity.passages.clone(),
+        texts
+            .par_iter()
+            .map(|t| fingerprints(t, &identity.passages))
+            .collect(),
+    );
+    let pairs = index.pairs();
+    let found = index.pair_passages(&|d| texts.get(d as usize).copied(), &|_, _| true);
+    eprintln!(
+        "passages: {} resumes, {} index entries, {} candidate pairs, {} with a passage ({:.1} s)",
+        texts.len(),
+        index.entries(),
+        pairs.len(),
+        found.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let hasher = MinHasher::new(identity.minhash.clone());
+    let sigs: Vec<_> = texts.par_iter().map(|t| hasher.signature(t)).collect();
+    let lsh = LshIndex::build(&hasher, &sigs);
+    let (near, skipped) = lsh.pairs();
+    eprintln!(
+        "lsh: {} near-duplicate pairs, {skipped} over-full buckets skipped",
+        near.len()
+    );
 }
 
 fn main() {
@@ -201,28 +256,37 @@ fn main() {
     let base_peak = peak_rss_mib();
     let mut last = Instant::now();
     let start = last;
+    let start_cpu = cpu_s();
+    let mut last_cpu = start_cpu;
     let mut lap = |phase: &str| {
+        let cpu = cpu_s();
         eprintln!(
-            "  {phase:<28} {:>8.2} s   rss {:>8.0} MiB",
+            "  {phase:<28} {:>8.2} s wall {:>8.2} s cpu   rss {:>8.0} MiB",
             last.elapsed().as_secs_f64(),
+            cpu - last_cpu,
             rss_mib()
         );
         last = Instant::now();
+        last_cpu = cpu;
     };
     let population = Population::new_with_laps(&subjects, &events, &identity, &mut lap);
     let mut facts = population.facts_with_laps(&mut lap);
     drop(population);
     let total = start.elapsed().as_secs_f64();
     println!(
-        "subjects {} resumes-events {} facts {} population_facts {:.2} s; rss before {:.0} MiB, peak before {:.0} MiB, peak after {:.0} MiB",
+        "subjects {} payout/shipment events {} facts {} population_facts {:.2} s wall, {:.2} s cpu; rss before {:.0} MiB, peak before {:.0} MiB, peak after {:.0} MiB",
         subjects.len(),
         events.len(),
         facts.len(),
         total,
+        cpu_s() - start_cpu,
         base_rss,
         base_peak,
         peak_rss_mib()
     );
+    if args.stats {
+        stats(&subjects, &identity);
+    }
     if let Some(path) = &args.dump {
         let mut lines: Vec<String> = facts
             .par_drain(..)

@@ -111,7 +111,8 @@ type ChunkTable = (Vec<u32>, Vec<(u64, u32)>);
 /// at least one chunk, so no pair is missed. Each chunk's table is one vector of `(hash, position)` sorted
 /// by chunk value with 65,537 offsets (a counting sort): a probe is two array reads and a contiguous scan,
 /// so the work is `4 × probes × n² / 65,536` popcounts (about 8,700 per hash at a million hashes and
-/// `max` 8) on the rayon pool, rather than a hash-map lookup per probe. From `r = 6` on (`max ≥ 24`) the
+/// `max` 8) on the rayon pool, rather than a hash-map lookup per probe. Each table is probed in its own
+/// (chunk) order, so successive probes fall near each other. From `r = 6` on (`max ≥ 24`) the
 /// probes outnumber the hashes and every pair is compared instead.
 pub fn near_pairs(hashes: &[u64], max: u32) -> Vec<(u32, u32, u32)> {
     let r = max / 4;
@@ -139,26 +140,33 @@ pub fn near_pairs(hashes: &[u64], max: u32) -> Vec<(u32, u32, u32)> {
                 (offsets, entries)
             })
             .collect();
-        (0..n)
-            .into_par_iter()
-            .with_min_len(256)
-            .flat_map_iter(|a| {
-                let v = hashes[a];
-                let mut found = Vec::new();
-                for (c, (offsets, entries)) in tables.iter().enumerate() {
-                    let chunk = (v >> (16 * c)) as u16;
-                    for &mask in &masks {
-                        let probe = (chunk ^ mask) as usize;
-                        let bucket = &entries[offsets[probe] as usize..offsets[probe + 1] as usize];
-                        for &(w, b) in bucket {
-                            let d = (v ^ w).count_ones();
-                            if d <= max && b as usize > a {
-                                found.push((a as u32, b, d));
+        // Each table is probed by the hashes in its own order (sorted by the chunk), so that successive
+        // hashes probe neighbouring buckets and the tables are read mostly from cache.
+        tables
+            .iter()
+            .enumerate()
+            .flat_map(|(c, (offsets, entries))| {
+                let masks = &masks;
+                entries
+                    .par_iter()
+                    .with_min_len(256)
+                    .flat_map_iter(move |&(v, a)| {
+                        let chunk = (v >> (16 * c)) as u16;
+                        let mut found = Vec::new();
+                        for &mask in masks {
+                            let probe = (chunk ^ mask) as usize;
+                            let bucket =
+                                &entries[offsets[probe] as usize..offsets[probe + 1] as usize];
+                            for &(w, b) in bucket {
+                                let d = (v ^ w).count_ones();
+                                if d <= max && b > a {
+                                    found.push((a, b, d));
+                                }
                             }
                         }
-                    }
-                }
-                found
+                        found
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect()
     } else {

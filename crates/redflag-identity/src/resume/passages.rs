@@ -62,9 +62,10 @@ pub struct SharedPassage {
     pub start_b: usize,
 }
 
-/// A text cut into normalised words with its gram hashes.
+/// A text cut into normalised words with their hashes and its gram hashes.
 struct Grams {
     words: Vec<String>,
+    hashes: Vec<u64>,
     grams: Vec<u64>,
 }
 
@@ -78,20 +79,46 @@ fn mix(mut x: u64) -> u64 {
 fn grams(text: &str, k: usize) -> Grams {
     let words: Vec<String> = words(text).collect();
     let hashes: Vec<u64> = words.iter().map(|w| xxh3_64(w.as_bytes())).collect();
+    let grams = gram_hashes(&hashes, k);
+    Grams {
+        words,
+        hashes,
+        grams,
+    }
+}
+
+/// The hashes of the `k`-word grams of a text's word hashes (none when it has fewer than `k` words).
+fn gram_hashes(hashes: &[u64], k: usize) -> Vec<u64> {
     let k = k.max(1);
-    let grams = if hashes.len() < k {
-        Vec::new()
-    } else {
-        hashes
-            .windows(k)
-            .map(|win| {
-                mix(win.iter().fold(0x5041_5353_4147_4553, |h, &w| {
-                    (h.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                }))
-            })
-            .collect()
-    };
-    Grams { words, grams }
+    if hashes.len() < k {
+        return Vec::new();
+    }
+    hashes
+        .windows(k)
+        .map(|win| {
+            mix(win.iter().fold(0x5041_5353_4147_4553, |h, &w| {
+                (h.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            }))
+        })
+        .collect()
+}
+
+/// The hashes of a text's normalised words (as [`grams`] makes them), without keeping the words: an
+/// ASCII word is lower-cased into one reused buffer.
+fn word_hashes(text: &str) -> Vec<u64> {
+    let mut buf: Vec<u8> = Vec::new();
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.is_ascii() {
+                buf.clear();
+                buf.extend(w.bytes().map(|b| b.to_ascii_lowercase()));
+                xxh3_64(&buf)
+            } else {
+                xxh3_64(w.to_lowercase().as_bytes())
+            }
+        })
+        .collect()
 }
 
 /// The positions of the grams winnowing keeps: in each window of `w` grams the smallest hash, the rightmost
@@ -314,6 +341,13 @@ impl PassageIndex {
                     return out;
                 };
                 let prepared_a = Prepared::new(text_a, &self.config);
+                // The first document's fingerprints by hash, for the quick test of each pair.
+                let mut fps: Vec<(u64, usize)> = prepared_a
+                    .fps
+                    .iter()
+                    .map(|&p| (prepared_a.grams.grams[p], p))
+                    .collect();
+                fps.sort_unstable();
                 let mut memo: HashMap<u64, bool> = HashMap::new();
                 let mut is_boiler =
                     |h: u64| *memo.entry(h).or_insert_with(|| self.is_boilerplate(h));
@@ -322,6 +356,16 @@ impl PassageIndex {
                         continue;
                     }
                     let Some(text_b) = text(b) else { continue };
+                    // Most candidate pairs share only a short run: told apart by word hashes, without
+                    // cutting the second text into words.
+                    if !prepared_a.may_share(
+                        &fps,
+                        &word_hashes(text_b),
+                        &self.config,
+                        &mut is_boiler,
+                    ) {
+                        continue;
+                    }
                     let prepared_b = Prepared::new(text_b, &self.config);
                     let passages =
                         shared_between(&prepared_a, &prepared_b, &self.config, &mut is_boiler);
@@ -361,6 +405,45 @@ impl Prepared {
         let grams = grams(text, config.gram_words.max(1));
         let fps = winnow_positions(&grams.grams, config.window);
         Self { grams, fps }
+    }
+
+    /// Whether `b` (its word hashes) may share a passage with this text: some run of equal word hashes
+    /// through a shared, non-boilerplate fingerprint of this text is at least `min_passage_words` long.
+    /// Equal words have equal hashes, so such a run is never shorter than the run of equal words
+    /// [`shared_between`] would find: when this says no, it finds nothing.
+    fn may_share(
+        &self,
+        fps: &[(u64, usize)],
+        b: &[u64],
+        config: &PassageConfig,
+        is_boiler: &mut dyn FnMut(u64) -> bool,
+    ) -> bool {
+        let k = config.gram_words.max(1);
+        let a = &self.grams.hashes;
+        if self.grams.grams.is_empty() {
+            return false;
+        }
+        for (j, g) in gram_hashes(b, k).into_iter().enumerate() {
+            let start = fps.partition_point(|x| x.0 < g);
+            for &(_, i) in fps[start..].iter().take_while(|x| x.0 == g) {
+                if is_boiler(g) {
+                    break;
+                }
+                let (mut s, mut t) = (i, j);
+                while s > 0 && t > 0 && a[s - 1] == b[t - 1] {
+                    s -= 1;
+                    t -= 1;
+                }
+                let mut len = i + k - s;
+                while s + len < a.len() && t + len < b.len() && a[s + len] == b[t + len] {
+                    len += 1;
+                }
+                if len >= config.min_passage_words {
+                    return true;
+                }
+            }
+        }
+        false
     }
 }
 
@@ -573,6 +656,17 @@ mod tests {
                 .candidates(&fingerprints(&common, &config), None)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn word_hashes_are_the_hashes_of_the_normalised_words() {
+        let check = |text: &str| {
+            assert_eq!(word_hashes(text), grams(text, 6).hashes, "{text:?}");
+        };
+        check("Led the MIGRATION of Payment-Services, to k8s (AWS) in 2021!");
+        check("Äpfel ÉCOLE Straße İstanbul ΣΟΦΙΑ naïve Café 東京 DŽungla x");
+        check("");
+        check("  ,;  ");
     }
 
     #[test]
