@@ -32,7 +32,6 @@ pub struct Population<'a> {
     /// Resume index: LSH id → subject position.
     resume_subject: Vec<usize>,
     resume_index: LshIndex,
-    resume_signatures: Vec<Signature>,
     /// Winnowing index of the same resumes (same ids as the LSH index), for reused phrase blocks.
     passage_index: PassageIndex,
 }
@@ -106,7 +105,9 @@ impl<'a> Population<'a> {
             .map(|(_, t)| hasher.signature(t))
             .collect();
         lap("new: minhash signatures");
+        // The index keeps its own flat copy of the signatures; these are dropped.
         let resume_index = LshIndex::build(&hasher, &resume_signatures);
+        drop(resume_signatures);
         lap("new: lsh index");
         let passage_index = PassageIndex::build(
             config.passages.clone(),
@@ -124,7 +125,6 @@ impl<'a> Population<'a> {
             homes,
             resume_subject: with_resume.iter().map(|(i, _)| *i).collect(),
             resume_index,
-            resume_signatures,
             passage_index,
         }
     }
@@ -638,7 +638,7 @@ impl<'a> Population<'a> {
 
     /// The number of resumes indexed.
     pub fn resume_count(&self) -> usize {
-        self.resume_signatures.len()
+        self.resume_index.len()
     }
 }
 
