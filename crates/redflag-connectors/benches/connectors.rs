@@ -11,6 +11,11 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use redflag_connectors::{entra, okta, osquery};
 
+/// The allocator the shipped `redflag` binary uses (crates/redflag/src/main.rs), so the figures are
+/// those of the product; the library itself never sets one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const N: u64 = 20_000;
 
 fn drain<I: Iterator<Item = Result<redflag_model::Event, redflag_connectors::Reject>>>(

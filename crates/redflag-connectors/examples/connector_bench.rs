@@ -25,6 +25,11 @@ use redflag_connectors::payroll::{PayoutMapping, PayrollReader};
 use redflag_connectors::shipping::{ShipmentMapping, ShippingReader};
 use redflag_connectors::{entra, okta, osquery};
 
+/// The allocator the shipped `redflag` binary uses (crates/redflag/src/main.rs), so the figures are
+/// those of the product; the library itself never sets one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
