@@ -35,12 +35,14 @@ impl IdHasher {
     pub(crate) fn finish(self) -> EventId {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = self.0.finalize();
-        let mut text = String::with_capacity(32);
-        for byte in &digest[..16] {
-            text.push(char::from(HEX[usize::from(byte >> 4)]));
-            text.push(char::from(HEX[usize::from(byte & 0xf)]));
+        // the 32 hex digits on the stack, then one exact allocation (no per-character pushes)
+        let mut hex = [0u8; 32];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(&digest[..16]) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
         }
-        EventId::from_stored(text)
+        // always ASCII
+        EventId::from_stored(std::str::from_utf8(&hex).unwrap_or_default().to_owned())
     }
 }
 

@@ -165,20 +165,32 @@ fn fast_rows(p: &mut Parser<'_>) -> Fast<Vec<Row>> {
     Ok(rows)
 }
 
-/// The fast path: the same [`ResultLine`] serde would give, or [`Bail`].
-fn fast_line<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<ResultLine<'a>> {
+impl ResultLine<'_> {
+    /// A line with nothing read yet (what [`fast_line`] fills).
+    fn empty() -> Self {
+        ResultLine {
+            name: Cow::Borrowed(""),
+            host: Cow::Borrowed(""),
+            unix_time: None,
+            calendar_time: None,
+            action: None,
+            columns: None,
+            diff: None,
+            snapshot: None,
+            decorations: None,
+        }
+    }
+}
+
+/// The fast path: fills `line` (which must be [`ResultLine::empty`]) with what serde would give, or
+/// [`Bail`]s (leaving `line` partly filled). Filling the caller's value instead of returning one saves
+/// moving the whole line on every record.
+fn fast_line<'a>(
+    bytes: &'a [u8],
+    pre: Option<Preclassified<'_>>,
+    line: &mut ResultLine<'a>,
+) -> Fast<()> {
     let mut p = Parser::with_stops(bytes, pre)?;
-    let mut line = ResultLine {
-        name: Cow::Borrowed(""),
-        host: Cow::Borrowed(""),
-        unix_time: None,
-        calendar_time: None,
-        action: None,
-        columns: None,
-        diff: None,
-        snapshot: None,
-        decorations: None,
-    };
     let seen = p.object(
         &[
             "name",
@@ -232,7 +244,7 @@ fn fast_line<'a>(bytes: &'a [u8], pre: Option<Preclassified<'_>>) -> Fast<Result
     if seen & 0b11 != 0b11 {
         return Err(Bail);
     }
-    Ok(line)
+    Ok(())
 }
 
 /// The table a query reads, from its name or else its columns.
@@ -309,6 +321,104 @@ fn decimal(n: i64, buf: &mut [u8; 24]) -> &str {
     std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
+/// The host's identifiers: its osquery host identifier (already trimmed), and the `hostname` and
+/// serial decorations when present; the vector holds exactly them.
+fn host_identifiers(host: &str, decorations: Option<&Row>) -> Result<Vec<Identifier>, RecordError> {
+    const DECORATIONS: [(&str, DeviceKind); 3] = [
+        ("hostname", DeviceKind::Hostname),
+        ("hardware_serial", DeviceKind::Serial),
+        ("serial", DeviceKind::Serial),
+    ];
+    let device = if host.is_empty() {
+        // the model's error, as before
+        DeviceId::new(DeviceKind::OsqueryHost, host)
+            .map_err(|e| RecordError::field("hostIdentifier", e.to_string()))?
+    } else {
+        // what `DeviceId::new` gives for a trimmed, non-empty osquery host (kept as written),
+        // without trimming it again
+        DeviceId {
+            kind: DeviceKind::OsqueryHost,
+            value: host.to_owned(),
+        }
+    };
+    let Some(decorations) = decorations else {
+        return Ok(vec![Identifier::Device(device)]);
+    };
+    let found = DECORATIONS.map(|(key, kind)| {
+        decorations
+            .0
+            .get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .and_then(|v| DeviceId::new(kind, v).ok())
+    });
+    let mut identifiers = Vec::with_capacity(1 + found.iter().flatten().count());
+    identifiers.push(Identifier::Device(device));
+    identifiers.extend(found.into_iter().flatten().map(Identifier::Device));
+    Ok(identifiers)
+}
+
+/// Turns one result line's rows into events: what every row of the line shares, prepared once.
+struct Rows<'l, 'o> {
+    host: &'l str,
+    name: &'l str,
+    /// The Unix time in decimal, as the id hashes it.
+    unix: &'l str,
+    time: chrono::DateTime<chrono::Utc>,
+    offset: i32,
+    at: RecordAt<'l>,
+    /// Rows still to push: the last one takes `identifiers`, the others a copy.
+    left: usize,
+    identifiers: Vec<Identifier>,
+    out: &'o mut VecDeque<Event>,
+}
+
+impl Rows<'_, '_> {
+    fn push(&mut self, action: &str, columns: Columns) -> Result<(), RecordError> {
+        if !matches!(action, "added" | "removed" | "snapshot") {
+            return Err(RecordError::field(
+                "action",
+                format!("{action:?} is not added, removed or snapshot"),
+            ));
+        }
+        // the key part is every column as `k \x1f v \x1e`, hashed in place
+        let mut id = crate::ids::IdHasher::new(CONNECTOR);
+        id.part(self.host)
+            .part(self.name)
+            .part(self.unix)
+            .part(action)
+            .part("");
+        for (k, v) in &columns {
+            id.more(k.as_bytes())
+                .more(b"\x1f")
+                .more(v.as_bytes())
+                .more(b"\x1e");
+        }
+        let table = table_of(self.name, &columns);
+        self.left = self.left.saturating_sub(1);
+        let identifiers = if self.left == 0 {
+            std::mem::take(&mut self.identifiers)
+        } else {
+            self.identifiers.clone()
+        };
+        self.out.push_back(Event {
+            id: id.finish(),
+            time: self.time,
+            utc_offset_seconds: self.offset,
+            kind: EventKind::Endpoint(EndpointObservation {
+                host: self.host.to_owned(),
+                table,
+                action: action.to_owned(),
+                columns,
+            }),
+            identifiers,
+            subject: None,
+            provenance: self.at.provenance(CONNECTOR),
+        });
+        Ok(())
+    }
+}
+
 /// The osquery results format for [`JsonEventReader`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsqueryFormat;
@@ -328,35 +438,14 @@ impl JsonFormat for OsqueryFormat {
         at: RecordAt<'_>,
         out: &mut VecDeque<Event>,
     ) -> Result<usize, RecordError> {
-        let line: ResultLine<'_> = match fast_line(bytes, at.pre) {
-            Ok(line) => line,
-            Err(Bail) => {
-                serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?
-            }
-        };
+        let mut line = ResultLine::empty();
+        if fast_line(bytes, at.pre, &mut line).is_err() {
+            line = serde_json::from_slice(bytes)
+                .map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?;
+        }
         let (time, offset) = time_of(&line)?;
         let host = line.host.trim();
-        let mut identifiers = vec![Identifier::Device(
-            DeviceId::new(DeviceKind::OsqueryHost, host)
-                .map_err(|e| RecordError::field("hostIdentifier", e.to_string()))?,
-        )];
-        if let Some(decorations) = &line.decorations {
-            for (key, kind) in [
-                ("hostname", DeviceKind::Hostname),
-                ("hardware_serial", DeviceKind::Serial),
-                ("serial", DeviceKind::Serial),
-            ] {
-                if let Some(value) = decorations
-                    .0
-                    .get(key)
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-                    && let Ok(d) = DeviceId::new(kind, value)
-                {
-                    identifiers.push(Identifier::Device(d));
-                }
-            }
-        }
+        let identifiers = host_identifiers(host, line.decorations.as_ref())?;
         let ResultLine {
             columns,
             diff,
@@ -366,63 +455,33 @@ impl JsonFormat for OsqueryFormat {
         } = line;
         let (added, removed) = diff.map_or((Vec::new(), Vec::new()), |d| (d.added, d.removed));
         let snapshot = snapshot.unwrap_or_default();
-        let last = (usize::from(columns.is_some()) + added.len() + removed.len() + snapshot.len())
-            .saturating_sub(1);
-        // the rows in order, without collecting them (most lines carry one)
-        let rows = columns
-            .map(|c| (action.as_deref().unwrap_or("added"), c))
-            .into_iter()
-            .chain(added.into_iter().map(|r| ("added", r)))
-            .chain(removed.into_iter().map(|r| ("removed", r)))
-            .chain(snapshot.into_iter().map(|r| ("snapshot", r)));
+        let total = usize::from(columns.is_some()) + added.len() + removed.len() + snapshot.len();
         let mut digits = [0u8; 24];
-        let unix = decimal(time.timestamp(), &mut digits);
-        let mut pushed = 0;
-        let mut identifiers = Some(identifiers);
-        for (n, (action, row)) in rows.into_iter().enumerate() {
-            if !matches!(action, "added" | "removed" | "snapshot") {
-                return Err(RecordError::field(
-                    "action",
-                    format!("{action:?} is not added, removed or snapshot"),
-                ));
-            }
-            let columns = row.0;
-            // the key part is every column as `k \x1f v \x1e`, hashed in place
-            let mut id = crate::ids::IdHasher::new(CONNECTOR);
-            id.part(host)
-                .part(&line.name)
-                .part(unix)
-                .part(action)
-                .part("");
-            for (k, v) in &columns {
-                id.more(k.as_bytes())
-                    .more(b"\x1f")
-                    .more(v.as_bytes())
-                    .more(b"\x1e");
-            }
-            let table = table_of(&line.name, &columns);
-            out.push_back(Event {
-                id: id.finish(),
-                time,
-                utc_offset_seconds: offset,
-                kind: EventKind::Endpoint(EndpointObservation {
-                    host: host.to_string(),
-                    table,
-                    action: action.to_string(),
-                    columns,
-                }),
-                // the last row takes the host's identifiers, the others a copy
-                identifiers: if n == last {
-                    identifiers.take().unwrap_or_default()
-                } else {
-                    identifiers.clone().unwrap_or_default()
-                },
-                subject: None,
-                provenance: at.provenance(CONNECTOR),
-            });
-            pushed += 1;
+        let mut rows = Rows {
+            host,
+            name: &line.name,
+            unix: decimal(time.timestamp(), &mut digits),
+            time,
+            offset,
+            at,
+            left: total,
+            identifiers,
+            out,
+        };
+        // the rows in order: the event-format row, then the batch format's, then a snapshot's
+        if let Some(columns) = columns {
+            rows.push(action.as_deref().unwrap_or("added"), columns.0)?;
         }
-        Ok(pushed)
+        for (action, list) in [
+            ("added", added),
+            ("removed", removed),
+            ("snapshot", snapshot),
+        ] {
+            for row in list {
+                rows.push(action, row.0)?;
+            }
+        }
+        Ok(total)
     }
 }
 
@@ -461,7 +520,12 @@ mod fast_path {
         );
         check(
             &base,
-            |b| fast_line(b, None).ok().map(|e| format!("{e:?}")),
+            |b| {
+                let mut line = ResultLine::empty();
+                fast_line(b, None, &mut line)
+                    .ok()
+                    .map(|()| format!("{line:?}"))
+            },
             |b| {
                 serde_json::from_slice::<ResultLine<'_>>(b)
                     .ok()
@@ -554,5 +618,149 @@ mod ids {
             }
         }
         assert!(checked >= 5, "{checked}");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod reference {
+    //! The reader against a plain reference: the row loop as it was before rows were pushed by
+    //! [`Rows`] (serde only, the id from the joined key string by `EventId::derive`, identifiers by
+    //! `DeviceId::new`), on the fixtures, lines that exercise every branch, and random mutations.
+    use super::*;
+    use crate::fastjson::equivalence::records;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use redflag_model::EventId;
+
+    fn reference(bytes: &[u8], at: RecordAt<'_>) -> Result<Vec<Event>, RecordError> {
+        let line: ResultLine<'_> =
+            serde_json::from_slice(bytes).map_err(|e| json_error::<ResultLine<'_>>(bytes, e))?;
+        let (time, offset) = time_of(&line)?;
+        let host = line.host.trim();
+        let mut identifiers = vec![Identifier::Device(
+            DeviceId::new(DeviceKind::OsqueryHost, host)
+                .map_err(|e| RecordError::field("hostIdentifier", e.to_string()))?,
+        )];
+        if let Some(decorations) = &line.decorations {
+            for (key, kind) in [
+                ("hostname", DeviceKind::Hostname),
+                ("hardware_serial", DeviceKind::Serial),
+                ("serial", DeviceKind::Serial),
+            ] {
+                if let Some(value) = decorations
+                    .0
+                    .get(key)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    && let Ok(d) = DeviceId::new(kind, value)
+                {
+                    identifiers.push(Identifier::Device(d));
+                }
+            }
+        }
+        let action = line.action.as_deref().unwrap_or("added");
+        let mut rows: Vec<(&str, &Row)> = line.columns.iter().map(|c| (action, c)).collect();
+        if let Some(d) = &line.diff {
+            rows.extend(d.added.iter().map(|r| ("added", r)));
+            rows.extend(d.removed.iter().map(|r| ("removed", r)));
+        }
+        rows.extend(line.snapshot.iter().flatten().map(|r| ("snapshot", r)));
+        let mut out = Vec::new();
+        for (action, row) in rows {
+            if !matches!(action, "added" | "removed" | "snapshot") {
+                return Err(RecordError::field(
+                    "action",
+                    format!("{action:?} is not added, removed or snapshot"),
+                ));
+            }
+            let mut key = String::new();
+            for (k, v) in &row.0 {
+                key.push_str(k);
+                key.push('\u{1f}');
+                key.push_str(v);
+                key.push('\u{1e}');
+            }
+            let unix = time.timestamp().to_string();
+            out.push(Event {
+                id: EventId::derive(CONNECTOR, &[host, &line.name, &unix, action, &key]),
+                time,
+                utc_offset_seconds: offset,
+                kind: EventKind::Endpoint(EndpointObservation {
+                    host: host.to_string(),
+                    table: table_of(&line.name, &row.0),
+                    action: action.to_string(),
+                    columns: row.0.clone(),
+                }),
+                identifiers: identifiers.clone(),
+                subject: None,
+                provenance: at.provenance(CONNECTOR),
+            });
+        }
+        Ok(out)
+    }
+
+    fn both(bytes: &[u8]) -> (String, String) {
+        let at = RecordAt::new("f.log", 7, 1234);
+        let mut out = VecDeque::new();
+        let got = OsqueryFormat
+            .parse(bytes, at, &mut out)
+            .map(|n| (n, Vec::from(out)));
+        let want = reference(bytes, at).map(|v| (v.len(), v));
+        (format!("{got:?}"), format!("{want:?}"))
+    }
+
+    #[test]
+    fn rows_are_those_of_the_reference() {
+        let mut base = records(include_str!("../tests/fixtures/osquery_results.log"));
+        for line in [
+            // batch format with both lists, decorations trimmed and cased by kind, an empty serial
+            r#"{"name":"pack_usb_devices","hostIdentifier":" h1 ","unixTime":5,"decorations":{"hostname":" Lea-PC ","hardware_serial":"abc1","serial":" "},"diffResults":{"added":[{"a":"1"},{"b":"2","a":"x"}],"removed":[{"c":"3"}]}}"#,
+            // every list at once: the event row first, then added, removed, snapshot
+            r#"{"name":"q","hostIdentifier":"h","unixTime":-1,"columns":{"z":"1"},"action":"snapshot","diffResults":{"added":[{"a":"1"}],"removed":[]},"snapshot":[{"s":"1"},{"s":"2"}]}"#,
+            // a bad action refuses the line before any row; without an event row it is not read
+            r#"{"name":"q","hostIdentifier":"h","unixTime":1,"columns":{"z":"1"},"action":"renamed","diffResults":{"added":[{"a":"1"}]}}"#,
+            r#"{"name":"q","hostIdentifier":"h","unixTime":1,"action":"renamed","diffResults":{"added":[{"a":"1"}]}}"#,
+            // no rows, an empty host, a blank host, decorations only a serial
+            r#"{"name":"q","hostIdentifier":"h","unixTime":1}"#,
+            r#"{"name":"q","hostIdentifier":"","unixTime":1,"columns":{"a":"1"}}"#,
+            r#"{"name":"q","hostIdentifier":" \t","unixTime":1,"columns":{"a":"1"}}"#,
+            r#"{"name":"Pack_PROGRAMS","hostIdentifier":"h","unixTime":"17","decorations":{"serial":"s-9"},"snapshot":[{"name":"A"},{"name":"B"}],"action":"snapshot"}"#,
+            r#"{"name":"q","hostIdentifier":"h","calendarTime":"Tue Apr 16 09:12:01 2024 UTC","columns":{"pid":"1","cmdline":"x"},"action":"removed"}"#,
+        ] {
+            base.push(line.as_bytes().to_vec());
+        }
+        let mut read = 0;
+        for bytes in &base {
+            let (got, want) = both(bytes);
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(bytes));
+            read += usize::from(got.starts_with("Ok"));
+        }
+        assert!(read >= 10, "{read}");
+        const BYTES: &[u8] = b"\"\\{}[],:0-1 \tnulltrueaddedremovedsnapshot";
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let edits = proptest::collection::vec((any::<usize>(), 0u8..3, 0..BYTES.len()), 1..4);
+        runner
+            .run(&(0..base.len(), edits), |(i, edits)| {
+                let mut bytes = base[i].clone();
+                for (at, op, b) in edits {
+                    let at = at % (bytes.len() + 1);
+                    match op {
+                        0 if at < bytes.len() => bytes[at] = BYTES[b],
+                        1 if at < bytes.len() => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, BYTES[b]),
+                    }
+                }
+                let (got, want) = both(&bytes);
+                prop_assert_eq!(got, want, "{}", String::from_utf8_lossy(&bytes));
+                Ok(())
+            })
+            .unwrap();
     }
 }
