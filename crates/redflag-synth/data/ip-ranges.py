@@ -39,7 +39,11 @@ WANTED = [
     ("hosting", "", "Vultr", [20473]), ("hosting", "", "OVH", [16276]), ("hosting", "", "Hetzner", [24940]),
     ("hosting", "", "M247", [9009]),
 ]
+# Ranges kept per provider. Residential networks keep many: a population of a million subjects drawn
+# from four ranges a provider put several strangers in every /24 at once (shared-egress findings on a
+# fifth of the innocents of a 200,000-subject world), where real ISPs spread them over millions.
 MAX_RANGES = 4
+MAX_RESIDENTIAL_RANGES = 48
 
 def ip(s): return int(ipaddress.IPv4Address(s))
 
@@ -68,7 +72,8 @@ def main(asn_path, cc_path):
         ranges.sort(reverse=True)
         if not ranges:
             print(f"no ranges for {label}", file=sys.stderr)
-        for _, a, b, asn, c in ranges[:MAX_RANGES]:
+        keep = MAX_RESIDENTIAL_RANGES if kind == "residential" else MAX_RANGES
+        for _, a, b, asn, c in ranges[:keep]:
             print(f"{kind}\t{want_cc or c}\t{label}\t{asn}\t{ipaddress.IPv4Address(a)}\t{ipaddress.IPv4Address(b)}")
     # Astrill VPN exits (LevelBlue SpiderLabs 2026, catalogue N5/V13) and the networks they sit in.
     print("astrill\tUS\tAstrill VPN\t7393\t142.214.202.2\t142.214.202.2")

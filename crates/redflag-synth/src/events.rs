@@ -22,6 +22,7 @@
 //! Events of one subject are written together (files are grouped by subject, not sorted by time), so
 //! the writer needs memory for one subject only.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::Ipv4Addr;
@@ -49,7 +50,7 @@ const SOFTWARE: &str = include_str!("../data/software.tsv");
 const USB: &str = include_str!("../data/usb.tsv");
 
 /// One address range of `data/ip-ranges.tsv`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct IpRange {
     kind: &'static str,
     country: &'static str,
@@ -89,24 +90,81 @@ fn ranges() -> &'static [IpRange] {
     })
 }
 
+/// The ranges an address of one kind (and country) is drawn from, with their cumulative sizes.
+struct Candidates {
+    ranges: Vec<&'static IpRange>,
+    /// `cumulative[i]`: addresses in `ranges[..=i]`.
+    cumulative: Vec<u64>,
+}
+
+impl Candidates {
+    fn new(ranges: Vec<&'static IpRange>) -> Self {
+        let mut total = 0;
+        let cumulative = ranges
+            .iter()
+            .map(|r| {
+                total += u64::from(r.last - r.first) + 1;
+                total
+            })
+            .collect();
+        Self { ranges, cumulative }
+    }
+
+    /// A range. Residential ranges are picked with a chance proportional to their size (a
+    /// provider's small ranges hold as many customers per address as its large ones); the others
+    /// (VPN, hosting, Astrill, DPRK) uniformly, as listed: the table names single known exit
+    /// addresses next to their neighbourhoods on purpose, and an operator should use the known exit
+    /// as often as before.
+    fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> &'static IpRange {
+        if self.ranges.first().is_some_and(|r| r.kind != "residential") {
+            return self.ranges[rng.gen_range(0..self.ranges.len())];
+        }
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        let x = rng.gen_range(0..total.max(1));
+        let i = self.cumulative.partition_point(|&c| c <= x);
+        self.ranges[i.min(self.ranges.len() - 1)]
+    }
+}
+
+/// Candidates by kind, then country; country "" holds every range of the kind, and kind "" every
+/// range.
+fn candidates(kind: &str, country: Option<&str>) -> &'static Candidates {
+    type Index = HashMap<&'static str, HashMap<&'static str, Candidates>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut groups: HashMap<&'static str, HashMap<&'static str, Vec<&'static IpRange>>> =
+            HashMap::new();
+        for r in ranges() {
+            for (k, c) in [(r.kind, r.country), (r.kind, ""), ("", "")] {
+                groups.entry(k).or_default().entry(c).or_default().push(r);
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(k, by_country)| {
+                let by_country = by_country
+                    .into_iter()
+                    .map(|(c, list)| (c, Candidates::new(list)))
+                    .collect();
+                (k, by_country)
+            })
+            .collect()
+    });
+    let of_kind = index.get(kind);
+    country
+        .and_then(|c| of_kind.and_then(|m| m.get(c)))
+        .or_else(|| of_kind.and_then(|m| m.get("")))
+        .or_else(|| index.get("").and_then(|m| m.get("")))
+        .expect("the vendored range table is not empty")
+}
+
 /// An address from a range of `kind` (in `country`, when given and available), with its range.
 fn address_in<R: Rng + ?Sized>(
     rng: &mut R,
     kind: &str,
     country: Option<&str>,
 ) -> (Ipv4Addr, &'static IpRange) {
-    let all = ranges();
-    let mut candidates: Vec<&'static IpRange> = all
-        .iter()
-        .filter(|r| r.kind == kind && country.is_none_or(|c| r.country == c))
-        .collect();
-    if candidates.is_empty() {
-        candidates = all.iter().filter(|r| r.kind == kind).collect();
-    }
-    if candidates.is_empty() {
-        candidates = all.iter().collect();
-    }
-    let range = candidates[rng.gen_range(0..candidates.len())];
+    let range = candidates(kind, country).pick(rng);
     let span = range.last - range.first;
     let offset = if span < 4 { 0 } else { rng.gen_range(1..span) };
     (Ipv4Addr::from(range.first + offset), range)
@@ -1619,6 +1677,58 @@ fn okta_user_id(config: &WorldConfig, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn residential_addresses_spread_over_a_country_like_an_isp_spreads_customers() {
+        // 100,000 draws for one country (about the US share of a 300,000-subject world): few
+        // should land in a /24 that two others landed in (the shared-egress rule's condition).
+        // With four ranges a provider it was 11 %; with 48 (524,575 US /24s) it is about 1.6 %;
+        // real ISPs spread customers over ten times more, which the vendored table cannot hold.
+        let mut rng = stream(7, Stream::SignIns, 1);
+        let mut per_prefix: HashMap<u32, u32> = HashMap::new();
+        let draws = 100_000;
+        for _ in 0..draws {
+            let (ip, range) = address_in(&mut rng, "residential", Some("US"));
+            assert_eq!((range.kind, range.country), ("residential", "US"));
+            *per_prefix.entry(u32::from(ip) >> 8).or_default() += 1;
+        }
+        let crowded: u32 = per_prefix.values().filter(|&&n| n >= 3).sum();
+        assert!(
+            crowded * 40 < draws,
+            "{crowded} of {draws} draws share a /24 with two others"
+        );
+        assert!(candidates("residential", Some("US")).ranges.len() >= 20);
+    }
+
+    #[test]
+    fn ranges_are_picked_in_proportion_to_their_size() {
+        let small = IpRange {
+            kind: "residential",
+            country: "ZZ",
+            country_name: "test".into(),
+            provider: "small",
+            asn: 1,
+            first: 0,
+            last: 255,
+        };
+        let large = IpRange {
+            last: 3 * 256 + 255,
+            provider: "large",
+            ..small.clone()
+        };
+        let (small, large): (&'static IpRange, &'static IpRange) =
+            (Box::leak(Box::new(small)), Box::leak(Box::new(large)));
+        let set = Candidates::new(vec![small, large]);
+        let mut rng = stream(1, Stream::SignIns, 2);
+        let picks_of_large = (0..40_000)
+            .filter(|_| set.pick(&mut rng).provider == "large")
+            .count();
+        // Four times the addresses: 80 % of the picks.
+        assert!(
+            (31_000..33_000).contains(&picks_of_large),
+            "{picks_of_large}"
+        );
+    }
 
     #[test]
     fn ip_ranges_cover_every_country_and_kind() {
