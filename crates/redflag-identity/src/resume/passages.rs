@@ -62,10 +62,9 @@ pub struct SharedPassage {
     pub start_b: usize,
 }
 
-/// A text cut into normalised words with their hashes and its gram hashes.
+/// A text cut into normalised words with its gram hashes.
 struct Grams {
     words: Vec<String>,
-    hashes: Vec<u64>,
     grams: Vec<u64>,
 }
 
@@ -80,11 +79,7 @@ fn grams(text: &str, k: usize) -> Grams {
     let words: Vec<String> = words(text).collect();
     let hashes: Vec<u64> = words.iter().map(|w| xxh3_64(w.as_bytes())).collect();
     let grams = gram_hashes(&hashes, k);
-    Grams {
-        words,
-        hashes,
-        grams,
-    }
+    Grams { words, grams }
 }
 
 /// The hashes of the `k`-word grams of a text's word hashes (none when it has fewer than `k` words).
@@ -340,14 +335,16 @@ impl PassageIndex {
                 let Some(text_a) = text(a) else {
                     return out;
                 };
-                let prepared_a = Prepared::new(text_a, &self.config);
-                // The first document's fingerprints by hash, for the quick test of each pair.
-                let mut fps: Vec<(u64, usize)> = prepared_a
-                    .fps
-                    .iter()
-                    .map(|&p| (prepared_a.grams.grams[p], p))
+                // The first document by word hashes for the quick test of each pair (its fingerprints
+                // sorted by hash); cut into words only when a pair passes.
+                let hashes_a = word_hashes(text_a);
+                let grams_a = gram_hashes(&hashes_a, self.config.gram_words);
+                let mut fps: Vec<(u64, usize)> = winnow_positions(&grams_a, self.config.window)
+                    .into_iter()
+                    .map(|p| (grams_a[p], p))
                     .collect();
                 fps.sort_unstable();
+                let mut prepared_a: Option<Prepared> = None;
                 let mut memo: HashMap<u64, bool> = HashMap::new();
                 let mut is_boiler =
                     |h: u64| *memo.entry(h).or_insert_with(|| self.is_boilerplate(h));
@@ -357,8 +354,9 @@ impl PassageIndex {
                     }
                     let Some(text_b) = text(b) else { continue };
                     // Most candidate pairs share only a short run: told apart by word hashes, without
-                    // cutting the second text into words.
-                    if !prepared_a.may_share(
+                    // cutting either text into words.
+                    if !may_share(
+                        &hashes_a,
                         &fps,
                         &word_hashes(text_b),
                         &self.config,
@@ -366,9 +364,11 @@ impl PassageIndex {
                     ) {
                         continue;
                     }
+                    let prepared_a =
+                        prepared_a.get_or_insert_with(|| Prepared::new(text_a, &self.config));
                     let prepared_b = Prepared::new(text_b, &self.config);
                     let passages =
-                        shared_between(&prepared_a, &prepared_b, &self.config, &mut is_boiler);
+                        shared_between(prepared_a, &prepared_b, &self.config, &mut is_boiler);
                     if !passages.is_empty() {
                         out.push((a, b, passages));
                     }
@@ -406,45 +406,45 @@ impl Prepared {
         let fps = winnow_positions(&grams.grams, config.window);
         Self { grams, fps }
     }
+}
 
-    /// Whether `b` (its word hashes) may share a passage with this text: some run of equal word hashes
-    /// through a shared, non-boilerplate fingerprint of this text is at least `min_passage_words` long.
-    /// Equal words have equal hashes, so such a run is never shorter than the run of equal words
-    /// [`shared_between`] would find: when this says no, it finds nothing.
-    fn may_share(
-        &self,
-        fps: &[(u64, usize)],
-        b: &[u64],
-        config: &PassageConfig,
-        is_boiler: &mut dyn FnMut(u64) -> bool,
-    ) -> bool {
-        let k = config.gram_words.max(1);
-        let a = &self.grams.hashes;
-        if self.grams.grams.is_empty() {
-            return false;
-        }
-        for (j, g) in gram_hashes(b, k).into_iter().enumerate() {
-            let start = fps.partition_point(|x| x.0 < g);
-            for &(_, i) in fps[start..].iter().take_while(|x| x.0 == g) {
-                if is_boiler(g) {
-                    break;
-                }
-                let (mut s, mut t) = (i, j);
-                while s > 0 && t > 0 && a[s - 1] == b[t - 1] {
-                    s -= 1;
-                    t -= 1;
-                }
-                let mut len = i + k - s;
-                while s + len < a.len() && t + len < b.len() && a[s + len] == b[t + len] {
-                    len += 1;
-                }
-                if len >= config.min_passage_words {
-                    return true;
-                }
+/// Whether texts `a` and `b` (their word hashes; `fps` holds `a`'s winnowed fingerprints as sorted
+/// `(hash, position)`) may share a passage: some run of equal word hashes through a shared,
+/// non-boilerplate fingerprint of `a` is at least `min_passage_words` long. Equal words have equal
+/// hashes, so such a run is never shorter than the run of equal words [`shared_between`] would find:
+/// when this says no, it finds nothing.
+fn may_share(
+    a: &[u64],
+    fps: &[(u64, usize)],
+    b: &[u64],
+    config: &PassageConfig,
+    is_boiler: &mut dyn FnMut(u64) -> bool,
+) -> bool {
+    let k = config.gram_words.max(1);
+    if a.len() < k {
+        return false;
+    }
+    for (j, g) in gram_hashes(b, k).into_iter().enumerate() {
+        let start = fps.partition_point(|x| x.0 < g);
+        for &(_, i) in fps[start..].iter().take_while(|x| x.0 == g) {
+            if is_boiler(g) {
+                break;
+            }
+            let (mut s, mut t) = (i, j);
+            while s > 0 && t > 0 && a[s - 1] == b[t - 1] {
+                s -= 1;
+                t -= 1;
+            }
+            let mut len = i + k - s;
+            while s + len < a.len() && t + len < b.len() && a[s + len] == b[t + len] {
+                len += 1;
+            }
+            if len >= config.min_passage_words {
+                return true;
             }
         }
-        false
     }
+    false
 }
 
 /// [`shared_passages_with`] over prepared texts.
@@ -661,7 +661,9 @@ mod tests {
     #[test]
     fn word_hashes_are_the_hashes_of_the_normalised_words() {
         let check = |text: &str| {
-            assert_eq!(word_hashes(text), grams(text, 6).hashes, "{text:?}");
+            let expect: Vec<u64> = words(text).map(|w| xxh3_64(w.as_bytes())).collect();
+            assert_eq!(word_hashes(text), expect, "{text:?}");
+            assert_eq!(gram_hashes(&expect, 6), grams(text, 6).grams);
         };
         check("Led the MIGRATION of Payment-Services, to k8s (AWS) in 2021!");
         check("Äpfel ÉCOLE Straße İstanbul ΣΟΦΙΑ naïve Café 東京 DŽungla x");
