@@ -247,13 +247,28 @@ fn fast_line<'a>(
     Ok(())
 }
 
+/// The last four bytes of a table name (all lower-case letters, see [`table_of`]) as an integer.
+const fn table_tail(table: &str) -> u32 {
+    let b = table.as_bytes();
+    let n = b.len();
+    u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]])
+}
+
 /// The table a query reads, from its name or else its columns.
 pub fn table_of(query_name: &str, columns: &Columns) -> String {
     let name = query_name.as_bytes();
+    // every table name ends in four lower-case letters: a name whose last four bytes, with the case
+    // bit set, differ from a table's cannot end with it (a letter matches only itself in either case),
+    // so one integer compare per table rules out most before the exact comparison
+    let tail = name
+        .last_chunk::<4>()
+        .map_or(0, |t| u32::from_le_bytes(*t) | 0x2020_2020);
     for table in TABLES {
         // `ends_with` on the ASCII-lower-cased name, without building it
-        if name.len() >= table.len()
-            && name[name.len() - table.len()..].eq_ignore_ascii_case(table.as_bytes())
+        if table_tail(table) == tail
+            && name.len() >= table.len()
+            && (name.ends_with(table.as_bytes())
+                || name[name.len() - table.len()..].eq_ignore_ascii_case(table.as_bytes()))
         {
             return (*table).to_string();
         }
@@ -569,6 +584,62 @@ mod helpers {
         check("My_Query", &none, "my_query");
         let ports = Columns::from([("port", "1"), ("protocol", "6"), ("pid", "2")]);
         check("Q", &ports, "listening_ports");
+        check("apps", &none, "apps");
+        check("pps", &none, "pps");
+        check("x_APPS", &none, "apps");
+        check("chrome_EXTENSIONS", &none, "chrome_extensions");
+        check("deb_packages_", &none, "deb_packages_");
+        check("pack_rpm_packagez", &none, "pack_rpm_packagez");
+    }
+
+    /// The four-byte pre-filter of [`table_of`] never rules out a name that ends with a table: the
+    /// table's tail is lower-case letters, and every name, in every case mix of every table's last
+    /// bytes, and with the neighbouring bytes that share a letter's low five bits, gives what the plain
+    /// lower-cased `ends_with` gives.
+    #[test]
+    fn table_tail_filter_is_exact() {
+        for table in TABLES {
+            let tail = &table.as_bytes()[table.len() - 4..];
+            assert!(tail.iter().all(u8::is_ascii_lowercase), "{table}");
+        }
+        let plain = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            TABLES
+                .iter()
+                .find(|t| lower.ends_with(*t))
+                .map(|t| (*t).to_string())
+        };
+        let none = Columns::new();
+        for table in TABLES {
+            for prefix in ["", "pack_", "x"] {
+                let base = format!("{prefix}{table}");
+                // every case mix of the last four bytes, and each of them swapped for a byte that
+                // differs only in bits the filter folds or in the case bit of a non-letter
+                for mask in 0..16u8 {
+                    let mut name = base.clone().into_bytes();
+                    let n = name.len();
+                    for i in 0..4 {
+                        if mask >> i & 1 == 1 {
+                            name[n - 4 + i] = name[n - 4 + i].to_ascii_uppercase();
+                        }
+                    }
+                    let name = String::from_utf8(name).unwrap();
+                    let want = plain(&name).unwrap_or_else(|| name.to_ascii_lowercase());
+                    assert_eq!(table_of(&name, &none), want, "{name}");
+                    for i in 0..4 {
+                        for flip in [0x20u8, 0x40, 0x01] {
+                            let mut other = name.clone().into_bytes();
+                            other[n - 4 + i] ^= flip;
+                            let Ok(other) = String::from_utf8(other) else {
+                                continue;
+                            };
+                            let want = plain(&other).unwrap_or_else(|| other.to_ascii_lowercase());
+                            assert_eq!(table_of(&other, &none), want, "{other:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
