@@ -200,11 +200,34 @@ pub fn parse_with_zone(
     }
 }
 
+thread_local! {
+    /// The last day [`from_unix`] turned into a date (days since 1970-01-01, the date): a log's
+    /// times fall on a few days, and the calendar arithmetic is most of the conversion.
+    static LAST_DAY: std::cell::Cell<Option<(i64, NaiveDate)>> = const { std::cell::Cell::new(None) };
+}
+
 /// A UTC time from Unix seconds (a zone-free but unambiguous instant).
 pub fn from_unix(seconds: i64) -> Result<(DateTime<Utc>, i32), String> {
-    DateTime::<Utc>::from_timestamp(seconds, 0)
-        .map(|t| (t, 0))
-        .ok_or_else(|| format!("Unix time {seconds} is out of range"))
+    let out_of_range = || format!("Unix time {seconds} is out of range");
+    let (day, second) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let date = match LAST_DAY.with(std::cell::Cell::get) {
+        Some((last, date)) if last == day => date,
+        _ => {
+            // what `DateTime::from_timestamp` does, the date kept for the next call
+            let date = i32::try_from(day)
+                .ok()
+                .and_then(|d| d.checked_add(719_163))
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(out_of_range)?;
+            LAST_DAY.with(|c| c.set(Some((day, date))));
+            date
+        }
+    };
+    let time = u32::try_from(second)
+        .ok()
+        .and_then(|s| chrono::NaiveTime::from_num_seconds_from_midnight_opt(s, 0))
+        .ok_or_else(out_of_range)?;
+    Ok((date.and_time(time).and_utc(), 0))
 }
 
 /// A UTC time from Unix milliseconds.
@@ -376,5 +399,50 @@ mod tests {
             from_unix(1_412_123_850).unwrap().0.to_rfc3339(),
             "2014-10-01T00:37:30+00:00"
         );
+    }
+
+    /// `from_unix` (which keeps the last day's date) gives what chrono's `from_timestamp` gives, or
+    /// fails where it fails, in any order of calls: around the epoch, day boundaries, negative times
+    /// and both ends of chrono's range.
+    #[test]
+    fn from_unix_is_chronos_timestamp() {
+        let edge = [
+            0,
+            -1,
+            1,
+            86_399,
+            86_400,
+            -86_400,
+            -86_401,
+            1_713_258_721,
+            253_402_300_799,
+            i64::MAX,
+            i64::MIN,
+            i64::MAX / 86_400 * 86_400,
+            DateTime::<Utc>::MAX_UTC.timestamp(),
+            DateTime::<Utc>::MAX_UTC.timestamp() + 1,
+            DateTime::<Utc>::MIN_UTC.timestamp(),
+            DateTime::<Utc>::MIN_UTC.timestamp() - 1,
+            DateTime::<Utc>::MIN_UTC.timestamp() - 86_400,
+        ];
+        let mut seconds: Vec<i64> = edge.to_vec();
+        // runs on one day, then alternating days, then random-ish instants
+        seconds.extend((0..200).map(|i| 1_700_000_000 + i * 37));
+        seconds.extend((0..200).map(|i| 1_700_000_000 + (i % 2) * 86_400 + i));
+        let mut x: i64 = 0x1234_5678;
+        for _ in 0..2000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seconds.push(x >> (x as u64 % 40));
+            seconds.push(x);
+        }
+        seconds.extend(edge);
+        for s in seconds {
+            let want = DateTime::<Utc>::from_timestamp(s, 0);
+            match (from_unix(s), want) {
+                (Ok((got, 0)), Some(want)) => assert_eq!(got, want, "{s}"),
+                (Err(e), None) => assert!(e.contains("out of range"), "{s}: {e}"),
+                (got, want) => panic!("{s}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 }
