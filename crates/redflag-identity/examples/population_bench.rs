@@ -126,10 +126,14 @@ fn stats(subjects: &[Subject], identity: &IdentityConfig) {
             .map(|t| fingerprints(t, &identity.passages))
             .collect(),
     );
+    let built = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let pairs = index.pairs();
+    let listed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let found = index.pair_passages(&|d| texts.get(d as usize).copied(), &|_, _| true);
     eprintln!(
-        "passages: {} resumes, {} index entries, {} candidate pairs, {} with a passage ({:.1} s)",
+        "passages: {} resumes, {} index entries, {} candidate pairs, {} with a passage (index {built:.1} s, pairs {listed:.1} s, pairs with passages {:.1} s)",
         texts.len(),
         index.entries(),
         pairs.len(),

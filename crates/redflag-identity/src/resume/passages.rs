@@ -222,6 +222,25 @@ impl PassageIndex {
             > self.config.max_df
     }
 
+    /// Every boilerplate fingerprint (held by more than `max_df` documents), sorted: one pass over the
+    /// index, so that testing a fingerprint is a search of this short list rather than of the index.
+    pub fn boilerplate(&self) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < self.entries.len() {
+            let h = self.entries[start].0;
+            let mut end = start + 1;
+            while end < self.entries.len() && self.entries[end].0 == h {
+                end += 1;
+            }
+            if end - start > self.config.max_df {
+                out.push(h);
+            }
+            start = end;
+        }
+        out
+    }
+
     /// Documents sharing at least one non-boilerplate fingerprint with `fingerprints` (a new text's, from
     /// [`fingerprints`]), with how many they share, most first. `exclude` leaves out the text's own document
     /// when it is indexed.
@@ -317,6 +336,7 @@ impl PassageIndex {
         keep: &(dyn Fn(u32, u32) -> bool + Sync),
     ) -> Vec<(u32, u32, Vec<SharedPassage>)> {
         let pairs = self.pairs();
+        let boilerplate = self.boilerplate();
         // Runs of pairs with the same first document.
         let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
         let mut start = 0;
@@ -345,9 +365,7 @@ impl PassageIndex {
                     .collect();
                 fps.sort_unstable();
                 let mut prepared_a: Option<Prepared> = None;
-                let mut memo: HashMap<u64, bool> = HashMap::new();
-                let mut is_boiler =
-                    |h: u64| *memo.entry(h).or_insert_with(|| self.is_boilerplate(h));
+                let mut is_boiler = |h: u64| boilerplate.binary_search(&h).is_ok();
                 for &(_, b, _) in group {
                     if !keep(a, b) {
                         continue;
@@ -713,6 +731,16 @@ mod tests {
             })
             .filter(|(_, _, p)| !p.is_empty())
             .collect();
+        let boilerplate = index.boilerplate();
+        assert!(!boilerplate.is_empty(), "the common block is boilerplate");
+        for d in &docs {
+            for h in fingerprints(d, &config) {
+                assert_eq!(
+                    boilerplate.binary_search(&h).is_ok(),
+                    index.is_boilerplate(h)
+                );
+            }
+        }
         let found = index
             .pair_passages(&|d| (d != 7).then(|| docs[d as usize].as_str()), &|a, b| {
                 (a, b) != (0, 2)
