@@ -125,9 +125,27 @@ impl<'a> Parser<'a> {
     /// Reads an object, calling `field(parser, index)` for each key found in `names` (its index there)
     /// and skipping the others. The callback must consume the value. A wanted key seen twice bails (the
     /// derive rejects duplicate fields). Returns the set of indices seen, as bits.
+    #[inline(always)]
     pub(crate) fn object(
         &mut self,
         names: &[&str],
+        field: impl FnMut(&mut Self, usize) -> Fast<()>,
+    ) -> Fast<u64> {
+        // computed where the call is inlined, so for the literal name lists of the readers they are
+        // constants instead of two loops over the names on every object read
+        let lengths = names.iter().fold(0u64, |m, n| m | 1 << n.len().min(63));
+        let firsts = names.iter().fold(0u64, |m, n| {
+            m | n.as_bytes().first().map_or(0, |&c| 1 << (c & 63))
+        });
+        self.object_masked(names, lengths, firsts, field)
+    }
+
+    /// [`Self::object`] with the bit sets of the names' lengths and first bytes (low six bits).
+    fn object_masked(
+        &mut self,
+        names: &[&str],
+        lengths: u64,
+        firsts: u64,
         mut field: impl FnMut(&mut Self, usize) -> Fast<()>,
     ) -> Fast<u64> {
         if self.peek()? != b'{' {
@@ -136,10 +154,6 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.i += 1;
         let mut seen = 0u64;
-        let lengths = names.iter().fold(0u64, |m, n| m | 1 << n.len().min(63));
-        let firsts = names.iter().fold(0u64, |m, n| {
-            m | n.as_bytes().first().map_or(0, |&c| 1 << (c & 63))
-        });
         if self.peek()? == b'}' {
             self.i += 1;
             self.depth -= 1;
