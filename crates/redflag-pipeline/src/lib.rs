@@ -314,7 +314,8 @@ impl Engines {
             .collect();
         clock.lap("per subject: identity, netintel, endpoint, watchlist");
 
-        let sanctions_hits = sanctions_hits(subjects, &per_subject);
+        let sanctions_hits =
+            sanctions_hits(subjects, per_subject.iter().map(|s| s.matches.as_slice()));
         let population = self.population_grouped(
             subjects,
             &attributed,
@@ -480,11 +481,16 @@ impl PopulationStage {
 }
 
 /// Subjects with a corroborated sanctions match (linkage evidence).
-fn sanctions_hits(subjects: &[Subject], stages: &[SubjectStage]) -> Vec<SubjectId> {
+/// The subjects with a corroborated sanctions match; `matches` gives each subject's matches, in the
+/// order of `subjects`.
+fn sanctions_hits<'m>(
+    subjects: &[Subject],
+    matches: impl Iterator<Item = &'m [SanctionsMatchSummary]>,
+) -> Vec<SubjectId> {
     subjects
         .iter()
-        .zip(stages)
-        .filter(|(_, stage)| stage.matches.iter().any(|m| m.corroborated))
+        .zip(matches)
+        .filter(|(_, matches)| matches.iter().any(|m| m.corroborated))
         .map(|(s, _)| s.id.clone())
         .collect()
 }

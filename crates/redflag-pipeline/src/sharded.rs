@@ -336,17 +336,13 @@ impl<'e> ShardedRun<'e> {
         self.assess_positions(&rest, events);
 
         let stages: Vec<Option<KeptStage>> = std::mem::take(&mut self.stages);
-        let hits = {
-            // Only the matches: the facts stay packed until their subject is scored.
-            let matches: Vec<SubjectStage> = stages
+        // Only the matches are read here: the facts stay packed until their subject is scored.
+        let hits = sanctions_hits(
+            &self.subjects,
+            stages
                 .iter()
-                .map(|s| SubjectStage {
-                    facts: Vec::new(),
-                    matches: s.as_ref().map(|k| k.matches.clone()).unwrap_or_default(),
-                })
-                .collect();
-            sanctions_hits(&self.subjects, &matches)
-        };
+                .map(|s| s.as_ref().map_or(&[][..], |k| k.matches.as_slice())),
+        );
         // The kept events, grouped as `assess` groups them: by subject order, then time and id.
         let mut kept: Vec<(usize, Event)> = std::mem::take(&mut self.population_events)
             .into_iter()

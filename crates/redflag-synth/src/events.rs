@@ -95,10 +95,12 @@ struct Candidates {
     ranges: Vec<&'static IpRange>,
     /// `cumulative[i]`: addresses in `ranges[..=i]`.
     cumulative: Vec<u64>,
+    /// Pick in proportion to size (residential ranges) or uniformly (see [`Candidates::pick`]).
+    by_size: bool,
 }
 
 impl Candidates {
-    fn new(ranges: Vec<&'static IpRange>) -> Self {
+    fn new(ranges: Vec<&'static IpRange>, by_size: bool) -> Self {
         let mut total = 0;
         let cumulative = ranges
             .iter()
@@ -107,7 +109,11 @@ impl Candidates {
                 total
             })
             .collect();
-        Self { ranges, cumulative }
+        Self {
+            ranges,
+            cumulative,
+            by_size,
+        }
     }
 
     /// A range. Residential ranges are picked with a chance proportional to their size (a
@@ -116,7 +122,7 @@ impl Candidates {
     /// addresses next to their neighbourhoods on purpose, and an operator should use the known exit
     /// as often as before.
     fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> &'static IpRange {
-        if self.ranges.first().is_some_and(|r| r.kind != "residential") {
+        if !self.by_size {
             return self.ranges[rng.gen_range(0..self.ranges.len())];
         }
         let total = self.cumulative.last().copied().unwrap_or(0);
@@ -144,7 +150,7 @@ fn candidates(kind: &str, country: Option<&str>) -> &'static Candidates {
             .map(|(k, by_country)| {
                 let by_country = by_country
                     .into_iter()
-                    .map(|(c, list)| (c, Candidates::new(list)))
+                    .map(|(c, list)| (c, Candidates::new(list, k == "residential")))
                     .collect();
                 (k, by_country)
             })
@@ -1701,6 +1707,23 @@ mod tests {
     }
 
     #[test]
+    fn known_exits_are_picked_as_often_as_their_neighbourhoods() {
+        // The Astrill lines list two single known exit addresses beside their /24s: each line is
+        // picked uniformly, so half of an operator's Astrill sign-ins come from a known exit.
+        let set = candidates("astrill", None);
+        assert!(!set.by_size && set.ranges.len() == 4);
+        let mut rng = stream(3, Stream::SignIns, 4);
+        let draws = 20_000;
+        let known = (0..draws)
+            .filter(|_| {
+                let (ip, _) = address_in(&mut rng, "astrill", None);
+                ["142.214.202.2", "155.94.199.59"].contains(&ip.to_string().as_str())
+            })
+            .count();
+        assert!((9_400..10_600).contains(&known), "{known} of {draws}");
+    }
+
+    #[test]
     fn ranges_are_picked_in_proportion_to_their_size() {
         let small = IpRange {
             kind: "residential",
@@ -1718,7 +1741,7 @@ mod tests {
         };
         let (small, large): (&'static IpRange, &'static IpRange) =
             (Box::leak(Box::new(small)), Box::leak(Box::new(large)));
-        let set = Candidates::new(vec![small, large]);
+        let set = Candidates::new(vec![small, large], true);
         let mut rng = stream(1, Stream::SignIns, 2);
         let picks_of_large = (0..40_000)
             .filter(|_| set.pick(&mut rng).provider == "large")
