@@ -226,8 +226,20 @@ impl Store {
             encoded.iter().flat_map(|e| e.identifiers.iter()),
         )
         .await?;
+        // Each event's owner: the lowest subject id claiming one of its identifiers, if any.
+        let owners: Vec<Option<String>> = encoded
+            .iter()
+            .map(|event| {
+                event
+                    .identifiers
+                    .iter()
+                    .filter_map(|(kind, value)| claims.get(&(*kind, value.as_str())))
+                    .min()
+                    .cloned()
+            })
+            .collect();
         for range in fixed_chunks(encoded.len(), EVENT_ROWS) {
-            let chunk = &encoded[range];
+            let (chunk, chunk_owners) = (&encoded[range.clone()], &owners[range]);
             let sql = format!(
                 "INSERT {} INTO events (key, id, time, kind, subject_id, body) VALUES {} {}",
                 or_ignore(self.backend),
@@ -235,19 +247,13 @@ impl Store {
                 on_conflict(self.backend, "(key)"),
             );
             let mut query = sqlx::query(&sql);
-            for event in chunk {
-                let owner = event
-                    .identifiers
-                    .iter()
-                    .filter_map(|(kind, value)| claims.get(&(*kind, value.as_str())))
-                    .min()
-                    .cloned();
+            for (event, owner) in chunk.iter().zip(chunk_owners) {
                 query = query
                     .bind(event.key)
                     .bind(event.event.id.as_str())
                     .bind(ts(event.event.time))
                     .bind(event.event.kind.name())
-                    .bind(owner)
+                    .bind(owner.as_deref())
                     .bind(event.body.as_str());
             }
             let stored = query
@@ -262,10 +268,17 @@ impl Store {
             }
         }
         outcome.duplicates += unique.len() as u64 - outcome.inserted;
+        // Identifier rows are the attribution index: a later claim finds the unattributed events
+        // that carry it through them (`attribute_events_where`), and nothing else reads them (an
+        // event's identifiers stay in its body). An event attributed as it is written never goes
+        // through that path again, so only unattributed events get rows: in a load where the people
+        // come first (the demo, most imports) that is most of the rows this insert used to write.
         // Identifier rows are idempotent by their key, so those of events stored before are no-ops.
         let rows: Vec<(&'static str, &str, i64)> = encoded
             .iter()
-            .flat_map(|e| {
+            .zip(&owners)
+            .filter(|(_, owner)| owner.is_none())
+            .flat_map(|(e, _)| {
                 e.identifiers
                     .iter()
                     .map(move |(kind, value)| (*kind, value.as_str(), e.key))

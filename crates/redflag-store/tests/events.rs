@@ -366,6 +366,29 @@ async fn device_claims_attribute_through_the_identifier_index() {
         assert_eq!(store.counts().await.unwrap().unattributed_events, 0);
         let bobs = store.subject_events(&owner(&after), 100).await.unwrap();
         assert!(bobs.iter().any(|e| e.id == after.id));
+        // Only the events that arrived unattributed have rows in the attribution index: the
+        // shipments (Ann's and Bob's e-mails were claimed) and the later row were attributed as
+        // they were written, and keep their identifiers in their bodies.
+        let pool = sqlx::AnyPool::connect(&t.url).await.unwrap();
+        let indexed: Vec<(String, i64)> =
+            sqlx::query_as("SELECT value, event_key FROM event_identifiers ORDER BY value")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let values: Vec<&str> = indexed.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(values.len(), 2, "{indexed:?}");
+        assert!(
+            values.iter().all(|v| v.starts_with("serial:")),
+            "{indexed:?}"
+        );
+        let shipped = store.subject_events(&owner(&before[0]), 100).await.unwrap();
+        assert!(
+            shipped
+                .iter()
+                .any(|e| e.identifiers.contains(&serial("sn-1"))
+                    && matches!(e.kind, EventKind::Shipment(_)))
+        );
+        pool.close().await;
     }
 }
 
