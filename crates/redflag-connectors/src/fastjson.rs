@@ -631,6 +631,23 @@ pub(crate) mod equivalence {
 
     use crate::framing::JsonFramer;
 
+    /// `base` with `edits` applied in order: (position, 0 replace / 1 remove / else insert, index
+    /// into `alphabet`); positions wrap around the current length.
+    pub(crate) fn mutated(base: &[u8], edits: &[(usize, u8, usize)], alphabet: &[u8]) -> Vec<u8> {
+        let mut bytes = base.to_vec();
+        for &(at, op, b) in edits {
+            let at = at % (bytes.len() + 1);
+            match op {
+                0 if at < bytes.len() => bytes[at] = alphabet[b],
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, alphabet[b]),
+            }
+        }
+        bytes
+    }
+
     /// The records of a JSON export, as the framer hands them out.
     pub(crate) fn records(file: &str) -> Vec<Vec<u8>> {
         let mut framer = JsonFramer::new(file.as_bytes());
@@ -673,17 +690,7 @@ pub(crate) mod equivalence {
         let edits = proptest::collection::vec((any::<usize>(), 0u8..3, 0..BYTES.len()), 1..4);
         runner
             .run(&(0..base.len(), edits), |(i, edits)| {
-                let mut bytes = base[i].clone();
-                for (at, op, b) in edits {
-                    let at = at % (bytes.len() + 1);
-                    match op {
-                        0 if at < bytes.len() => bytes[at] = BYTES[b],
-                        1 if at < bytes.len() => {
-                            bytes.remove(at);
-                        }
-                        _ => bytes.insert(at, BYTES[b]),
-                    }
-                }
+                let bytes = mutated(&base[i], &edits, BYTES);
                 if let Some(f) = fast(&bytes) {
                     prop_assert_eq!(
                         Some(f),

@@ -817,17 +817,7 @@ mod reference {
         let edits = proptest::collection::vec((any::<usize>(), 0u8..3, 0..BYTES.len()), 1..4);
         runner
             .run(&(0..base.len(), edits), |(i, edits)| {
-                let mut bytes = base[i].clone();
-                for (at, op, b) in edits {
-                    let at = at % (bytes.len() + 1);
-                    match op {
-                        0 if at < bytes.len() => bytes[at] = BYTES[b],
-                        1 if at < bytes.len() => {
-                            bytes.remove(at);
-                        }
-                        _ => bytes.insert(at, BYTES[b]),
-                    }
-                }
+                let bytes = crate::fastjson::equivalence::mutated(&base[i], &edits, BYTES);
                 let (got, want) = both(&bytes);
                 prop_assert_eq!(got, want, "{}", String::from_utf8_lossy(&bytes));
                 Ok(())
