@@ -309,8 +309,8 @@ impl<R: Read> Iterator for MarketplaceReader<R> {
         };
         self.counts.records += 1;
         let provenance = Provenance {
-            connector: CONNECTOR.to_string(),
-            source: self.source.clone(),
+            connector: CONNECTOR.into(),
+            source: self.source.as_str().into(),
             line: Some(raw.line),
             byte_offset: Some(raw.offset),
             ingested_at: None,

@@ -255,7 +255,7 @@ const fn table_tail(table: &str) -> u32 {
 }
 
 /// The table a query reads, from its name or else its columns.
-pub fn table_of(query_name: &str, columns: &Columns) -> String {
+pub fn table_of(query_name: &str, columns: &Columns) -> Cow<'static, str> {
     let name = query_name.as_bytes();
     // every table name ends in four lower-case letters: a name whose last four bytes, with the case
     // bit set, differ from a table's cannot end with it (a letter matches only itself in either case),
@@ -270,7 +270,7 @@ pub fn table_of(query_name: &str, columns: &Columns) -> String {
             && (name.ends_with(table.as_bytes())
                 || name[name.len() - table.len()..].eq_ignore_ascii_case(table.as_bytes()))
         {
-            return (*table).to_string();
+            return Cow::Borrowed(table);
         }
     }
     let has = |k: &str| columns.contains_key(k);
@@ -283,7 +283,20 @@ pub fn table_of(query_name: &str, columns: &Columns) -> String {
     } else if has("install_location") || (has("publisher") && has("version")) {
         "programs".into()
     } else {
-        query_name.to_ascii_lowercase()
+        query_name.to_ascii_lowercase().into()
+    }
+}
+
+/// A checked action as a static string: `added`, `removed` or `snapshot`, else the error naming it.
+fn action_of(action: &str) -> Result<&'static str, RecordError> {
+    match action {
+        "added" => Ok("added"),
+        "removed" => Ok("removed"),
+        "snapshot" => Ok("snapshot"),
+        _ => Err(RecordError::field(
+            "action",
+            format!("{action:?} is not added, removed or snapshot"),
+        )),
     }
 }
 
@@ -390,12 +403,7 @@ struct Rows<'l, 'o> {
 
 impl Rows<'_, '_> {
     fn push(&mut self, action: &str, columns: Columns) -> Result<(), RecordError> {
-        if !matches!(action, "added" | "removed" | "snapshot") {
-            return Err(RecordError::field(
-                "action",
-                format!("{action:?} is not added, removed or snapshot"),
-            ));
-        }
+        let action = action_of(action)?;
         // the key part is every column as `k \x1f v \x1e`, hashed in place
         let mut id = crate::ids::IdHasher::new(CONNECTOR);
         id.part(self.host)
@@ -423,7 +431,7 @@ impl Rows<'_, '_> {
             kind: EventKind::Endpoint(EndpointObservation {
                 host: self.host.to_owned(),
                 table,
-                action: action.to_owned(),
+                action: Cow::Borrowed(action),
                 columns,
             }),
             identifiers,
@@ -760,7 +768,7 @@ mod reference {
                 kind: EventKind::Endpoint(EndpointObservation {
                     host: host.to_string(),
                     table: table_of(&line.name, &row.0),
-                    action: action.to_string(),
+                    action: action.to_string().into(),
                     columns: row.0.clone(),
                 }),
                 identifiers: identifiers.clone(),

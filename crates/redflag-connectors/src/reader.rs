@@ -123,8 +123,8 @@ impl RecordAt<'_> {
     /// The provenance of an event read from this record.
     pub fn provenance(&self, connector: &str) -> Provenance {
         Provenance {
-            connector: connector.to_string(),
-            source: self.source.to_string(),
+            connector: connector.into(),
+            source: self.source.into(),
             line: Some(self.line),
             byte_offset: Some(self.offset),
             ingested_at: None,

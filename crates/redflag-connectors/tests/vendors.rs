@@ -42,7 +42,7 @@ fn okta_array_export() {
     assert!(s.user_agent.as_deref().unwrap().contains("Chrome/126"));
     assert_eq!(first.time.to_rfc3339(), "2024-08-13T15:58:20.353+00:00");
     assert_eq!(first.provenance.line, Some(2));
-    assert_eq!(first.provenance.connector, "okta");
+    assert_eq!(&*first.provenance.connector, "okta");
     let keys: Vec<String> = first.identifiers.iter().map(|i| i.key()).collect();
     assert_eq!(
         keys,
@@ -108,7 +108,7 @@ fn entra_graph_page_and_monitor_export_share_ids() {
     ));
     assert!(bad.is_empty(), "{bad:?}");
     assert_eq!(graph.len(), 3);
-    assert_eq!(graph[0].provenance.connector, "entra-graph");
+    assert_eq!(&*graph[0].provenance.connector, "entra-graph");
     assert_eq!(sign_in(&graph[0]).outcome, SignInOutcome::Success);
     assert_eq!(sign_in(&graph[1]).outcome, SignInOutcome::Failure);
     assert_eq!(sign_in(&graph[1]).provider_country.unwrap().as_str(), "KP");

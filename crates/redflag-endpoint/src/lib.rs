@@ -266,7 +266,7 @@ fn exe_name(o: &EndpointObservation) -> String {
 }
 
 fn matches(sig: &Signature, o: &EndpointObservation, exe: &str) -> bool {
-    let table = o.table.as_str();
+    let table = &*o.table;
     match sig.matcher.as_str() {
         "process" => table == "processes" && exe == sig.pattern,
         "program" => {

@@ -92,10 +92,7 @@ fn osquery_rows_give_remote_tools_kvm_vpn_and_ports() {
         .find(|f| f.name == "endpoint.ip_kvm_seen")
         .unwrap();
     let source = kvm.evidence[0].source.as_ref().unwrap();
-    assert_eq!(
-        (source.connector.as_str(), source.line),
-        ("osquery", Some(2))
-    );
+    assert_eq!((&*source.connector, source.line), ("osquery", Some(2)));
     assert!(
         kvm.evidence[0].value.contains("CAFEBABE"),
         "{:?}",
@@ -110,8 +107,8 @@ fn endpoint_event(table: &str, action: &str, columns: &[(&str, &str)], day: i64)
         utc_offset_seconds: 0,
         kind: EventKind::Endpoint(redflag_model::EndpointObservation {
             host: "h1".into(),
-            table: table.into(),
-            action: action.into(),
+            table: table.to_string().into(),
+            action: action.to_string().into(),
             columns: columns
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -120,7 +120,13 @@ fn all_facts(subjects: &[Subject], events: &[Event], config: &IdentityConfig) ->
         .iter()
         .flat_map(|s| subject_facts(s, events, config))
         .collect();
-    facts.extend(population_facts(subjects, events, config));
+    let population = population_facts(subjects, events, config);
+    // The per-subject hand-over gives the same facts, in the same order.
+    let each: Vec<Fact> = Population::new(subjects, events, config)
+        .facts_each(|_, facts| facts)
+        .concat();
+    assert_eq!(each, population);
+    facts.extend(population);
     check_registered(&facts);
     facts
 }
@@ -406,7 +412,7 @@ fn email_and_phone_facts() {
     let f = facts_of(&facts, "1")["phone.is_voip"];
     assert_eq!(f.evidence[0].value, "+445612345678");
     assert_eq!(
-        f.evidence[0].source.as_ref().unwrap().source,
+        &*f.evidence[0].source.as_ref().unwrap().source,
         "applicants.csv"
     );
 }
@@ -751,7 +757,10 @@ fn payout_signals() {
     // Evidence names the payroll record.
     let f = facts_of(&facts, "1")["payout.country_mismatch"];
     assert!(f.evidence[0].value.contains("payoneer") || f.evidence[0].value.contains("Payoneer"));
-    assert_eq!(f.evidence[0].source.as_ref().unwrap().source, "payroll.csv");
+    assert_eq!(
+        &*f.evidence[0].source.as_ref().unwrap().source,
+        "payroll.csv"
+    );
     // The window counts only changes in the last 90 days.
     let later = IdentityConfig {
         as_of: Some(at(150)),

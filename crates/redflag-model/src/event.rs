@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -128,10 +129,10 @@ pub struct SignIn {
 pub struct EndpointObservation {
     /// The host's identifier.
     pub host: String,
-    /// The inventory table.
-    pub table: String,
-    /// `added`, `removed` or `snapshot`.
-    pub action: String,
+    /// The inventory table (borrowed for the known tables, so a reader allocates nothing for it).
+    pub table: Cow<'static, str>,
+    /// `added`, `removed` or `snapshot` (borrowed for those three).
+    pub action: Cow<'static, str>,
     /// The row's columns, in key order (serialised as the JSON object of text values a
     /// `BTreeMap<String, String>` wrote).
     pub columns: Columns,

@@ -737,7 +737,7 @@ fn shared_egress_facts_gather_every_group_of_a_subject_in_group_order() {
     let labels: Vec<&str> = a_ips.evidence.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(labels, ["shared 73.15.22.10", "shared 73.15.22.11"]);
     assert_eq!(
-        a_ips.evidence[1].source.as_ref().map(|p| p.source.as_str()),
+        a_ips.evidence[1].source.as_ref().map(|p| &*p.source),
         Some("a.ndjson")
     );
     assert_eq!(

@@ -169,8 +169,8 @@ impl PackedFacts {
                             tag => return Err(UnpackError::Tag { tag, at }),
                         };
                         Some(Provenance {
-                            connector,
-                            source,
+                            connector: connector.into(),
+                            source: source.into(),
                             line,
                             byte_offset,
                             ingested_at,
@@ -321,7 +321,7 @@ mod tests {
         let mut no_line = Evidence::new("résumé", "passage «shared» ✓");
         no_line.source = Some(Provenance {
             connector: "people-csv".into(),
-            source: String::new(),
+            source: "".into(),
             line: None,
             byte_offset: None,
             ingested_at: None,

@@ -185,7 +185,7 @@ mod engine_end_to_end {
             time,
             EventKind::Endpoint(EndpointObservation {
                 host: "laptop-1".into(),
-                table: table.into(),
+                table: table.to_string().into(),
                 action: "added".into(),
                 columns,
             }),
