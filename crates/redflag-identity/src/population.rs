@@ -228,6 +228,29 @@ impl<'a> Population<'a> {
         facts
     }
 
+    /// Each subject's cross-subject facts handed to `keep` as soon as they are made (on the rayon
+    /// pool), and what `keep` returns, in subject order. The same facts as [`Population::facts`]; a
+    /// caller holding millions of subjects filters or packs them here instead of holding every
+    /// subject's facts at once.
+    pub fn facts_each<T, F>(&self, keep: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(usize, Vec<Fact>) -> T + Sync + Send,
+    {
+        let resume_pairs = self.resume_pairs();
+        let passage_pairs = self.passage_pairs();
+        let photo_pairs = self.photo_pairs();
+        (0..self.subjects.len())
+            .into_par_iter()
+            .map(|i| {
+                keep(
+                    i,
+                    self.subject_facts(i, &resume_pairs, &passage_pairs, &photo_pairs),
+                )
+            })
+            .collect()
+    }
+
     /// Near-duplicate resume pairs by subject position, with their estimated similarity.
     fn resume_pairs(&self) -> HashMap<usize, Vec<(usize, f64)>> {
         let (pairs, _skipped) = self.resume_index.pairs();

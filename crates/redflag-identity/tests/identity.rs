@@ -120,7 +120,13 @@ fn all_facts(subjects: &[Subject], events: &[Event], config: &IdentityConfig) ->
         .iter()
         .flat_map(|s| subject_facts(s, events, config))
         .collect();
-    facts.extend(population_facts(subjects, events, config));
+    let population = population_facts(subjects, events, config);
+    // The per-subject hand-over gives the same facts, in the same order.
+    let each: Vec<Fact> = Population::new(subjects, events, config)
+        .facts_each(|_, facts| facts)
+        .concat();
+    assert_eq!(each, population);
+    facts.extend(population);
     check_registered(&facts);
     facts
 }

@@ -28,7 +28,7 @@
 //!
 //! **What this crate must never do:** read or write files, databases or the network.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -321,6 +321,7 @@ impl Engines {
             &attributed,
             sanctions_hits,
             &identity_config,
+            None,
             &mut clock,
         );
         let ring_of = population.ring_of();
@@ -330,8 +331,17 @@ impl Engines {
         let results: Vec<(Vec<Fact>, Assessment)> = subjects
             .par_iter()
             .zip(per_subject)
-            .map(|(subject, stage)| {
-                self.score_one(subject, stage, &population, &ring_of, &versions, at)
+            .enumerate()
+            .map(|(position, (subject, stage))| {
+                self.score_one(
+                    position,
+                    subject,
+                    stage,
+                    &population,
+                    &ring_of,
+                    &versions,
+                    at,
+                )
             })
             .collect();
         clock.lap("rules and scoring");
@@ -378,27 +388,52 @@ impl Engines {
     /// The population-wide stages over every subject: identity (shared identifiers, reused resumes
     /// and photos), shared egress and linkage. `attributed` holds the events to read, grouped by
     /// subject in `subjects` order and by time within a subject; it may be the full events or the
-    /// subset [`population_events`] keeps (the result is the same).
+    /// subset [`population_events`] keeps (the result is the same). With `keep`, only the facts
+    /// named in it are kept, packed (see [`HeldFacts`]); without, every fact as it is.
     fn population_grouped(
         &self,
         subjects: &[Subject],
         attributed: &[Event],
         sanctions_hits: Vec<SubjectId>,
         identity_config: &IdentityConfig,
+        keep: Option<&HashSet<String>>,
         clock: &mut Clock,
     ) -> PopulationStage {
-        // Population-wide: shared identifiers, reused resumes and photos, shared egress.
-        let mut facts: HashMap<SubjectId, Vec<Fact>> = HashMap::new();
-        for fact in redflag_identity::population_facts(subjects, attributed, identity_config) {
-            facts.entry(fact.subject.clone()).or_default().push(fact);
-        }
+        // Population-wide: shared identifiers, reused resumes and photos, shared egress. Each
+        // subject's identity facts are kept (filtered, packed) as they are made, so that a million
+        // subjects' evidence is never held at once as `Fact`s.
+        let mut facts: Vec<HeldFacts> =
+            redflag_identity::Population::new(subjects, attributed, identity_config).facts_each(
+                |_, made| {
+                    let mut held = HeldFacts::default();
+                    held.add(made, keep);
+                    held
+                },
+            );
         clock.lap("population: identity");
+        let position: HashMap<&SubjectId, usize> = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (&s.id, i))
+            .collect();
+        let add = |facts: &mut Vec<HeldFacts>, made: Vec<Fact>| {
+            let mut by_position: HashMap<usize, Vec<Fact>> = HashMap::new();
+            for fact in made {
+                if let Some(&p) = position.get(&fact.subject) {
+                    by_position.entry(p).or_default().push(fact);
+                }
+            }
+            for (p, made) in by_position {
+                facts[p].add(made, keep);
+            }
+        };
         let egress =
             redflag_netintel::shared_egress(&self.netintel, attributed, &self.config.egress);
         let ids: Vec<SubjectId> = subjects.iter().map(|s| s.id.clone()).collect();
-        for fact in redflag_netintel::shared_egress_facts(&egress, &ids) {
-            facts.entry(fact.subject.clone()).or_default().push(fact);
-        }
+        add(
+            &mut facts,
+            redflag_netintel::shared_egress_facts(&egress, &ids),
+        );
         drop(ids);
         clock.lap("population: shared egress");
 
@@ -417,9 +452,7 @@ impl Engines {
         };
         let linkage = self.linker.link(subjects, attributed, &extra);
         clock.lap("linkage");
-        for fact in linkage.facts {
-            facts.entry(fact.subject.clone()).or_default().push(fact);
-        }
+        add(&mut facts, linkage.facts);
         PopulationStage {
             facts,
             rings: linkage.rings,
@@ -428,8 +461,10 @@ impl Engines {
     }
 
     /// Rules and scoring for one subject: its own facts, then the population's facts about it.
+    #[allow(clippy::too_many_arguments)]
     fn score_one(
         &self,
+        position: usize,
         subject: &Subject,
         stage: SubjectStage,
         population: &PopulationStage,
@@ -438,8 +473,8 @@ impl Engines {
         at: DateTime<Utc>,
     ) -> (Vec<Fact>, Assessment) {
         let SubjectStage { mut facts, matches } = stage;
-        if let Some(more) = population.facts.get(&subject.id) {
-            facts.extend(more.iter().cloned());
+        if let Some(more) = population.facts.get(position) {
+            more.extend_into(&mut facts);
         }
         let findings = self.rules.evaluate(&subject.id, &facts);
         let ring = ring_of.get(&subject.id).map(|r| (*r).clone());
@@ -462,12 +497,45 @@ pub struct SubjectStage {
 /// What the population-wide stages found.
 #[derive(Debug, Default)]
 pub struct PopulationStage {
-    /// Population facts by subject.
-    pub facts: HashMap<SubjectId, Vec<Fact>>,
+    /// Population facts by subject position.
+    pub facts: Vec<HeldFacts>,
     /// Rings of linked personas.
     pub rings: Vec<Ring>,
     /// Notes from linkage.
     pub notes: Vec<String>,
+}
+
+/// The population-wide facts about one subject: as made, or (when only the facts some rule reads
+/// are kept, in a [`ShardedRun`]) packed, one [`PackedFacts`] per engine that stated some.
+#[derive(Debug, Default)]
+pub struct HeldFacts {
+    plain: Vec<Fact>,
+    packed: Vec<PackedFacts>,
+}
+
+impl HeldFacts {
+    /// Adds `made`: every fact as it is without `keep`, else those named in `keep`, packed.
+    fn add(&mut self, mut made: Vec<Fact>, keep: Option<&HashSet<String>>) {
+        match keep {
+            None => self.plain.extend(made),
+            Some(read) => {
+                made.retain(|f| read.contains(&f.name));
+                if !made.is_empty() {
+                    self.packed.push(PackedFacts::pack(&made));
+                }
+            }
+        }
+    }
+
+    /// Appends the held facts to `facts`, in the order they were added (engine by engine).
+    fn extend_into(&self, facts: &mut Vec<Fact>) {
+        facts.extend(self.plain.iter().cloned());
+        for packed in &self.packed {
+            // Packed by this process during this run: a failure is a bug in `packed`, whose
+            // tests cover every value and evidence shape.
+            facts.extend(packed.unpack().expect("facts packed by this run unpack"));
+        }
+    }
 }
 
 impl PopulationStage {

@@ -363,6 +363,7 @@ impl<'e> ShardedRun<'e> {
             &kept,
             hits,
             &self.identity,
+            Some(&self.read),
             &mut self.clock,
         );
         drop(kept);
@@ -373,10 +374,19 @@ impl<'e> ShardedRun<'e> {
             .subjects
             .par_iter()
             .zip(stages)
-            .map(|(subject, kept)| {
+            .enumerate()
+            .map(|(position, (subject, kept))| {
                 let stage = kept.map(KeptStage::unpack).unwrap_or_default();
                 engines
-                    .score_one(subject, stage, &population, &ring_of, &versions, at)
+                    .score_one(
+                        position,
+                        subject,
+                        stage,
+                        &population,
+                        &ring_of,
+                        &versions,
+                        at,
+                    )
                     .1
             })
             .collect();
