@@ -288,6 +288,10 @@ impl JsonFormat for EntraFormat {
         "entra"
     }
 
+    fn connectors(&self) -> Vec<&'static str> {
+        vec![CONNECTOR_GRAPH, CONNECTOR_MONITOR]
+    }
+
     fn accepts(&self, format: SourceFormat) -> bool {
         matches!(
             format,

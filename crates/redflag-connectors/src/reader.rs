@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::sync::Arc;
 
 use redflag_model::{Event, Provenance};
 use serde::Serialize;
@@ -105,6 +106,25 @@ pub struct RecordAt<'a> {
     pub offset: u64,
     /// String stops the framer found in the record (the parser then classifies only the rest).
     pub(crate) pre: Option<crate::simd::Preclassified<'a>>,
+    /// The reader's shared provenance strings, when a [`JsonEventReader`] hands out the record.
+    pub(crate) names: Option<&'a Names>,
+}
+
+/// A reader's provenance strings, made once per file: each event's provenance clones two pointers.
+#[derive(Debug)]
+pub(crate) struct Names {
+    source: Arc<str>,
+    /// The connector names the format writes (one, or two for Entra's two export shapes).
+    connectors: Vec<Arc<str>>,
+}
+
+impl Names {
+    fn new(source: &str, connectors: &[&str]) -> Self {
+        Self {
+            source: source.into(),
+            connectors: connectors.iter().map(|c| Arc::from(*c)).collect(),
+        }
+    }
 }
 
 impl<'a> RecordAt<'a> {
@@ -115,6 +135,7 @@ impl<'a> RecordAt<'a> {
             line,
             offset,
             pre: None,
+            names: None,
         }
     }
 }
@@ -122,6 +143,11 @@ impl<'a> RecordAt<'a> {
 impl RecordAt<'_> {
     /// The provenance of an event read from this record.
     pub fn provenance(&self, connector: &str) -> Provenance {
+        if let Some(names) = self.names
+            && let Some(shared) = names.connectors.iter().find(|c| ***c == *connector)
+        {
+            return Provenance::shared(shared, &names.source, self.line, self.offset);
+        }
         Provenance {
             connector: connector.into(),
             source: self.source.into(),
@@ -184,6 +210,11 @@ pub fn json_error<'de, T: serde::Deserialize<'de>>(
 pub trait JsonFormat {
     /// The connector name written into provenance (`okta`, `entra-graph`, …).
     fn connector(&self) -> &'static str;
+    /// Every connector name the format writes into provenance, when it writes more than
+    /// [`connector`](Self::connector) (the reader shares each one among its events).
+    fn connectors(&self) -> Vec<&'static str> {
+        vec![self.connector()]
+    }
     /// The formats this reader accepts (for wrong-format detection).
     fn accepts(&self, format: SourceFormat) -> bool;
     /// Parses one record, pushing zero or more events. `Ok(0)` means a well-formed record of a kind the
@@ -204,6 +235,7 @@ pub struct JsonEventReader<R: Read, F: JsonFormat> {
     framer: JsonFramer<R>,
     format: F,
     source: String,
+    names: Names,
     pending: VecDeque<Event>,
     record_start: Checkpoint,
     counts: ReadCounts,
@@ -221,6 +253,7 @@ impl<R: Read, F: JsonFormat> JsonEventReader<R, F> {
     pub fn resume(input: R, source: &str, format: F, checkpoint: Checkpoint) -> Self {
         Self {
             framer: JsonFramer::resume(input, checkpoint),
+            names: Names::new(source, &format.connectors()),
             format,
             source: source.to_string(),
             pending: VecDeque::new(),
@@ -296,6 +329,7 @@ impl<R: Read, F: JsonFormat> Iterator for JsonEventReader<R, F> {
                 line: raw.line,
                 offset: raw.offset,
                 pre: raw.pre,
+                names: Some(&self.names),
             };
             let bytes = raw.bytes;
             let first = std::mem::replace(&mut self.first, false);

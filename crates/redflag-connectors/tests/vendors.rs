@@ -437,3 +437,48 @@ fn entra_monitor_multi_line_wrapper_reports_exact_lines() {
         );
     }
 }
+
+/// A reader makes its provenance strings once per file: every event's connector and source point at
+/// the same shared string (and still read as the connector and file names).
+#[test]
+fn readers_share_provenance_strings_among_their_events() {
+    fn shared(events: &[Event], connector: &str, source: &str) {
+        assert!(events.len() >= 2, "{events:?}");
+        let first = &events[0].provenance;
+        assert_eq!((&*first.connector, &*first.source), (connector, source));
+        for e in &events[1..] {
+            let p = &e.provenance;
+            assert!(
+                std::sync::Arc::ptr_eq(&p.connector, &first.connector),
+                "{p:?}"
+            );
+            assert!(std::sync::Arc::ptr_eq(&p.source, &first.source), "{p:?}");
+        }
+    }
+    let (ok, _) = split(osquery::reader(
+        &include_bytes!("fixtures/osquery_results.log")[..],
+        "osq.log",
+    ));
+    shared(&ok, "osquery", "osq.log");
+    let (ok, _) = split(okta::reader(
+        &include_bytes!("fixtures/okta_system_log.ndjson")[..],
+        "okta.ndjson",
+    ));
+    shared(&ok, "okta", "okta.ndjson");
+    let (ok, _) = split(google::reader(
+        &include_bytes!("fixtures/google_login_drive_token.json")[..],
+        "google.json",
+    ));
+    shared(&ok, "google-reports", "google.json");
+    // Entra's two export shapes each share their own connector name
+    let (ok, _) = split(entra::reader(
+        &include_bytes!("fixtures/entra_graph_signins.json")[..],
+        "g.json",
+    ));
+    shared(&ok, "entra-graph", "g.json");
+    let (ok, _) = split(entra::reader(
+        &include_bytes!("fixtures/entra_monitor_signins.json")[..],
+        "m.json",
+    ));
+    shared(&ok, "entra-monitor", "m.json");
+}
