@@ -239,7 +239,9 @@ impl Engines {
             tracing::debug!(%error, "rule not loaded");
         }
         let scorer = Scorer::new(config.scoring.clone());
-        let linker = Linker::new(config.linkage.clone())?;
+        // A long batch's linkage phases go to the log (with `-v`), next to the pipeline's stages.
+        let linker = Linker::new(config.linkage.clone())?
+            .with_progress(|phase| tracing::info!(target: "redflag_linkage", "{phase}"));
         Ok(Self {
             registry,
             netintel,
@@ -402,14 +404,17 @@ impl Engines {
         // Population-wide: shared identifiers, reused resumes and photos, shared egress. Each
         // subject's identity facts are kept (filtered, packed) as they are made, so that a million
         // subjects' evidence is never held at once as `Fact`s.
-        let mut facts: Vec<HeldFacts> =
-            redflag_identity::Population::new(subjects, attributed, identity_config).facts_each(
-                |_, made| {
-                    let mut held = HeldFacts::default();
-                    held.add(made, keep);
-                    held
-                },
-            );
+        let mut facts: Vec<HeldFacts> = redflag_identity::Population::new_with_laps(
+            subjects,
+            attributed,
+            identity_config,
+            &mut |phase| tracing::info!(target: "redflag_identity", "population: {phase}"),
+        )
+        .facts_each(|_, made| {
+            let mut held = HeldFacts::default();
+            held.add(made, keep);
+            held
+        });
         clock.lap("population: identity");
         let position: HashMap<&SubjectId, usize> = subjects
             .iter()
@@ -584,8 +589,9 @@ impl Clock {
 
     fn lap(&mut self, stage: &'static str) {
         let now = std::time::Instant::now();
-        self.laps
-            .push((stage, now.duration_since(self.last).as_secs_f64()));
+        let seconds = now.duration_since(self.last).as_secs_f64();
+        tracing::info!(stage, seconds, "pipeline stage done");
+        self.laps.push((stage, seconds));
         self.last = now;
     }
 }

@@ -87,8 +87,8 @@ fn slim(event: &mut Event) {
             s.provider_country = None;
         }
         EventKind::Endpoint(o) => {
-            o.table = String::new();
-            o.action = String::new();
+            o.table = "".into();
+            o.action = "".into();
             o.columns = Default::default();
         }
         _ => {}
