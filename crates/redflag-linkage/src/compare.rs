@@ -135,6 +135,22 @@ impl Comparison {
         (self as u8) >= Comparison::Email as u8
     }
 
+    /// Whether agreeing at `level` corroborates a person link beyond names and place: any agreement
+    /// but on the names, the city, the postcode and the egress, and on the date of birth at least
+    /// "one part off" (a shared year is common). A pair with no corroborating agreement is never
+    /// linked as one person (it may still be linked as one operator by shared identifiers).
+    pub fn corroborates(self, level: u8) -> bool {
+        match self {
+            Comparison::GivenName
+            | Comparison::FamilyName
+            | Comparison::City
+            | Comparison::Postcode
+            | Comparison::Egress => false,
+            Comparison::DateOfBirth => level >= 3,
+            _ => level >= 2,
+        }
+    }
+
     /// Whether the comparison is about where the person lives (capped together).
     pub fn is_location(self) -> bool {
         matches!(

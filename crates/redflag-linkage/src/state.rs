@@ -800,8 +800,9 @@ impl LinkState {
                 iterations: it,
             });
             self.progress(&format!(
-                "model fitted on {n_candidates} candidate pairs ({it} EM iterations, {} patterns)",
-                patterns.len()
+                "model fitted on {n_candidates} candidate pairs ({it} EM iterations, {} patterns; match share among candidates {lambda_candidates:.3e}, prior {:.1} bits)",
+                patterns.len(),
+                (lambda / (1.0 - lambda)).log2()
             ));
         }
         // 6. Score.
@@ -1372,12 +1373,14 @@ impl LinkState {
         let mut operator = 0.0;
         let mut location = 0.0;
         let mut carrier: Option<(f64, u64)> = None;
+        let mut corroborated = false;
         for comp in COMPARISONS {
             let c = comp as usize;
             let level = g[c];
             if level == 0 {
                 continue;
             }
+            corroborated |= comp.corroborates(level);
             let mut m = model.m[c][level as usize];
             let mut u = model.u[c][level as usize];
             let mut value = None;
@@ -1489,10 +1492,17 @@ impl LinkState {
             }
         }
         let probability = 1.0 / (1.0 + (-person * std::f64::consts::LN_2).exp());
-        let person_margin = person - logit2(cfg.person_threshold);
+        // Names and place alone never make one person, however rare the name: at a million
+        // subjects, strangers sharing an uncommon name in one city outnumber true duplicates, and the
+        // fitted prior follows them (docs/crates/redflag-linkage.md, "Corroboration").
+        let person_margin = if corroborated {
+            person - logit2(cfg.person_threshold)
+        } else {
+            f64::NEG_INFINITY
+        };
         let operator_margin = operator - cfg.operator_threshold;
         let linked = person_margin >= 0.0 || operator_margin >= 0.0;
-        if !linked && probability < cfg.report_threshold {
+        if !linked && (probability < cfg.report_threshold || !corroborated) {
             return None;
         }
         // Hub guard: a link that rests on one value held by many does not join rings.

@@ -411,6 +411,47 @@ fn people_with_a_common_name_do_not_merge() {
 }
 
 #[test]
+fn a_rare_name_in_one_city_without_corroboration_is_not_one_person() {
+    let pair = |dob: Option<&str>| {
+        let mut subjects = background(300);
+        for (id, email) in [
+            ("n1", "nga.mai@mail.example.org"),
+            ("n2", "ngamai88@web.example.net"),
+        ] {
+            let mut s = S::new(id, "Nga", "Mai")
+                .attr("city", "Ho Chi Minh City")
+                .attr("postcode", "700000")
+                .email(email);
+            if let Some(d) = dob {
+                s = s.dob(d);
+            }
+            subjects.push(s.done());
+        }
+        Linker::new(LinkageConfig::default()).unwrap().link(
+            &subjects,
+            &[],
+            &ExtraEvidence::default(),
+        )
+    };
+    // Name, city and postcode agree, nothing else: neither linked nor reported.
+    let r = pair(None);
+    assert_eq!(ring_of(&r, "n1"), None, "{:#?}", r.pairs);
+    assert!(
+        !r.pairs.iter().any(|p| p.a == sid("n1") && p.b == sid("n2")),
+        "{:#?}",
+        r.pairs
+    );
+    // The same two with one date of birth: corroborated, one person.
+    let r = pair(Some("1991-07-23"));
+    assert_eq!(
+        ring_of(&r, "n1"),
+        Some(set(&["n1", "n2"])),
+        "{:#?}",
+        r.pairs
+    );
+}
+
+#[test]
 fn a_duplicate_person_record_links_despite_typos() {
     let mut subjects = background(300);
     subjects.push(
