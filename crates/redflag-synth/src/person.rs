@@ -446,8 +446,9 @@ fn generate_inner(
 
     // Profiles.
     let linkedin = chance(&mut rng, 0.7).then(|| {
+        // LinkedIn's suffix is unique per member; the person's own number makes it so here.
         format!(
-            "https://www.linkedin.com/in/{g}-{f}-{:x}",
+            "https://www.linkedin.com/in/{g}-{f}-{:x}{n:x}",
             rng.gen_range(0x1000..0xffff_u32)
         )
     });
@@ -455,7 +456,9 @@ fn generate_inner(
         role.area,
         "web" | "mobile" | "ai" | "data" | "blockchain" | "devops" | "security" | "qa"
     ) && chance(&mut rng, 0.6))
-    .then(|| format!("https://github.com/{g0}{f}{}", n % 1000));
+    // The person's own number keeps handles unique, as GitHub's are: a shorter `n % 1000` gave every
+    // thousandth "J. Adams" one account, which linkage rightly read as one person.
+    .then(|| format!("https://github.com/{g0}{f}{n}"));
 
     // Photo: one stolen photo reappears on several personas, re-encoded (a few bits apart).
     let photo = match ring {

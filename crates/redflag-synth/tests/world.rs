@@ -421,3 +421,24 @@ fn innocents_do_not_share_referees_by_name_collisions() {
         "{shared} referee addresses named by several innocents among {references} references"
     );
 }
+
+#[test]
+fn profile_urls_are_one_person_each() {
+    // GitHub handles were `<initial><family><index mod 1000>`: in a 20,000-subject world fourteen pairs
+    // of strangers with one family name shared an account, and linkage linked them.
+    let config = WorldConfig {
+        subjects: 30_000,
+        ..WorldConfig::default()
+    };
+    let world = generate(&config);
+    let mut holders: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for p in world.people() {
+        for url in p.github.iter().chain(p.linkedin.iter()) {
+            holders.entry(url.clone()).or_default().insert(p.index);
+        }
+    }
+    assert!(holders.len() > 10_000, "{} profile URLs", holders.len());
+    let shared: Vec<(&String, &BTreeSet<usize>)> =
+        holders.iter().filter(|(_, h)| h.len() > 1).collect();
+    assert!(shared.is_empty(), "{shared:?}");
+}
