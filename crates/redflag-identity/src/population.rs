@@ -214,18 +214,10 @@ impl<'a> Population<'a> {
 
     /// [`Population::facts`], calling `lap` with a phase name as each phase ends (for timing).
     pub fn facts_with_laps(&self, lap: &mut dyn FnMut(&str)) -> Vec<Fact> {
-        let resume_pairs = self.resume_pairs();
-        lap("facts: resume pairs");
-        let passage_pairs = self.passage_pairs();
-        lap("facts: passage pairs");
-        let photo_pairs = self.photo_pairs();
-        lap("facts: photo pairs");
-        let facts = (0..self.subjects.len())
-            .into_par_iter()
-            .flat_map_iter(|i| self.subject_facts(i, &resume_pairs, &passage_pairs, &photo_pairs))
-            .collect();
-        lap("facts: per subject");
-        facts
+        self.facts_each_with_laps(lap, |_, facts| facts)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Each subject's cross-subject facts handed to `keep` as soon as they are made (on the rayon
@@ -237,10 +229,22 @@ impl<'a> Population<'a> {
         T: Send,
         F: Fn(usize, Vec<Fact>) -> T + Sync + Send,
     {
+        self.facts_each_with_laps(&mut |_| {}, keep)
+    }
+
+    /// [`Population::facts_each`], calling `lap` with a phase name as each phase ends (for timing).
+    pub fn facts_each_with_laps<T, F>(&self, lap: &mut dyn FnMut(&str), keep: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(usize, Vec<Fact>) -> T + Sync + Send,
+    {
         let resume_pairs = self.resume_pairs();
+        lap("facts: resume pairs");
         let passage_pairs = self.passage_pairs();
+        lap("facts: passage pairs");
         let photo_pairs = self.photo_pairs();
-        (0..self.subjects.len())
+        lap("facts: photo pairs");
+        let kept = (0..self.subjects.len())
             .into_par_iter()
             .map(|i| {
                 keep(
@@ -248,7 +252,9 @@ impl<'a> Population<'a> {
                     self.subject_facts(i, &resume_pairs, &passage_pairs, &photo_pairs),
                 )
             })
-            .collect()
+            .collect();
+        lap("facts: per subject");
+        kept
     }
 
     /// Near-duplicate resume pairs by subject position, with their estimated similarity.

@@ -404,13 +404,15 @@ impl Engines {
         // Population-wide: shared identifiers, reused resumes and photos, shared egress. Each
         // subject's identity facts are kept (filtered, packed) as they are made, so that a million
         // subjects' evidence is never held at once as `Fact`s.
+        let mut log =
+            |phase: &str| tracing::info!(target: "redflag_identity", "population: {phase}");
         let mut facts: Vec<HeldFacts> = redflag_identity::Population::new_with_laps(
             subjects,
             attributed,
             identity_config,
-            &mut |phase| tracing::info!(target: "redflag_identity", "population: {phase}"),
+            &mut log,
         )
-        .facts_each(|_, made| {
+        .facts_each_with_laps(&mut log, |_, made| {
             let mut held = HeldFacts::default();
             held.add(made, keep);
             held
