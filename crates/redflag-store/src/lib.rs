@@ -95,6 +95,16 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// SQLite kept its journal mode (another connection has the database open).
+    #[error(
+        "the SQLite journal stayed in {got} mode instead of {wanted}: is another process using the database?"
+    )]
+    JournalMode {
+        /// The mode asked for.
+        wanted: &'static str,
+        /// The mode the database kept.
+        got: String,
+    },
     /// A stored record could not be decoded (a newer or corrupted database).
     #[error("stored {what} {id} cannot be decoded: {source}")]
     Decode {
@@ -180,6 +190,13 @@ const SQLITE_PRAGMAS: [&str; 8] = [
     "PRAGMA cache_size = -131072",
 ];
 
+/// The indexes only reads use (name, definition after the name), as the latest migration defines
+/// them: [`Store::begin_bulk_load`] drops them for a bulk load.
+const READ_INDEXES: [(&str, &str); 1] = [(
+    "events_subject_time",
+    "ON events(subject_id, time) WHERE subject_id IS NOT NULL",
+)];
+
 /// Subjects per multi-row statement (5 parameters each).
 const SUBJECT_CHUNK: usize = 500;
 /// Facts per statement (4 parameters each).
@@ -261,7 +278,79 @@ impl Store {
         } else {
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         }
-        Ok(Self { pool, backend })
+        let store = Self { pool, backend };
+        // A bulk load that stopped before its end left its read indexes dropped: build them again.
+        store.restore_read_indexes().await?;
+        Ok(store)
+    }
+
+    /// Prepares the store for one large load (millions of events into an empty or disposable store):
+    /// drops the indexes only reads use (an attributed event's place in its subject's time line) so
+    /// that they are built once by sorting at the end instead of kept in order through every insert,
+    /// and on SQLite keeps the rollback journal in memory without syncing, so pages are written once
+    /// instead of to the WAL and back. Writes, idempotent re-ingest and attribution need neither.
+    ///
+    /// Until [`Store::end_bulk_load`], a crash of the process can leave a SQLite database corrupt:
+    /// use it only on a store that can be rebuilt from its inputs (the demo starts from an empty one).
+    /// Reads still answer during the load, by scanning. Opening the store builds missing read indexes,
+    /// so a load that stops half-way leaves no index missing after a restart.
+    pub async fn begin_bulk_load(&self) -> Result<()> {
+        for (name, _) in READ_INDEXES {
+            sqlx::query(&format!("DROP INDEX IF EXISTS {name}"))
+                .execute(&self.pool)
+                .await
+                .map_err(query_err("dropping a read index"))?;
+        }
+        if self.backend == Backend::Sqlite {
+            self.sqlite_journal("memory", "OFF").await?;
+        }
+        Ok(())
+    }
+
+    /// Ends [`Store::begin_bulk_load`]: builds the read indexes and, on SQLite, returns to the WAL
+    /// journal with `synchronous = NORMAL` (the store's durable setting).
+    pub async fn end_bulk_load(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            self.sqlite_journal("wal", "NORMAL").await?;
+        }
+        self.restore_read_indexes().await
+    }
+
+    /// Sets SQLite's journal mode and synchronous level; fails when the journal mode does not change
+    /// (another connection holds the database).
+    async fn sqlite_journal(&self, mode: &'static str, synchronous: &str) -> Result<()> {
+        // One connection for both pragmas: the pool may hold others.
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(query_err("changing the journal mode"))?;
+        let set: String = sqlx::query_scalar(&format!("PRAGMA journal_mode = {mode}"))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(query_err("changing the journal mode"))?;
+        if !set.eq_ignore_ascii_case(mode) {
+            return Err(StoreError::JournalMode {
+                wanted: mode,
+                got: set,
+            });
+        }
+        sqlx::query(&format!("PRAGMA synchronous = {synchronous}"))
+            .execute(&mut *conn)
+            .await
+            .map_err(query_err("changing the synchronous level"))?;
+        Ok(())
+    }
+
+    /// Builds the read indexes [`Store::begin_bulk_load`] dropped; a no-op when they exist.
+    async fn restore_read_indexes(&self) -> Result<()> {
+        for (name, definition) in READ_INDEXES {
+            sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"))
+                .execute(&self.pool)
+                .await
+                .map_err(query_err("building a read index"))?;
+        }
+        Ok(())
     }
 
     /// Connects without migrating (test databases are created through it).

@@ -461,3 +461,105 @@ async fn every_attributed_event_reads_back_in_subject_time_id_order_across_decod
         assert!(read == expect, "order or content differs");
     }
 }
+
+/// Whether the subject time line index exists, and SQLite's journal mode (`None` on PostgreSQL).
+async fn read_index_and_journal(url: &str) -> (bool, Option<String>) {
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let sqlite = url.starts_with("sqlite");
+    let sql = if sqlite {
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_subject_time'"
+    } else {
+        "SELECT indexname::text FROM pg_indexes WHERE indexname = 'events_subject_time'"
+    };
+    let found: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+    let journal = if sqlite {
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        Some(mode)
+    } else {
+        None
+    };
+    pool.close().await;
+    (!found.is_empty(), journal)
+}
+
+#[tokio::test]
+async fn a_bulk_load_stores_attributes_and_reads_like_any_other_and_ends_as_it_began() {
+    for t in TestStore::all().await.unwrap() {
+        let store = &t.store;
+        assert_eq!(
+            read_index_and_journal(&t.url).await,
+            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
+        );
+        store.begin_bulk_load().await.unwrap();
+        store
+            .upsert_subjects(&[subject("1", vec![email("ann@example.com")])])
+            .await
+            .unwrap();
+        let ann = sign_in(
+            EventId::derive("okta", &["bulk-a"]),
+            5,
+            vec![email("ann@example.com")],
+        );
+        let earlier = sign_in(
+            EventId::derive("okta", &["bulk-b"]),
+            1,
+            vec![email("ann@example.com")],
+        );
+        let device = inventory("bulk-c", "sn-9");
+        let shipped = shipment("bulk-s", "ann@example.com", "sn-9");
+        let stored = store
+            .insert_events(&[ann.clone(), earlier.clone(), device.clone()])
+            .await
+            .unwrap();
+        assert_eq!(stored.inserted, 3);
+        // Idempotent and attributing as ever, and readable in order without the read index.
+        assert_eq!(
+            store
+                .insert_events(std::slice::from_ref(&ann))
+                .await
+                .unwrap()
+                .duplicates,
+            1
+        );
+        store
+            .insert_events(std::slice::from_ref(&shipped))
+            .await
+            .unwrap();
+        assert_eq!(store.claim_shipped_devices().await.unwrap(), 1);
+        let expect = attributed(&[earlier, ann, device, shipped], "1");
+        let mut expect_sorted = expect.clone();
+        expect_sorted.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+        assert_eq!(store.attributed_events().await.unwrap(), expect_sorted);
+
+        store.end_bulk_load().await.unwrap();
+        assert_eq!(store.attributed_events().await.unwrap(), expect_sorted);
+        store.close().await;
+        assert_eq!(
+            read_index_and_journal(&t.url).await,
+            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_load_that_stops_half_way_leaves_no_read_index_missing_after_a_restart() {
+    for t in TestStore::all().await.unwrap() {
+        t.store.begin_bulk_load().await.unwrap();
+        t.store
+            .insert_events(&[inventory("half-a", "sn-1")])
+            .await
+            .unwrap();
+        // The process stops here: no end_bulk_load.
+        t.store.close().await;
+        assert!(!read_index_and_journal(&t.url).await.0);
+        let reopened = Store::open(&t.url).await.unwrap();
+        reopened.close().await;
+        assert_eq!(
+            read_index_and_journal(&t.url).await,
+            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
+        );
+    }
+}
