@@ -615,8 +615,14 @@ fn group_owned_events(
     events: Vec<Event>,
 ) -> (Vec<Event>, Vec<std::ops::Range<usize>>) {
     let (order, ranges) = grouping_order(subjects, &events);
+    // The store reads events in subject and time order: then they are grouped already and moving
+    // millions of them again would only cost time and fresh memory.
+    if order.len() == events.len() && order.iter().enumerate().all(|(k, &i)| k == i) {
+        return (events, ranges);
+    }
     let mut slots: Vec<Option<Event>> = events.into_iter().map(Some).collect();
-    let grouped = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let mut grouped = Vec::with_capacity(order.len());
+    grouped.extend(order.iter().filter_map(|&i| slots[i].take()));
     (grouped, ranges)
 }
 

@@ -199,6 +199,21 @@ fn assessing_owned_events_equals_assessing_borrowed_ones_in_any_order() {
     let engines = Engines::builtin().unwrap();
     let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let borrowed = engines.assess(&subjects, &events, at);
+    // Already grouped, as the store reads them (subjects in order, then time and id): taken as they are.
+    let position = |e: &redflag_model::Event| {
+        subjects
+            .iter()
+            .position(|s| Some(&s.id) == e.subject.as_ref())
+    };
+    let mut grouped: Vec<redflag_model::Event> = events
+        .iter()
+        .filter(|e| position(e).is_some())
+        .cloned()
+        .collect();
+    grouped.sort_by(|a, b| (position(a), a.time, &a.id).cmp(&(position(b), b.time, &b.id)));
+    let in_order = engines.assess_owned(&subjects, grouped, at);
+    assert_eq!(in_order.assessments, borrowed.assessments);
+    assert_eq!(in_order.facts, borrowed.facts);
     let owned = engines.assess_owned(&subjects, events.into_iter().rev().collect(), at);
     assert_eq!(owned.assessments, borrowed.assessments);
     assert_eq!(owned.facts, borrowed.facts);

@@ -399,9 +399,15 @@ impl Store {
         drop(done);
         let mut ordered: Vec<(usize, Result<Vec<Event>>)> = decoded.iter().collect();
         ordered.sort_by_key(|(index, _)| *index);
-        let mut events = Vec::new();
-        for (_, part) in ordered {
-            events.extend(part?);
+        // One allocation of the final size: growing a vector of millions of events by doubling
+        // copies it again at each step into freshly faulted pages (a fifth of a demo's assess CPU).
+        let parts: Vec<Vec<Event>> = ordered
+            .into_iter()
+            .map(|(_, part)| part)
+            .collect::<Result<_>>()?;
+        let mut events = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            events.extend(part);
         }
         events.sort_by(|a, b| {
             (a.subject.as_ref(), a.time, &a.id).cmp(&(b.subject.as_ref(), b.time, &b.id))

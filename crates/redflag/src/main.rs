@@ -17,6 +17,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Turns transparent huge pages off for this process. mimalloc asks the kernel for them, and then
+/// every 2 MiB region it touches is zeroed in full on its first fault: the demo's assessment of 2.3 M
+/// events spent 14 s of system time in the kernel's page clearing with them and 6 s without (and
+/// 23 s instead of 29 s of wall time; docs/bench/demo.md). Failing to turn them off only costs time.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = nix::sys::prctl::set_thp_disable(true) {
+        tracing::debug!(%error, "transparent huge pages stay on");
+    }
+}
+
 use clap::{Parser, Subcommand};
 
 /// Find covert DPRK IT workers among applicants, contractors, employees and marketplace accounts,
@@ -88,6 +99,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
+    no_transparent_huge_pages();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
