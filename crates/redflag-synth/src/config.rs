@@ -66,6 +66,12 @@ pub struct WorldConfig {
     /// Share of resumes written as DOCX.
     #[serde(default)]
     pub docx_resume_share: f64,
+    /// Applications a person opens through single sign-on after a successful Okta or Entra session
+    /// start, on average (Okta `user.authentication.sso`, one Entra sign-in per application), each
+    /// from the session's address and device within minutes of it. Real sign-in logs carry several
+    /// events per session; 0 writes session starts only (worlds generated before this field).
+    #[serde(default)]
+    pub app_sign_ins_per_session: f64,
 }
 
 fn default_identity_providers() -> Vec<IdentityProvider> {
@@ -93,6 +99,7 @@ impl Default for WorldConfig {
             identity_providers: default_identity_providers(),
             pdf_resume_share: 0.15,
             docx_resume_share: 0.15,
+            app_sign_ins_per_session: 0.0,
         }
     }
 }

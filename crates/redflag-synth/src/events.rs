@@ -277,7 +277,18 @@ struct OktaEvent<'a> {
     outcome: OktaOutcome<'a>,
     security_context: OktaSecurityContext<'a>,
     transaction: OktaTransaction,
-    target: Option<()>,
+    target: Option<[OktaTarget<'a>; 1]>,
+}
+
+/// The application a `user.authentication.sso` event signs in to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OktaTarget<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    alternate_id: &'a str,
+    display_name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -405,6 +416,16 @@ struct EntraLocation<'a> {
     country_or_region: &'a str,
 }
 
+/// Applications an employee opens through Okta single sign-on (app instance id, label).
+const OKTA_APPS: &[(&str, &str)] = &[
+    ("0oa1slack7m2Qk9Hx4d7", "Slack"),
+    ("0oa1github4Tr8Lw2p5x", "GitHub Enterprise Cloud"),
+    ("0oa1atlas9Vc3Np6q1z", "Atlassian Cloud"),
+    ("0oa1zoomUs5Kd2Mf8h3", "Zoom"),
+    ("0oa1gsuite8Bw4Rj7y6", "Google Workspace"),
+    ("0oa1aws1Zq6Xe9Ts2k4", "AWS IAM Identity Center"),
+];
+
 /// Applications an employee signs in to through Entra (Graph `appId`, `appDisplayName`).
 const ENTRA_APPS: &[(&str, &str)] = &[
     (
@@ -492,6 +513,30 @@ struct SignInRecord {
     at_home: bool,
 }
 
+/// The applications opened in one session: distinct entries of `catalogue`, as many as a binomial
+/// draw with mean `mean` (capped at the catalogue's size), in the order they are opened.
+fn session_apps(
+    rng: &mut SynthRng,
+    catalogue: &'static [(&'static str, &'static str)],
+    mean: f64,
+) -> Vec<(&'static str, &'static str)> {
+    if mean.is_nan() || mean <= 0.0 || catalogue.is_empty() {
+        return Vec::new();
+    }
+    let trials = (2.0 * mean).ceil().max(1.0) as usize;
+    let p = mean / trials as f64;
+    let count = (0..trials)
+        .filter(|_| chance(rng, p))
+        .count()
+        .min(catalogue.len());
+    let mut order: Vec<usize> = (0..catalogue.len()).collect();
+    for i in 0..count {
+        let j = rng.gen_range(i..order.len());
+        order.swap(i, j);
+    }
+    order[..count].iter().map(|&i| catalogue[i]).collect()
+}
+
 /// The file a provider's sign-ins go to.
 fn idp_file(idp: IdentityProvider) -> &'static str {
     match idp {
@@ -501,25 +546,54 @@ fn idp_file(idp: IdentityProvider) -> &'static str {
     }
 }
 
+/// What an Okta event records: the session start, or a single sign-on into an application within
+/// a session (its external session id and the application).
+enum OktaSignIn<'s> {
+    SessionStart,
+    Sso {
+        session_id: &'s str,
+        app: (&'static str, &'static str),
+    },
+}
+
+/// Writes one Okta System Log event; returns the external session id it carries.
 fn okta_line(
     line: &mut Vec<u8>,
     rng: &mut SynthRng,
     r: &SignInRecord,
     who: &Account,
     p: &Person,
-) -> Result<(), SynthError> {
+    what: OktaSignIn<'_>,
+) -> Result<String, SynthError> {
+    let sso = match what {
+        OktaSignIn::SessionStart => None,
+        OktaSignIn::Sso { session_id, app } => Some((session_id, app)),
+    };
+    let uuid = uuid(rng);
+    let session_id = match sso {
+        Some((session_id, _)) => session_id.to_string(),
+        None => format!("102{:020x}", rng.r#gen::<u64>()),
+    };
     let event = OktaEvent {
-        uuid: uuid(rng),
+        uuid,
         published: r.when.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        event_type: "user.session.start",
+        event_type: if sso.is_some() {
+            "user.authentication.sso"
+        } else {
+            "user.session.start"
+        },
         version: "0",
         severity: if r.failed { "WARN" } else { "INFO" },
-        legacy_event_type: if r.failed {
-            "core.user_auth.login_failed"
-        } else {
-            "core.user_auth.login_success"
+        legacy_event_type: match (sso.is_some(), r.failed) {
+            (true, _) => "app.auth.sso",
+            (false, true) => "core.user_auth.login_failed",
+            (false, false) => "core.user_auth.login_success",
         },
-        display_message: "User login to Okta",
+        display_message: if sso.is_some() {
+            "User single sign on to app"
+        } else {
+            "User login to Okta"
+        },
         actor: OktaActor {
             id: &who.id,
             kind: "User",
@@ -544,7 +618,7 @@ fn okta_line(
         },
         authentication_context: OktaAuthContext {
             authentication_step: 0,
-            external_session_id: format!("102{:020x}", rng.r#gen::<u64>()),
+            external_session_id: session_id.clone(),
         },
         outcome: OktaOutcome {
             result: if r.failed { "FAILURE" } else { "SUCCESS" },
@@ -560,12 +634,20 @@ fn okta_line(
             kind: "WEB",
             id: format!("{:016x}", rng.r#gen::<u64>()),
         },
-        target: None,
+        target: sso.map(|(_, (id, name))| {
+            [OktaTarget {
+                id,
+                kind: "AppInstance",
+                alternate_id: name,
+                display_name: name,
+            }]
+        }),
     };
     serde_json::to_writer(line, &event).map_err(|e| SynthError::Json {
         path: PathBuf::from(OKTA_FILE),
         source: e,
-    })
+    })?;
+    Ok(session_id)
 }
 
 fn entra_line(
@@ -574,8 +656,12 @@ fn entra_line(
     r: &SignInRecord,
     who: &Account,
     p: &Person,
+    app: Option<(&'static str, &'static str)>,
 ) -> Result<(), SynthError> {
-    let (app_id, app) = *pick(rng, ENTRA_APPS);
+    let (app_id, app) = match app {
+        Some(app) => app,
+        None => *pick(rng, ENTRA_APPS),
+    };
     let browser = match who.agent.2 {
         "SAFARI" => "Safari 17.4",
         _ => "Chrome 124.0.0",
@@ -1036,8 +1122,9 @@ impl<W: Write> EventWriters<W> {
         };
         let start = config.start_date();
         let first_day = p.started_on.map_or(start, |s| s.max(start));
+        let mut app_rng = stream(config.seed, Stream::AppSignIns, p.index as u64);
         let mut count = 0;
-        let mut line = Vec::with_capacity(1024);
+        let mut line = Vec::with_capacity(4096);
         for day in 0..config.days {
             let date = start + Duration::days(i64::from(day));
             if date < first_day {
@@ -1104,24 +1191,66 @@ impl<W: Write> EventWriters<W> {
                     at_home,
                 };
                 line.clear();
-                let file = match idp {
-                    IdentityProvider::Okta => {
-                        okta_line(&mut line, &mut rng, &record, &who, p)?;
-                        &mut self.okta
-                    }
+                let session_id = match idp {
+                    IdentityProvider::Okta => Some(okta_line(
+                        &mut line,
+                        &mut rng,
+                        &record,
+                        &who,
+                        p,
+                        OktaSignIn::SessionStart,
+                    )?),
                     IdentityProvider::Entra => {
-                        entra_line(&mut line, &mut rng, &record, &who, p)?;
-                        &mut self.entra
+                        entra_line(&mut line, &mut rng, &record, &who, p, None)?;
+                        None
                     }
                     IdentityProvider::Google => {
                         google_line(&mut line, &mut rng, &record, &who)?;
-                        &mut self.google
+                        None
                     }
                 };
                 line.push(b'\n');
+                count += 1;
+                // The applications opened in this session, through single sign-on (Google's login
+                // audit log records the session only). Their own stream, so the sessions above are
+                // the same whatever the number of applications.
+                if !failed && idp != IdentityProvider::Google {
+                    let catalogue = match idp {
+                        IdentityProvider::Okta => OKTA_APPS,
+                        _ => ENTRA_APPS,
+                    };
+                    let apps =
+                        session_apps(&mut app_rng, catalogue, config.app_sign_ins_per_session);
+                    let mut at = record.when;
+                    for app in apps {
+                        at += Duration::seconds(app_rng.gen_range(15..900));
+                        let opened = SignInRecord { when: at, ..record };
+                        match &session_id {
+                            Some(session_id) => {
+                                okta_line(
+                                    &mut line,
+                                    &mut app_rng,
+                                    &opened,
+                                    &who,
+                                    p,
+                                    OktaSignIn::Sso { session_id, app },
+                                )?;
+                            }
+                            None => {
+                                entra_line(&mut line, &mut app_rng, &opened, &who, p, Some(app))?
+                            }
+                        }
+                        line.push(b'\n');
+                        count += 1;
+                    }
+                }
+                let file = match idp {
+                    IdentityProvider::Okta => &mut self.okta,
+                    IdentityProvider::Entra => &mut self.entra,
+                    IdentityProvider::Google => &mut self.google,
+                };
                 file.write_all(&line)
                     .map_err(SynthError::io(&self.dir.join(idp_file(idp))))?;
-                count += 1;
             }
         }
         Ok(count)

@@ -20,6 +20,7 @@ pub(crate) enum Stream {
     Shipping = 7,
     Resume = 8,
     Group = 9,
+    AppSignIns = 10,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

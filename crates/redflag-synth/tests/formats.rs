@@ -223,3 +223,114 @@ fn pdf_and_docx_resumes_read_back_through_the_identity_extractor() {
     let people = std::fs::read_to_string(written.path("people.csv")).unwrap();
     assert!(people.contains(".pdf,") && people.contains(".docx,"));
 }
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn applications_opened_in_a_session_follow_it_and_leave_the_sessions_as_they_were() {
+    let (plain_dir, apps_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let plain = generate(&config(12)).write_to(plain_dir.path()).unwrap();
+    let with_apps = WorldConfig {
+        app_sign_ins_per_session: 1.5,
+        ..config(12)
+    };
+    let apps = generate(&with_apps).write_to(apps_dir.path()).unwrap();
+
+    // The sessions are the same bytes with or without the applications (their own random stream);
+    // Google's login audit log records sessions only.
+    let okta_plain = lines(&plain.path("okta_system_log.ndjson"));
+    let okta_apps = lines(&apps.path("okta_system_log.ndjson"));
+    let sessions: Vec<&String> = okta_apps
+        .iter()
+        .filter(|l| l.contains("\"eventType\":\"user.session.start\""))
+        .collect();
+    assert_eq!(sessions, okta_plain.iter().collect::<Vec<_>>());
+    let entra_plain = lines(&plain.path("entra_sign_ins.ndjson"));
+    let entra_apps = lines(&apps.path("entra_sign_ins.ndjson"));
+    let mut rest = entra_apps.iter();
+    for line in &entra_plain {
+        assert!(rest.any(|l| l == line), "an Entra session is missing");
+    }
+    assert_eq!(
+        std::fs::read(plain.path("google_login_activities.ndjson")).unwrap(),
+        std::fs::read(apps.path("google_login_activities.ndjson")).unwrap()
+    );
+
+    // Each single sign-on event belongs to a successful session of the same person: its session id,
+    // address and agent, minutes after it; through the connector it is a sign-in to the application.
+    let parsed: Vec<serde_json::Value> = okta_apps
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_session: BTreeMap<&str, &serde_json::Value> = parsed
+        .iter()
+        .filter(|e| e["eventType"] == "user.session.start")
+        .map(|e| {
+            (
+                e["authenticationContext"]["externalSessionId"]
+                    .as_str()
+                    .unwrap(),
+                e,
+            )
+        })
+        .collect();
+    let time = |e: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(e["published"].as_str().unwrap()).unwrap()
+    };
+    let mut opened = 0;
+    for sso in parsed
+        .iter()
+        .filter(|e| e["eventType"] == "user.authentication.sso")
+    {
+        opened += 1;
+        let id = sso["authenticationContext"]["externalSessionId"]
+            .as_str()
+            .unwrap();
+        let session = by_session[id];
+        assert_eq!(session["outcome"]["result"], "SUCCESS");
+        assert_eq!(sso["outcome"]["result"], "SUCCESS");
+        assert_eq!(sso["actor"], session["actor"]);
+        assert_eq!(sso["client"], session["client"]);
+        assert_eq!(sso["target"][0]["type"], "AppInstance");
+        let after = time(sso) - time(session);
+        assert!(
+            after > chrono::Duration::zero() && after < chrono::Duration::hours(2),
+            "{after}"
+        );
+    }
+    let successful = by_session
+        .values()
+        .filter(|e| e["outcome"]["result"] == "SUCCESS")
+        .count();
+    let mean = opened as f64 / successful as f64;
+    assert!((1.3..1.7).contains(&mean), "{mean} applications a session");
+    assert_eq!(
+        Some(okta_apps.len() as u64),
+        apps.records("okta_system_log.ndjson")
+    );
+    assert_eq!(
+        Some(entra_apps.len() as u64),
+        apps.records("entra_sign_ins.ndjson")
+    );
+    assert!(entra_apps.len() as f64 > entra_plain.len() as f64 * 2.0);
+
+    let open = |name: &str| std::fs::File::open(apps.path(name)).unwrap();
+    let (events, rejects) = read_all(okta::reader(open("okta_system_log.ndjson"), "okta"));
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(events.len(), okta_apps.len());
+    let applications: BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SignIn(s) => s.application.clone(),
+            _ => None,
+        })
+        .collect();
+    assert!(applications.contains("Slack"), "{applications:?}");
+    assert!(applications.len() >= 5, "{applications:?}");
+}

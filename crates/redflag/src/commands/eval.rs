@@ -63,6 +63,10 @@ pub struct Args {
     /// Operator rings per 10,000 subjects in the generated worlds (default: the generator's, 12).
     #[arg(long)]
     pub rings_per_10k: Option<f64>,
+    /// Applications opened through single sign-on after each Okta or Entra session in the generated
+    /// worlds, on average (default: the generator's; each is one more sign-in event).
+    #[arg(long)]
+    pub app_sign_ins: Option<f64>,
     /// Generate people and ground truth only, no event files (for very large worlds).
     #[arg(long)]
     pub people_only: bool,
@@ -146,6 +150,9 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 rings_per_10k: args
                     .rings_per_10k
                     .unwrap_or(WorldConfig::default().rings_per_10k),
+                app_sign_ins_per_session: args
+                    .app_sign_ins
+                    .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
                 ..WorldConfig::default()
             };
             let dir = args.out.clone().unwrap_or_else(|| {
@@ -196,6 +203,9 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             rings_per_10k: args
                 .rings_per_10k
                 .unwrap_or(WorldConfig::default().rings_per_10k),
+            app_sign_ins_per_session: args
+                .app_sign_ins
+                .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
             ..WorldConfig::default()
         };
         let sharded_output = assess_sharded(
@@ -273,6 +283,9 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 seed,
                 subjects: args.ttd_subjects,
                 rings_per_10k: args.ttd_rings_per_10k,
+                app_sign_ins_per_session: args
+                    .app_sign_ins
+                    .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
                 ..WorldConfig::default()
             },
             &args.ttd_days,
