@@ -326,26 +326,15 @@ impl Engines {
             None,
             &mut clock,
         );
-        let ring_of = population.ring_of();
-
-        let versions = self.versions();
+        let scoring = ScoringContext::new(self, &population, at);
         let mut output = PipelineOutput::default();
         let results: Vec<(Vec<Fact>, Assessment)> = subjects
             .par_iter()
             .zip(per_subject)
             .enumerate()
-            .map(|(position, (subject, stage))| {
-                self.score_one(
-                    position,
-                    subject,
-                    stage,
-                    &population,
-                    &ring_of,
-                    &versions,
-                    at,
-                )
-            })
+            .map(|(position, (subject, stage))| self.score_one(position, subject, stage, &scoring))
             .collect();
+        drop(scoring);
         clock.lap("rules and scoring");
         for (facts, assessment) in results {
             output.facts.extend(facts);
@@ -467,28 +456,54 @@ impl Engines {
         }
     }
 
-    /// Rules and scoring for one subject: its own facts, then the population's facts about it.
-    #[allow(clippy::too_many_arguments)]
+    /// Rules and scoring for the subject at `position`: its own facts, then the population's facts
+    /// about it.
     fn score_one(
         &self,
         position: usize,
         subject: &Subject,
         stage: SubjectStage,
-        population: &PopulationStage,
-        ring_of: &HashMap<&SubjectId, &RingId>,
-        versions: &VersionStamp,
-        at: DateTime<Utc>,
+        scoring: &ScoringContext<'_>,
     ) -> (Vec<Fact>, Assessment) {
         let SubjectStage { mut facts, matches } = stage;
-        if let Some(more) = population.facts.get(position) {
+        if let Some(more) = scoring.population.facts.get(position) {
             more.extend_into(&mut facts);
         }
         let findings = self.rules.evaluate(&subject.id, &facts);
-        let ring = ring_of.get(&subject.id).map(|r| (*r).clone());
-        let assessment =
-            self.scorer
-                .assess(&subject.id, findings, matches, ring, versions.clone(), at);
+        let ring = scoring.ring_of.get(&subject.id).map(|r| (*r).clone());
+        let assessment = self.scorer.assess(
+            &subject.id,
+            findings,
+            matches,
+            ring,
+            scoring.versions.clone(),
+            scoring.at,
+        );
         (facts, assessment)
+    }
+}
+
+/// What scoring any one subject needs from the whole run, made once: the population-wide stage,
+/// each member's ring, the versions stamped on assessments and the time they are made at.
+pub(crate) struct ScoringContext<'p> {
+    population: &'p PopulationStage,
+    ring_of: HashMap<&'p SubjectId, &'p RingId>,
+    versions: VersionStamp,
+    at: DateTime<Utc>,
+}
+
+impl<'p> ScoringContext<'p> {
+    pub(crate) fn new(
+        engines: &Engines,
+        population: &'p PopulationStage,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            population,
+            ring_of: population.ring_of(),
+            versions: engines.versions(),
+            at,
+        }
     }
 }
 

@@ -367,9 +367,8 @@ impl<'e> ShardedRun<'e> {
             &mut self.clock,
         );
         drop(kept);
-        let ring_of = population.ring_of();
-        let versions = self.engines.versions();
         let (engines, at) = (self.engines, self.at);
+        let scoring = crate::ScoringContext::new(engines, &population, at);
         let assessments: Vec<Assessment> = self
             .subjects
             .par_iter()
@@ -377,20 +376,10 @@ impl<'e> ShardedRun<'e> {
             .enumerate()
             .map(|(position, (subject, kept))| {
                 let stage = kept.map(KeptStage::unpack).unwrap_or_default();
-                engines
-                    .score_one(
-                        position,
-                        subject,
-                        stage,
-                        &population,
-                        &ring_of,
-                        &versions,
-                        at,
-                    )
-                    .1
+                engines.score_one(position, subject, stage, &scoring).1
             })
             .collect();
-        drop(ring_of);
+        drop(scoring);
         let mut output = PipelineOutput {
             assessments,
             ..PipelineOutput::default()
