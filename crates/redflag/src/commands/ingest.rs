@@ -321,12 +321,13 @@ pub async fn ingest_events(
     kind: Kind,
     file: &Path,
     rejects_dir: &Path,
+    batch: usize,
 ) -> anyhow::Result<IngestCounts> {
     let options = Options {
         checkpoints: None,
         rejects_dir: rejects_dir.to_path_buf(),
         restart: true,
-        batch: 5000,
+        batch,
         progress: false,
         quiet: false,
     };
