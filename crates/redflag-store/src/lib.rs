@@ -342,13 +342,28 @@ impl Store {
         Ok(())
     }
 
-    /// Builds the read indexes [`Store::begin_bulk_load`] dropped; a no-op when they exist.
+    /// Builds the read indexes [`Store::begin_bulk_load`] dropped. Each is looked up in the catalogue
+    /// first: on PostgreSQL even `CREATE INDEX IF NOT EXISTS` locks the table against writes, which a
+    /// server or worker starting beside a long ingest would wait behind.
     async fn restore_read_indexes(&self) -> Result<()> {
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1"
+            }
+            Backend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = $1",
+        };
         for (name, definition) in READ_INDEXES {
-            sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"))
-                .execute(&self.pool)
+            let found: i64 = sqlx::query_scalar(exists)
+                .bind(name)
+                .fetch_one(&self.pool)
                 .await
-                .map_err(query_err("building a read index"))?;
+                .map_err(query_err("looking a read index up"))?;
+            if found == 0 {
+                sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(query_err("building a read index"))?;
+            }
         }
         Ok(())
     }

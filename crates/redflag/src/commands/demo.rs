@@ -13,12 +13,13 @@ use crate::Cli;
 use crate::output::{Format, print_assessments};
 
 /// The default demo world: 10,000 subjects and 90 days of events (1.47 M), which go through the
-/// connectors, the store and every engine in about 47 s on two cores (docs/bench/demo.md).
+/// connectors, the store and every engine in about 40 s on two cores (docs/bench/demo.md).
 const DEFAULT_SUBJECTS: usize = 10_000;
 /// Days of activity in the default demo world.
 const DEFAULT_DAYS: u32 = 90;
 /// Applications opened through single sign-on per Okta or Entra session in the demo world, on
-/// average: 283,000 more sign-in events (1.47 M in all) in about 8 s more (docs/bench/demo.md).
+/// average: 283,239 more sign-in events (1,474,472 in all). A world with 2 a session (2.3 M events)
+/// took 59.6 s, no margin (docs/bench/demo.md).
 const DEFAULT_APP_SIGN_INS: f64 = 0.5;
 /// Events stored per transaction in the demo. Event keys are hashes, so every batch dirties leaves
 /// all over the key index, and each commit writes them all: with 5,000 events a batch, 2.3 M events

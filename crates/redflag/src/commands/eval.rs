@@ -129,6 +129,14 @@ pub async fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     tokio::task::block_in_place(|| run_blocking(cli, args))
 }
 
+impl Args {
+    /// Applications opened a session in the generated worlds: the flag, else the generator's default.
+    fn app_sign_ins_per_session(&self) -> f64 {
+        self.app_sign_ins
+            .unwrap_or(WorldConfig::default().app_sign_ins_per_session)
+    }
+}
+
 fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut timings = BTreeMap::new();
@@ -150,9 +158,7 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 rings_per_10k: args
                     .rings_per_10k
                     .unwrap_or(WorldConfig::default().rings_per_10k),
-                app_sign_ins_per_session: args
-                    .app_sign_ins
-                    .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
+                app_sign_ins_per_session: args.app_sign_ins_per_session(),
                 ..WorldConfig::default()
             };
             let dir = args.out.clone().unwrap_or_else(|| {
@@ -203,9 +209,7 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             rings_per_10k: args
                 .rings_per_10k
                 .unwrap_or(WorldConfig::default().rings_per_10k),
-            app_sign_ins_per_session: args
-                .app_sign_ins
-                .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
+            app_sign_ins_per_session: args.app_sign_ins_per_session(),
             ..WorldConfig::default()
         };
         let sharded_output = assess_sharded(
@@ -283,9 +287,7 @@ fn run_blocking(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 seed,
                 subjects: args.ttd_subjects,
                 rings_per_10k: args.ttd_rings_per_10k,
-                app_sign_ins_per_session: args
-                    .app_sign_ins
-                    .unwrap_or(WorldConfig::default().app_sign_ins_per_session),
+                app_sign_ins_per_session: args.app_sign_ins_per_session(),
                 ..WorldConfig::default()
             },
             &args.ttd_days,
