@@ -89,8 +89,10 @@ pub struct Args {
     /// Ignore saved checkpoints and read every file from its start.
     #[arg(long)]
     pub restart: bool,
-    /// Records stored per batch (a checkpoint is saved after each).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Records stored per batch (a checkpoint is saved after each). Event keys are hashes, so each
+    /// commit rewrites leaves all over the key index: on a store of a million events, 10,000 a batch
+    /// ingested an Okta log 2.2x and an Entra log 2.4x faster than 1,000 (docs/bench/demo.md).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
 }
 
