@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
-use redflag_synth::{GroundTruth, WorldConfig, generate};
+use redflag_synth::{GroundTruth, Person, World, WorldConfig, generate};
 
 fn small(seed: u64) -> WorldConfig {
     WorldConfig::small().with_seed(seed)
@@ -397,23 +398,44 @@ fn events_written_in_ranges_concatenate_to_the_whole_world() {
     assert_eq!(resumes, expect);
 }
 
+/// A 30,000-subject world, generated once for the tests that count collisions in a large population.
+fn large_world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        generate(&WorldConfig {
+            subjects: 30_000,
+            ..WorldConfig::default()
+        })
+    })
+}
+
+/// Who (by index) holds each of the values `values_of` gives the people `keep` admits, and how many
+/// values were given in all.
+fn holders_of(
+    world: &World,
+    keep: impl Fn(&Person) -> bool,
+    values_of: impl Fn(&Person) -> Vec<String>,
+) -> (BTreeMap<String, BTreeSet<usize>>, usize) {
+    let mut holders: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    let mut given = 0;
+    for p in world.people().filter(|p| keep(p)) {
+        for value in values_of(&p) {
+            given += 1;
+            holders.entry(value).or_default().insert(p.index);
+        }
+    }
+    (holders, given)
+}
+
 #[test]
 fn innocents_do_not_share_referees_by_name_collisions() {
     // A large world: common names at one employer were one mailbox before referees had their own
     // addresses, and a fifth of a 200,000-subject world's innocents "shared" a reference.
-    let config = WorldConfig {
-        subjects: 30_000,
-        ..WorldConfig::default()
-    };
-    let world = generate(&config);
-    let mut holders: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-    let mut references = 0;
-    for p in world.people().filter(|p| !p.is_operator()) {
-        for r in &p.references {
-            references += 1;
-            holders.entry(r.email.clone()).or_default().insert(p.index);
-        }
-    }
+    let (holders, references) = holders_of(
+        large_world(),
+        |p| !p.is_operator(),
+        |p| p.references.iter().map(|r| r.email.clone()).collect(),
+    );
     assert!(references > 10_000, "{references} references");
     let shared: usize = holders.values().filter(|h| h.len() > 1).count();
     assert!(
@@ -426,17 +448,11 @@ fn innocents_do_not_share_referees_by_name_collisions() {
 fn profile_urls_are_one_person_each() {
     // GitHub handles were `<initial><family><index mod 1000>`: in a 20,000-subject world fourteen pairs
     // of strangers with one family name shared an account, and linkage linked them.
-    let config = WorldConfig {
-        subjects: 30_000,
-        ..WorldConfig::default()
-    };
-    let world = generate(&config);
-    let mut holders: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-    for p in world.people() {
-        for url in p.github.iter().chain(p.linkedin.iter()) {
-            holders.entry(url.clone()).or_default().insert(p.index);
-        }
-    }
+    let (holders, _) = holders_of(
+        large_world(),
+        |_| true,
+        |p| p.github.iter().chain(p.linkedin.iter()).cloned().collect(),
+    );
     assert!(holders.len() > 10_000, "{} profile URLs", holders.len());
     let shared: Vec<(&String, &BTreeSet<usize>)> =
         holders.iter().filter(|(_, h)| h.len() > 1).collect();
