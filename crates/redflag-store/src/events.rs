@@ -364,40 +364,111 @@ impl Store {
     /// Every attributed event, ordered by subject and time (the order the enrichers want).
     pub async fn attributed_events(&self) -> Result<Vec<Event>> {
         use futures_util::TryStreamExt;
-        // Rows stream from the database in (subject, time) index order; every DECODE_ROWS of them go
-        // to the rayon pool to be decoded while the next ones are read, so reading, decoding and the
-        // SQLite worker overlap. Ties in time are put in id order after.
-        let mut rows = sqlx::query(
-            "SELECT id, time, subject_id, body FROM events WHERE subject_id IS NOT NULL
-             ORDER BY subject_id, time",
-        )
-        .fetch(&self.pool);
-        let (done, decoded) = std::sync::mpsc::channel::<(usize, Result<Vec<Event>>)>();
-        let mut part = Vec::with_capacity(DECODE_ROWS);
-        let mut parts = 0;
-        loop {
-            let row = rows.try_next().await.map_err(query_err("reading events"))?;
-            let last = row.is_none();
-            if let Some(row) = row {
-                part.push(RawEvent::from_row(&row)?);
-            }
-            if part.len() == DECODE_ROWS || (last && !part.is_empty()) {
-                let raw = std::mem::replace(&mut part, Vec::with_capacity(DECODE_ROWS));
-                let done = done.clone();
-                let index = parts;
-                parts += 1;
-                rayon::spawn(move || {
-                    let events = raw.into_iter().map(RawEvent::decode).collect();
-                    // The receiver outlives every sender unless this call already failed.
-                    let _ = done.send((index, events));
-                });
-            }
-            if last {
-                break;
-            }
+        if let Some(path) = self.sqlite_file.clone() {
+            // sqlx hands SQLite rows over one at a time from its worker thread (4-5 µs a row, most
+            // of the read); a connection of our own steps through them at about 1 µs.
+            return match tokio::task::spawn_blocking(move || read_attributed_sqlite(&path)).await {
+                Ok(events) => events,
+                Err(stopped) if stopped.is_panic() => {
+                    std::panic::resume_unwind(stopped.into_panic())
+                }
+                Err(_) => Err(StoreError::Stopped {
+                    action: "reading events",
+                }),
+            };
         }
-        drop(done);
-        let mut ordered: Vec<(usize, Result<Vec<Event>>)> = decoded.iter().collect();
+        let mut rows = sqlx::query(ATTRIBUTED_EVENTS).fetch(&self.pool);
+        let mut decoder = ParallelDecoder::default();
+        while let Some(row) = rows.try_next().await.map_err(query_err("reading events"))? {
+            decoder.push(RawEvent::from_row(&row)?);
+        }
+        decoder.finish()
+    }
+}
+
+/// Every attributed event in (subject, time) index order.
+const ATTRIBUTED_EVENTS: &str = "SELECT id, time, subject_id, body FROM events \
+    WHERE subject_id IS NOT NULL ORDER BY subject_id, time";
+
+/// Reads [`ATTRIBUTED_EVENTS`] through a read-only SQLite connection of its own.
+fn read_attributed_sqlite(path: &std::path::Path) -> Result<Vec<Event>> {
+    use rusqlite::OpenFlags;
+    let failed = |source| StoreError::SqliteRead {
+        action: "attributed events",
+        path: path.to_path_buf(),
+        source,
+    };
+    let connection = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    // A writer of the store's own pool may hold the lock for a moment (rollback journal during a
+    // bulk load); wait for it as the pool's connections do.
+    connection
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(failed)?;
+    let mut statement = connection.prepare(ATTRIBUTED_EVENTS).map_err(failed)?;
+    let mut rows = statement.query([]).map_err(failed)?;
+    let mut decoder = ParallelDecoder::default();
+    while let Some(row) = rows.next().map_err(failed)? {
+        decoder.push(RawEvent {
+            id: row.get(0).map_err(failed)?,
+            time: row.get(1).map_err(failed)?,
+            subject: row.get(2).map_err(failed)?,
+            body: row.get(3).map_err(failed)?,
+        });
+    }
+    decoder.finish()
+}
+
+/// Decodes event rows on the rayon pool, [`DECODE_ROWS`] a task, while the caller reads the next
+/// ones, and puts them together in (subject, time, id) order.
+struct ParallelDecoder {
+    part: Vec<RawEvent>,
+    parts: usize,
+    done: std::sync::mpsc::Sender<(usize, Result<Vec<Event>>)>,
+    decoded: std::sync::mpsc::Receiver<(usize, Result<Vec<Event>>)>,
+}
+
+impl Default for ParallelDecoder {
+    fn default() -> Self {
+        let (done, decoded) = std::sync::mpsc::channel();
+        Self {
+            part: Vec::with_capacity(DECODE_ROWS),
+            parts: 0,
+            done,
+            decoded,
+        }
+    }
+}
+
+impl ParallelDecoder {
+    fn push(&mut self, raw: RawEvent) {
+        self.part.push(raw);
+        if self.part.len() == DECODE_ROWS {
+            self.send_part();
+        }
+    }
+
+    fn send_part(&mut self) {
+        let raw = std::mem::replace(&mut self.part, Vec::with_capacity(DECODE_ROWS));
+        let done = self.done.clone();
+        let index = self.parts;
+        self.parts += 1;
+        rayon::spawn(move || {
+            let events = raw.into_iter().map(RawEvent::decode).collect();
+            // The receiver outlives every sender unless the read already failed.
+            let _ = done.send((index, events));
+        });
+    }
+
+    fn finish(mut self) -> Result<Vec<Event>> {
+        if !self.part.is_empty() {
+            self.send_part();
+        }
+        drop(self.done);
+        let mut ordered: Vec<(usize, Result<Vec<Event>>)> = self.decoded.iter().collect();
         ordered.sort_by_key(|(index, _)| *index);
         // One allocation of the final size: growing a vector of millions of events by doubling
         // copies it again at each step into freshly faulted pages (a fifth of a demo's assess CPU).
@@ -409,6 +480,7 @@ impl Store {
         for part in parts {
             events.extend(part);
         }
+        // Ties in time come in no particular order from the index: put them in id order.
         events.sort_by(|a, b| {
             (a.subject.as_ref(), a.time, &a.id).cmp(&(b.subject.as_ref(), b.time, &b.id))
         });

@@ -105,6 +105,22 @@ pub enum StoreError {
         /// The mode the database kept.
         got: String,
     },
+    /// A bulk read through a SQLite connection of its own failed.
+    #[error("cannot read {action} from the SQLite database {path}: {source}")]
+    SqliteRead {
+        /// What was read.
+        action: &'static str,
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The runtime shut down while the store was working.
+    #[error("the store stopped while {action}")]
+    Stopped {
+        /// What the store was doing.
+        action: &'static str,
+    },
     /// A stored record could not be decoded (a newer or corrupted database).
     #[error("stored {what} {id} cannot be decoded: {source}")]
     Decode {
@@ -121,6 +137,20 @@ type Result<T> = std::result::Result<T, StoreError>;
 
 pub(crate) fn query_err(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { action, source }
+}
+
+/// The file of a SQLite URL, or none when the database lives in memory (a second connection would
+/// see another, empty database) or the URL is not one sqlx's SQLite driver reads.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    use std::str::FromStr;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    let text = file.to_string_lossy();
+    let in_memory = text.is_empty()
+        || text == ":memory:"
+        || text.starts_with("file:")
+        || url.contains("mode=memory");
+    (!in_memory).then(|| file.to_path_buf())
 }
 
 /// Which database a store runs on.
@@ -163,6 +193,9 @@ pub struct EventInsert {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database file of a SQLite store (none in memory or on PostgreSQL), which bulk reads open
+    /// a connection of their own to.
+    sqlite_file: Option<PathBuf>,
 }
 
 /// Formats a time as the fixed-width RFC 3339 text the tables store (sorts and compares as text).
@@ -278,7 +311,15 @@ impl Store {
         } else {
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         }
-        let store = Self { pool, backend };
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file(url),
+            Backend::Postgres => None,
+        };
+        let store = Self {
+            pool,
+            backend,
+            sqlite_file,
+        };
         // A bulk load that stopped before its end left its read indexes dropped: build them again.
         store.restore_read_indexes().await?;
         Ok(store)
@@ -849,5 +890,26 @@ mod tests {
             "postgres://rf:***@db/redflag"
         );
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn only_a_sqlite_file_is_opened_again_for_bulk_reads() {
+        use std::path::PathBuf;
+        assert_eq!(
+            super::sqlite_file("sqlite:///data/redflag.db?mode=rwc"),
+            Some(PathBuf::from("/data/redflag.db"))
+        );
+        assert_eq!(
+            super::sqlite_file("sqlite://redflag.db"),
+            Some(PathBuf::from("redflag.db"))
+        );
+        for memory in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://?mode=memory",
+            "sqlite://x.db?mode=memory",
+        ] {
+            assert_eq!(super::sqlite_file(memory), None, "{memory}");
+        }
     }
 }

@@ -562,3 +562,37 @@ async fn a_bulk_load_that_stops_half_way_leaves_no_read_index_missing_after_a_re
         );
     }
 }
+
+#[tokio::test]
+async fn a_store_in_memory_reads_its_events_through_its_own_connection_as_a_file_store_does() {
+    // A file store reads events back through a second SQLite connection; one in memory cannot
+    // (a second connection would open another, empty database) and reads through its pool.
+    let dir = tempfile::tempdir().unwrap();
+    let on_file = Store::open_data_dir(dir.path()).await.unwrap();
+    let in_memory = Store::open("sqlite::memory:").await.unwrap();
+    let mut read = Vec::new();
+    for store in [&on_file, &in_memory] {
+        store
+            .upsert_subjects(&[subject("1", vec![email("ann@example.com")])])
+            .await
+            .unwrap();
+        let events: Vec<Event> = (0..10_000)
+            .map(|n| {
+                sign_in(
+                    EventId::derive("okta", &[&n.to_string()]),
+                    n % 97,
+                    vec![email("ann@example.com")],
+                )
+            })
+            .collect();
+        store.insert_events(&events).await.unwrap();
+        read.push(store.attributed_events().await.unwrap());
+    }
+    assert_eq!(read[0].len(), 10_000);
+    assert!(
+        read[0]
+            .windows(2)
+            .all(|w| (w[0].time, &w[0].id) <= (w[1].time, &w[1].id))
+    );
+    assert_eq!(read[0], read[1]);
+}
