@@ -333,6 +333,37 @@ fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> 
     }
 }
 
+/// Whether two normalised addresses that differ may still be one: most of their words agree and
+/// neither has a number (house, unit, postcode) the other lacks, or lacks one the other has: one
+/// may leave out the flat ("12 MAIN ST" and "12 MAIN ST APT 4"), but two houses on one street in
+/// one district ("333 PANGYOYEOK RO GANGNAM GU SEOUL 06807" and "194 PANGYOYEOK RO GANGNAM GU SEOUL
+/// 06775") are two addresses, however many of their words they share.
+fn addresses_similar(a: &str, b: &str) -> bool {
+    let (na, nb) = (numbered_words(a), numbered_words(b));
+    let (fewer, more) = if na.len() <= nb.len() {
+        (&na, &nb)
+    } else {
+        (&nb, &na)
+    };
+    sorted_within(fewer, more) && token_jaccard(a, b) >= 0.5
+}
+
+/// The words of `s` that hold a digit, sorted, repeats kept ("1 LE LOI DISTRICT 1" has two).
+fn numbered_words(s: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = s
+        .split_whitespace()
+        .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))
+        .collect();
+    words.sort_unstable();
+    words
+}
+
+/// Whether every word of sorted `fewer` is in sorted `more`, as many times.
+fn sorted_within(fewer: &[&str], more: &[&str]) -> bool {
+    let mut rest = more.iter();
+    fewer.iter().all(|w| rest.any(|m| m == w))
+}
+
 fn token_jaccard(a: &str, b: &str) -> f64 {
     let na = a.split_whitespace().count();
     let nb = b.split_whitespace().count();
@@ -404,10 +435,11 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     g[Comparison::GivenName as usize] = gn;
     g[Comparison::FamilyName as usize] = fn_;
     g[Comparison::DateOfBirth as usize] = dob_level(a.dob, b.dob);
-    g[Comparison::Address as usize] =
-        text_level(a.address.as_deref(), b.address.as_deref(), |x, y| {
-            token_jaccard(x, y) >= 0.5
-        });
+    g[Comparison::Address as usize] = text_level(
+        a.address.as_deref(),
+        b.address.as_deref(),
+        addresses_similar,
+    );
     g[Comparison::Postcode as usize] = text_level(
         a.postcode.as_deref(),
         b.postcode.as_deref(),
@@ -553,6 +585,52 @@ mod tests {
         let names: Vec<&str> = COMPARISONS.iter().map(|c| c.name()).collect();
         for kind in redflag_model::RingLink::IDENTITY_KINDS {
             assert!(names.contains(kind), "{kind} is not among {names:?}");
+        }
+    }
+
+    #[test]
+    fn two_houses_on_one_street_are_not_a_similar_address() {
+        for (a, b, similar) in [
+            // Same street, district and city; other house and postcode (strangers in one city).
+            (
+                "333 PANGYOYEOK RO GANGNAM GU SEOUL 06807",
+                "194 PANGYOYEOK RO GANGNAM GU SEOUL 06775",
+                false,
+            ),
+            (
+                "306 PHAM VAN DONG DISTRICT 1 HO CHI MINH CITY",
+                "275 PHAM VAN DONG DISTRICT 1 HO CHI MINH CITY",
+                false,
+            ),
+            // One person's address written twice: a flat left out, a word spelt out.
+            (
+                "12 MAIN ST APT 4 SPRINGFIELD 10001",
+                "12 MAIN ST SPRINGFIELD 10001",
+                true,
+            ),
+            ("12 MAIN STREET SPRINGFIELD", "12 MAIN ST SPRINGFIELD", true),
+            // A district's number is not a house number: "1" twice is not within "1" and "63".
+            (
+                "1 PHAM VAN DONG DISTRICT 1 HO CHI MINH CITY",
+                "63 PHAM VAN DONG DISTRICT 1 HO CHI MINH CITY",
+                false,
+            ),
+            (
+                "63 PHAM VAN DONG DISTRICT 1 HO CHI MINH CITY",
+                "63 PHAM VAN DONG DISTRICT 1 HO CHI MINH",
+                true,
+            ),
+            // Numbers alike but the words are another street.
+            ("12 MAIN ST SPRINGFIELD", "12 ELM AVE OAKTON", false),
+            // No numbers on either side: the words decide.
+            (
+                "ROSE COTTAGE LOWER SLAUGHTER",
+                "ROSE COTTAGE LOWER SLAUGHTER GLOS",
+                true,
+            ),
+        ] {
+            assert_eq!(addresses_similar(a, b), similar, "{a} | {b}");
+            assert_eq!(addresses_similar(b, a), similar, "{b} | {a}");
         }
     }
 

@@ -134,7 +134,10 @@ pub(crate) fn em(
     let pseudo = 5.0;
     let mut m: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| prior_m(*c)).collect();
     let mut lambda: f64 = 0.1;
-    let pats: Vec<(&Gamma, f64)> = patterns.iter().map(|(g, c)| (g, *c as f64)).collect();
+    // In pattern order, not the map's: floating-point sums depend on their order, and two runs over
+    // the same pairs must fit the same model to the last bit.
+    let mut pats: Vec<(&Gamma, f64)> = patterns.iter().map(|(g, c)| (g, *c as f64)).collect();
+    pats.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut done = 0;
     for _ in 0..iterations {
         done += 1;
