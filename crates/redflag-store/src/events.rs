@@ -390,7 +390,7 @@ impl Store {
 const ATTRIBUTED_EVENTS: &str = "SELECT id, time, subject_id, body FROM events \
     WHERE subject_id IS NOT NULL ORDER BY subject_id, time";
 
-/// Reads [`ATTRIBUTED_EVENTS`] through a read-only SQLite connection of its own.
+/// Reads [`ATTRIBUTED_EVENTS`] through a SQLite connection of its own, which only reads.
 fn read_attributed_sqlite(path: &std::path::Path) -> Result<Vec<Event>> {
     use rusqlite::OpenFlags;
     let failed = |source| StoreError::SqliteRead {
@@ -398,9 +398,11 @@ fn read_attributed_sqlite(path: &std::path::Path) -> Result<Vec<Event>> {
         path: path.to_path_buf(),
         source,
     };
+    // Opened read-write (never created): a read-only connection cannot make the WAL's shared-memory
+    // file, which is gone when the pool has closed its last connection.
     let connection = rusqlite::Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(failed)?;
     // A writer of the store's own pool may hold the lock for a moment (rollback journal during a
