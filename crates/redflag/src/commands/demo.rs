@@ -12,15 +12,16 @@ use redflag_synth::WorldConfig;
 use crate::Cli;
 use crate::output::{Format, print_assessments};
 
-/// The default demo world: 10,000 subjects and 90 days of events (2.32 M), which go through the
-/// connectors, the store and every engine in about 42-45 s on two cores (docs/bench/demo.md).
+/// The default demo world: 10,000 subjects and 90 days of events (2.04 M), which go through the
+/// connectors, the store and every engine in 40-48 s on two cores (docs/bench/demo.md).
 const DEFAULT_SUBJECTS: usize = 10_000;
 /// Days of activity in the default demo world.
 const DEFAULT_DAYS: u32 = 90;
 /// Applications opened through single sign-on per Okta or Entra session in the demo world, on
-/// average: 1,132,343 more sign-in events than sessions alone (2,323,576 in all). With 3 a session
-/// (2.88 M events) the demo took 51-52 s, too little margin for a slower machine (docs/bench/demo.md).
-const DEFAULT_APP_SIGN_INS: f64 = 2.0;
+/// average: about 850,000 more sign-in events than sessions alone (2.04 M in all). With 2 a session
+/// (2.32 M events) the demo took 43.5-59.1 s depending on the hour: too little margin under 60 s
+/// (docs/bench/demo.md).
+const DEFAULT_APP_SIGN_INS: f64 = 1.5;
 /// Events stored per transaction in the demo. Event keys are hashes, so every batch dirties leaves
 /// all over the key index, and each commit writes them all: with 5,000 events a batch, 2.3 M events
 /// spent 15.7 s on the Entra log, with 25,000 8.7 s (docs/bench/demo.md).
