@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use rand::Rng;
+use rand::seq::SliceRandom;
 
 use crate::config::{PopulationKind, WorldConfig};
 use crate::data::{Country, Data};
@@ -193,9 +194,15 @@ fn generate_inner(
     let data = Data::get();
     let mut rng = stream(config.seed, Stream::Person, index as u64);
     let special = plan.special(index);
+    let mut member_of_group = 0;
     let (label, ring) = match special {
         None => (Label::Innocent, None),
-        Some(Special::Negative { category, group }) => {
+        Some(Special::Negative {
+            category,
+            group,
+            member,
+        }) => {
+            member_of_group = member;
             (Label::HardNegative { category, group }, None)
         }
         Some(Special::Persona { ring, slot }) => (
@@ -235,7 +242,7 @@ fn generate_inner(
     // Name.
     let mut origin: &'static str = origin_for(&mut rng, country);
     let names = data.names(origin);
-    let first_name = pick(&mut rng, &names.given).to_string();
+    let mut first_name = pick(&mut rng, &names.given).to_string();
     let mut last_name = pick(&mut rng, &names.family).to_string();
     if let (Some(g), Some(HardNegative::Family)) = (group, category) {
         // Most families share a family name; the group's first member's origin sets it.
@@ -246,6 +253,11 @@ fn generate_inner(
         if chance(&mut rng, 0.8) {
             last_name = family_name;
             origin = data.names(family_origin).origin;
+            // Parents, children and siblings rarely share a given name as well: each member taking
+            // the family name gets one of its own, in the group's shuffle of the origin's names.
+            let mut given: Vec<&str> = family_names.given.to_vec();
+            given.shuffle(&mut grng);
+            first_name = given[usize::from(member_of_group) % given.len()].to_string();
         }
     }
     let origin_static: &'static str = data.names(origin).origin;

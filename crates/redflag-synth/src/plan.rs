@@ -25,10 +25,11 @@ pub(crate) const OFAC_TRON_WALLET: &str = "TA3941uFAvmVibSkQ6fMJXxmaSNovX86mz";
 pub(crate) enum Special {
     /// Persona `slot` of ring `ring`.
     Persona { ring: u32, slot: u8 },
-    /// A hard negative, with its group for grouped categories.
+    /// A hard negative, with its group for grouped categories and its place in the group.
     Negative {
         category: HardNegative,
         group: Option<u32>,
+        member: u8,
     },
 }
 
@@ -244,13 +245,14 @@ impl Plan {
                     &mut rng,
                     &c.cities.iter().map(|c| c.weight).collect::<Vec<_>>(),
                 );
-                for _ in 0..size {
+                for member in 0..size {
                     let i = take(&mut rng, &plan.special);
                     plan.special.insert(
                         i,
                         Special::Negative {
                             category,
                             group: Some(id),
+                            member: member as u8,
                         },
                     );
                 }
@@ -267,6 +269,7 @@ impl Plan {
                     Special::Negative {
                         category,
                         group: None,
+                        member: 0,
                     },
                 );
                 placed += 1;

@@ -219,7 +219,9 @@ impl World {
             .special
             .iter()
             .filter_map(|(&i, s)| match s {
-                crate::plan::Special::Negative { category, group } => Some(HardNegativeTruth {
+                crate::plan::Special::Negative {
+                    category, group, ..
+                } => Some(HardNegativeTruth {
                     id: format!("P{:07}", i + 1),
                     category: *category,
                     group: group.map(|g| format!("group-{:05}", g + 1)),
