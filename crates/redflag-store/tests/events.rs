@@ -462,6 +462,14 @@ async fn every_attributed_event_reads_back_in_subject_time_id_order_across_decod
     }
 }
 
+/// Checks that a store is as a normal load leaves it: with its read index, and on SQLite in WAL mode.
+async fn assert_as_after_a_normal_load(url: &str) {
+    assert_eq!(
+        read_index_and_journal(url).await,
+        (true, url.starts_with("sqlite").then(|| "wal".to_string()))
+    );
+}
+
 /// Whether the subject time line index exists, and SQLite's journal mode (`None` on PostgreSQL).
 async fn read_index_and_journal(url: &str) -> (bool, Option<String>) {
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
@@ -489,10 +497,7 @@ async fn read_index_and_journal(url: &str) -> (bool, Option<String>) {
 async fn a_bulk_load_stores_attributes_and_reads_like_any_other_and_ends_as_it_began() {
     for t in TestStore::all().await.unwrap() {
         let store = &t.store;
-        assert_eq!(
-            read_index_and_journal(&t.url).await,
-            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
-        );
+        assert_as_after_a_normal_load(&t.url).await;
         store.begin_bulk_load().await.unwrap();
         store
             .upsert_subjects(&[subject("1", vec![email("ann@example.com")])])
@@ -536,10 +541,7 @@ async fn a_bulk_load_stores_attributes_and_reads_like_any_other_and_ends_as_it_b
         store.end_bulk_load().await.unwrap();
         assert_eq!(store.attributed_events().await.unwrap(), expect);
         store.close().await;
-        assert_eq!(
-            read_index_and_journal(&t.url).await,
-            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
-        );
+        assert_as_after_a_normal_load(&t.url).await;
     }
 }
 
@@ -556,10 +558,7 @@ async fn a_bulk_load_that_stops_half_way_leaves_no_read_index_missing_after_a_re
         assert!(!read_index_and_journal(&t.url).await.0);
         let reopened = Store::open(&t.url).await.unwrap();
         reopened.close().await;
-        assert_eq!(
-            read_index_and_journal(&t.url).await,
-            (true, t.url.starts_with("sqlite").then(|| "wal".to_string()))
-        );
+        assert_as_after_a_normal_load(&t.url).await;
     }
 }
 

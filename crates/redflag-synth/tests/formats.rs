@@ -9,7 +9,12 @@ use std::path::Path;
 
 use redflag_connectors::{Record, entra, google, okta};
 use redflag_model::{Event, EventKind, Identifier};
-use redflag_synth::{IdentityProvider, WorldConfig, generate};
+use redflag_synth::{IdentityProvider, WorldConfig, WrittenWorld, generate};
+
+/// Checks that `written` counted `records` records in `file`.
+fn assert_wrote(written: &WrittenWorld, file: &str, records: usize) {
+    assert_eq!(written.records(file), Some(records as u64), "{file}");
+}
 
 fn config(seed: u64) -> WorldConfig {
     WorldConfig {
@@ -74,13 +79,11 @@ fn every_sign_in_log_reads_through_its_connector_with_zero_rejects() {
     assert!(okta_rejects.is_empty(), "{:?}", okta_rejects.first());
     assert!(entra_rejects.is_empty(), "{:?}", entra_rejects.first());
     assert!(google_rejects.is_empty(), "{:?}", google_rejects.first());
-    assert_eq!(
-        Some(entra_events.len() as u64),
-        written.records("entra_sign_ins.ndjson")
-    );
-    assert_eq!(
-        Some(google_events.len() as u64),
-        written.records("google_login_activities.ndjson")
+    assert_wrote(&written, "entra_sign_ins.ndjson", entra_events.len());
+    assert_wrote(
+        &written,
+        "google_login_activities.ndjson",
+        google_events.len(),
     );
 
     // Each provider holds a real share of the population, and nobody signs in through two.
@@ -310,14 +313,8 @@ fn applications_opened_in_a_session_follow_it_and_leave_the_sessions_as_they_wer
         .count();
     let mean = opened as f64 / successful as f64;
     assert!((1.3..1.7).contains(&mean), "{mean} applications a session");
-    assert_eq!(
-        Some(okta_apps.len() as u64),
-        apps.records("okta_system_log.ndjson")
-    );
-    assert_eq!(
-        Some(entra_apps.len() as u64),
-        apps.records("entra_sign_ins.ndjson")
-    );
+    assert_wrote(&apps, "okta_system_log.ndjson", okta_apps.len());
+    assert_wrote(&apps, "entra_sign_ins.ndjson", entra_apps.len());
     assert!(entra_apps.len() as f64 > entra_plain.len() as f64 * 2.0);
 
     let open = |name: &str| std::fs::File::open(apps.path(name)).unwrap();
