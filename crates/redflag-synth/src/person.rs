@@ -194,17 +194,11 @@ fn generate_inner(
     let data = Data::get();
     let mut rng = stream(config.seed, Stream::Person, index as u64);
     let special = plan.special(index);
-    let mut member_of_group = 0;
     let (label, ring) = match special {
         None => (Label::Innocent, None),
         Some(Special::Negative {
-            category,
-            group,
-            member,
-        }) => {
-            member_of_group = member;
-            (Label::HardNegative { category, group }, None)
-        }
+            category, group, ..
+        }) => (Label::HardNegative { category, group }, None),
         Some(Special::Persona { ring, slot }) => (
             Label::Operator { ring },
             Some((&plan.rings[ring as usize], slot as usize)),
@@ -257,7 +251,11 @@ fn generate_inner(
             // the family name gets one of its own, in the group's shuffle of the origin's names.
             let mut given: Vec<&str> = family_names.given.to_vec();
             given.shuffle(&mut grng);
-            first_name = given[usize::from(member_of_group) % given.len()].to_string();
+            let member = match special {
+                Some(Special::Negative { member, .. }) => usize::from(member),
+                _ => 0,
+            };
+            first_name = given[member % given.len()].to_string();
         }
     }
     let origin_static: &'static str = data.names(origin).origin;
