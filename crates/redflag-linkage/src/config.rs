@@ -177,6 +177,16 @@ impl LinkageConfig {
         };
         prob("person_threshold", self.person_threshold)?;
         prob("report_threshold", self.report_threshold)?;
+        if self.photo_max_distance > crate::state::MAX_PHOTO_SEARCH_DISTANCE {
+            return Err(LinkageError::InvalidValue {
+                field: "photo_max_distance",
+                value: self.photo_max_distance.to_string(),
+                reason: format!(
+                    "the near-duplicate photo search is exact up to {} bits of 64",
+                    crate::state::MAX_PHOTO_SEARCH_DISTANCE
+                ),
+            });
+        }
         for (field, v) in [
             ("max_value_holders", self.max_value_holders),
             ("max_block_size", self.max_block_size),
@@ -229,6 +239,17 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("person_threshold")
+        );
+        let far_photos = LinkageConfig {
+            photo_max_distance: 8,
+            ..Default::default()
+        };
+        assert!(
+            far_photos
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("photo_max_distance")
         );
     }
 }

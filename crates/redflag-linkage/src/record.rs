@@ -350,7 +350,8 @@ pub(crate) fn build(
     r
 }
 
-fn photo_u64(hex: &str) -> Option<u64> {
+/// A photo hash key's value (16 hex digits) as its 64 bits.
+pub(crate) fn photo_u64(hex: &str) -> Option<u64> {
     if hex.len() != 16 {
         return None;
     }

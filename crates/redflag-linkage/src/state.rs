@@ -17,8 +17,12 @@ use crate::model::{ModelParams, em, u_from_counts};
 use crate::record::{self, Placeholder, Record, hash_value, keys_of};
 mod index;
 mod persist;
+mod photos;
 
 use index::{IdIndex, KeyIndex};
+use photos::PhotoIndex;
+/// Largest [`LinkageConfig::photo_max_distance`] the photo search is exact for.
+pub(crate) const MAX_PHOTO_SEARCH_DISTANCE: u32 = photos::MAX_SEARCH_DISTANCE;
 
 pub use persist::fingerprint;
 
@@ -142,6 +146,8 @@ pub struct LinkState {
     holders: KeyIndex,
     /// Blocking key → members.
     blocks: KeyIndex,
+    /// Photo hashes of the records, searched for near duplicates (rebuilt from the records on load).
+    photos: PhotoIndex,
     excluded: HashMap<u64, ExcludedValue>,
     placeholders: BTreeMap<(Comparison, String), usize>,
     /// Reported pairs (linked or above the report threshold), by record indices.
@@ -190,6 +196,8 @@ struct BlockPairs {
     /// Ranges of `runs` of at most [`CHUNK_PAIRS`] pairs each (before de-duplication).
     chunks: Vec<std::ops::Range<usize>>,
     upper: u64,
+    /// Pairs of near-duplicate photos sharing no pairing block (sorted), handed out after the blocks.
+    photo_pairs: Vec<u64>,
 }
 
 impl Candidates {
@@ -236,6 +244,7 @@ impl Candidates {
             rec_keys,
             chunks,
             upper,
+            photo_pairs: Vec::new(),
         })
     }
 
@@ -251,14 +260,16 @@ impl Candidates {
     fn upper_bound(&self) -> u64 {
         match self {
             Candidates::List(v) => v.len() as u64,
-            Candidates::Blocks(b) => b.upper,
+            Candidates::Blocks(b) => b.upper + b.photo_pairs.len() as u64,
         }
     }
 
     fn n_chunks(&self) -> usize {
         match self {
             Candidates::List(v) => v.len().div_ceil(CHUNK_PAIRS as usize),
-            Candidates::Blocks(b) => b.chunks.len(),
+            Candidates::Blocks(b) => {
+                b.chunks.len() + b.photo_pairs.len().div_ceil(CHUNK_PAIRS as usize)
+            }
         }
     }
 
@@ -268,6 +279,13 @@ impl Candidates {
             Candidates::List(v) => {
                 let size = CHUNK_PAIRS as usize;
                 std::borrow::Cow::Borrowed(&v[c * size..((c + 1) * size).min(v.len())])
+            }
+            Candidates::Blocks(b) if c >= b.chunks.len() => {
+                let size = CHUNK_PAIRS as usize;
+                let c = c - b.chunks.len();
+                std::borrow::Cow::Borrowed(
+                    &b.photo_pairs[c * size..((c + 1) * size).min(b.photo_pairs.len())],
+                )
             }
             Candidates::Blocks(b) => std::borrow::Cow::Owned(
                 b.runs[b.chunks[c].clone()]
@@ -328,6 +346,13 @@ fn pair_key(i: u32, j: u32) -> (u32, u32) {
     if i < j { (i, j) } else { (j, i) }
 }
 
+/// Photos a band bucket may hold and still be searched ([`photos`]): far above the ~15 a bucket of a
+/// million distinct photos, so a bucket goes over it for one image held by many (re-encoded) or for a
+/// population of hundreds of millions.
+fn photo_bucket_limit(config: &LinkageConfig) -> usize {
+    config.max_block_size.saturating_mul(16)
+}
+
 fn mix(tag: u64, parts: &[&[u8]]) -> u64 {
     let mut buf = Vec::with_capacity(64);
     buf.extend_from_slice(&tag.to_le_bytes());
@@ -368,11 +393,6 @@ fn block_keys(r: &Record) -> Vec<u64> {
     }
     for k in &r.keys {
         out.push(k.hash);
-    }
-    for p in &r.photos {
-        for (band, byte) in p.to_be_bytes().iter().enumerate() {
-            out.push(mix(6, &[&[band as u8, *byte]]));
-        }
     }
     if let Some(sig) = &r.resume {
         for (band, rows) in sig.chunks(4).enumerate() {
@@ -478,6 +498,7 @@ impl LinkState {
             records: Vec::new(),
             holders: KeyIndex::default(),
             blocks: KeyIndex::default(),
+            photos: PhotoIndex::default(),
             excluded: HashMap::new(),
             placeholders: BTreeMap::new(),
             pairs: BTreeMap::new(),
@@ -729,6 +750,13 @@ impl LinkState {
                 "{oversized} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)"
             ));
         }
+        let photo_limit = photo_bucket_limit(&self.config);
+        let photo_oversized = self.photos.oversized(photo_limit);
+        if photo_oversized > 0 {
+            notes.push(format!(
+                "{photo_oversized} photo hash buckets held more than {photo_limit} photos and were not searched (one image held by many subjects; 16 × max_block_size)"
+            ));
+        }
         // 4-5. Comparison vectors chunk by chunk; on the first run they fit the model (EM over the
         // patterns). A chunk's vectors are kept for scoring as pattern numbers (2 bytes a pair, up to
         // `CACHE_PAIRS` pairs and 65 536 patterns); its pairs are enumerated again, which is cheap.
@@ -876,6 +904,7 @@ impl LinkState {
             // the facts below.
             self.blocks = KeyIndex::default();
             self.holders = KeyIndex::default();
+            self.photos = PhotoIndex::default();
             let ring_of = &self.ring_of;
             self.records
                 .par_iter_mut()
@@ -1070,6 +1099,14 @@ impl LinkState {
             }
             staged.push((i, r));
         }
+        let mut old_photo_sizes: HashMap<usize, usize> = HashMap::new();
+        for (i, r) in &staged {
+            for p in self.records[*i as usize].photos.iter().chain(&r.photos) {
+                for (b, n) in self.photos.bucket_sizes(*p) {
+                    old_photo_sizes.entry(b).or_insert(n);
+                }
+            }
+        }
         for (i, r) in staged {
             for b in block_keys(&self.records[i as usize]) {
                 if let Some(v) = self.blocks.get_mut(&b) {
@@ -1078,6 +1115,12 @@ impl LinkState {
             }
             for b in block_keys(&r) {
                 insert_sorted(self.blocks.entry(b), i);
+            }
+            for &p in &self.records[i as usize].photos {
+                self.photos.remove(p, i);
+            }
+            for &p in &r.photos {
+                self.photos.insert(p, i);
             }
             self.records[i as usize] = r;
         }
@@ -1110,6 +1153,13 @@ impl LinkState {
                 dirty.extend(m.iter().copied());
             }
         }
+        // Photo buckets that crossed their limit: every search probing them changes.
+        let photo_limit = photo_bucket_limit(&self.config);
+        for (b, before) in &old_photo_sizes {
+            if (*before > photo_limit) != (self.photos.bucket_len(*b) > photo_limit) {
+                dirty.extend(self.photos.searchers_of(*b));
+            }
+        }
 
         // 5. Candidate pairs touching a dirty record.
         let mut oversized: HashSet<u64> = HashSet::new();
@@ -1137,6 +1187,7 @@ impl LinkState {
                         pairs.push((u64::from(a) << 32) | u64::from(c));
                     }
                 }
+                pairs.extend(self.photo_pairs_of(i));
                 pairs.sort_unstable();
                 pairs.dedup();
                 (pairs, over)
@@ -1230,7 +1281,27 @@ impl LinkState {
         }
         drop(bk);
         pairing.shrink_to_fit();
-        let candidates = Candidates::blocks(pairing, self.records.len(), CHUNK_PAIRS);
+        let mut candidates = Candidates::blocks(pairing, self.records.len(), CHUNK_PAIRS);
+        for (i, r) in self.records.iter().enumerate() {
+            for &p in &r.photos {
+                self.photos.insert(p, i as u32);
+            }
+        }
+        if let Candidates::Blocks(b) = &mut candidates {
+            // Each pair once: from its smaller record, and only if no pairing block already makes it.
+            let mut photo_pairs: Vec<u64> = (0..self.records.len() as u32)
+                .into_par_iter()
+                .filter(|&i| !self.records[i as usize].photos.is_empty())
+                .flat_map_iter(|i| {
+                    self.photo_pairs_of(i)
+                        .into_iter()
+                        .filter(move |&p| (p >> 32) as u32 == i)
+                })
+                .filter(|&p| b.first_shared((p >> 32) as u32, p as u32).is_none())
+                .collect();
+            photo_pairs.par_sort_unstable();
+            b.photo_pairs = photo_pairs;
+        }
         self.progress(&format!(
             "blocks indexed ({} pairing entries, up to {} pairs before de-duplication)",
             candidates.entries(),
@@ -1238,6 +1309,27 @@ impl LinkState {
         ));
         let dirty: BTreeSet<u32> = (0..self.records.len() as u32).collect();
         (dirty, candidates, oversized)
+    }
+
+    /// The pairs (packed, smaller record first) of record `i` with the records holding a photo within
+    /// [`LinkageConfig::photo_max_distance`] of one of its photos, sorted.
+    fn photo_pairs_of(&self, i: u32) -> Vec<u64> {
+        let (max, limit) = (
+            self.config.photo_max_distance,
+            photo_bucket_limit(&self.config),
+        );
+        let mut out = Vec::new();
+        for &p in &self.records[i as usize].photos {
+            self.photos.near(p, max, limit, |j| {
+                if j != i {
+                    let (a, b) = pair_key(i, j);
+                    out.push((u64::from(a) << 32) | u64::from(b));
+                }
+            });
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Level counts of random pairs (for u).
@@ -1695,6 +1787,11 @@ fn strip(r: &mut Record, excluded: &HashSet<u64>) {
     if excluded.is_empty() {
         return;
     }
+    // A photo held by too many subjects (a default avatar) is searched for near duplicates no more.
+    r.photos.retain(|p| {
+        !keys_of_comp(&r.keys, Comparison::Photo)
+            .any(|k| excluded.contains(&k.hash) && record::photo_u64(&k.value) == Some(*p))
+    });
     r.keys.retain(|k| !excluded.contains(&k.hash));
     if r.address
         .as_ref()
@@ -1708,6 +1805,10 @@ fn strip(r: &mut Record, excluded: &HashSet<u64>) {
     {
         r.id_number = None;
     }
+}
+
+fn keys_of_comp(keys: &[record::Key], comp: Comparison) -> impl Iterator<Item = &record::Key> {
+    keys.iter().filter(move |k| k.comp == comp)
 }
 
 fn value_text(r: &Record, comp: Comparison, h: u64) -> Option<String> {

@@ -2,7 +2,7 @@
 //!
 //! Layout: the magic `RFLINKST`, a little-endian `u32` format version, then a zstd frame (with its
 //! content checksum) holding the state in postcard. Derived parts (the id index, households, ring
-//! membership, the MinHash permutations) are rebuilt on load, not stored. A state made under another
+//! membership, the photo index, the MinHash permutations) are rebuilt on load, not stored. A state made under another
 //! configuration is refused: its pairs were scored with other thresholds, so only a full run is right.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -21,7 +21,7 @@ use crate::types::ExcludedValue;
 
 const MAGIC: &[u8; 8] = b"RFLINKST";
 /// Bumped whenever the stored layout or the meaning of a stored field changes.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// What is stored, borrowed for writing (serialises exactly as [`Stored`]).
 #[derive(Serialize)]
@@ -134,6 +134,11 @@ impl LinkState {
         let mut state = LinkState::new(stored.config, stored.model);
         state.index = super::IdIndex::build(&stored.ids);
         state.ids = stored.ids;
+        for (i, r) in stored.records.iter().enumerate() {
+            for &p in &r.photos {
+                state.photos.insert(p, i as u32);
+            }
+        }
         state.records = stored.records;
         state.holders = stored.holders;
         state.blocks = stored.blocks;
