@@ -339,13 +339,17 @@ fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> 
 /// one district ("333 PANGYOYEOK RO GANGNAM GU SEOUL 06807" and "194 PANGYOYEOK RO GANGNAM GU SEOUL
 /// 06775") are two addresses, however many of their words they share.
 fn addresses_similar(a: &str, b: &str) -> bool {
+    // Word overlap first: it settles most pairs (different streets) without allocating.
+    if token_jaccard(a, b) < 0.5 {
+        return false;
+    }
     let (na, nb) = (numbered_words(a), numbered_words(b));
     let (fewer, more) = if na.len() <= nb.len() {
         (&na, &nb)
     } else {
         (&nb, &na)
     };
-    sorted_within(fewer, more) && token_jaccard(a, b) >= 0.5
+    sorted_within(fewer, more)
 }
 
 /// The words of `s` that hold a digit, sorted, repeats kept ("1 LE LOI DISTRICT 1" has two).
@@ -365,13 +369,28 @@ fn sorted_within(fewer: &[&str], more: &[&str]) -> bool {
 }
 
 fn token_jaccard(a: &str, b: &str) -> f64 {
-    let na = a.split_whitespace().count();
-    let nb = b.split_whitespace().count();
-    let inter = a
-        .split_whitespace()
-        .filter(|t| b.split_whitespace().any(|u| u == *t))
-        .count()
-        .min(nb);
+    // The words of `b` are split once (on the stack for an address of up to 32 words).
+    const WORDS: usize = 32;
+    let mut words_b = [""; WORDS];
+    let mut nb = 0;
+    for w in b.split_whitespace() {
+        if nb < WORDS {
+            words_b[nb] = w;
+        }
+        nb += 1;
+    }
+    let mut na = 0;
+    let mut inter = 0;
+    for t in a.split_whitespace() {
+        na += 1;
+        let found = if nb <= WORDS {
+            words_b[..nb].contains(&t)
+        } else {
+            b.split_whitespace().any(|u| u == t)
+        };
+        inter += usize::from(found);
+    }
+    let inter = inter.min(nb);
     let union = (na + nb).saturating_sub(inter);
     if union == 0 {
         0.0
@@ -423,14 +442,20 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
         name_level(&a.given, &b.given),
         name_level(&a.family, &b.family),
     );
-    let cross = (
-        name_level(&a.given, &b.family),
-        name_level(&a.family, &b.given),
-    );
-    let (gn, fn_) = if cross.0 + cross.1 > direct.0 + direct.1 {
-        cross
-    } else {
+    // Crosswise only when the names do not already agree (as `names_swapped` decides): most
+    // candidate pairs share a name, and the Jaro–Winkler calls are the comparison's largest cost.
+    let (gn, fn_) = if direct.0 + direct.1 >= 7 {
         direct
+    } else {
+        let cross = (
+            name_level(&a.given, &b.family),
+            name_level(&a.family, &b.given),
+        );
+        if cross.0 + cross.1 > direct.0 + direct.1 {
+            cross
+        } else {
+            direct
+        }
     };
     g[Comparison::GivenName as usize] = gn;
     g[Comparison::FamilyName as usize] = fn_;
@@ -511,11 +536,19 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
 
 /// The hashes of the values two records agree on at a comparison's term-frequency level (for keys with
 /// several shared values, all of them; the caller picks the rarest).
-pub(crate) fn agreed_hashes(a: &Record, b: &Record, comp: Comparison, out: &mut Vec<u64>) {
+/// `swapped` is [`names_swapped`] of the two (asked for name comparisons only, so that a caller scoring
+/// both names decides it once).
+pub(crate) fn agreed_hashes(
+    a: &Record,
+    b: &Record,
+    comp: Comparison,
+    swapped: impl FnOnce() -> bool,
+    out: &mut Vec<u64>,
+) {
     out.clear();
     match comp {
         Comparison::GivenName | Comparison::FamilyName => {
-            let swapped = names_swapped(a, b);
+            let swapped = swapped();
             let (x, y) = match (comp, swapped) {
                 (Comparison::GivenName, false) => (&a.given, &b.given),
                 (Comparison::GivenName, true) => (&a.given, &b.family),

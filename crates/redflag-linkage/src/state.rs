@@ -10,7 +10,9 @@ use redflag_model::{Event, EventKind, Fact, Ring, RingId, RingLink, Subject, Sub
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::LinkageError;
-use crate::compare::{COMPARISONS, Comparison, Gamma, N_COMP, agreed_hashes, compare};
+use crate::compare::{
+    COMPARISONS, Comparison, Gamma, N_COMP, agreed_hashes, compare, names_swapped,
+};
 use crate::config::LinkageConfig;
 use crate::facts;
 use crate::model::{ModelParams, em, u_from_counts};
@@ -1466,6 +1468,7 @@ impl LinkState {
         let mut location = 0.0;
         let mut carrier: Option<(f64, u64)> = None;
         let mut corroborated = false;
+        let mut swapped: Option<bool> = None;
         for comp in COMPARISONS {
             let c = comp as usize;
             let level = g[c];
@@ -1480,7 +1483,13 @@ impl LinkState {
             let mut value_hash = None;
             let tf = comp.tf_level() == Some(level);
             if tf {
-                agreed_hashes(a, b, comp, &mut hashes);
+                agreed_hashes(
+                    a,
+                    b,
+                    comp,
+                    || *swapped.get_or_insert_with(|| names_swapped(a, b)),
+                    &mut hashes,
+                );
                 if let Some(h) = hashes
                     .iter()
                     .copied()
