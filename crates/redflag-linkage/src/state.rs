@@ -859,22 +859,48 @@ impl LinkState {
             }
         }
         let count_now = cache.is_empty();
+        // Patterns whose best case cannot be kept (most candidate pairs: a shared date of birth and
+        // initial, little else) are not scored pair by pair.
+        let keep_by_id: Vec<bool> = pattern_list
+            .iter()
+            .map(|&g| self.may_keep(&unpack(g)))
+            .collect();
+        let keep_by_pattern: HashMap<u64, bool> = pattern_list
+            .iter()
+            .copied()
+            .zip(keep_by_id.iter().copied())
+            .collect();
         let mut new_keys: Vec<(u32, u32)> = Vec::new();
         for c in 0..n_chunks {
             let pairs = candidates.chunk(c);
-            let gammas: Vec<u64> = match cache.get_mut(c).and_then(Option::take) {
-                Some(coded) => coded.iter().map(|id| pattern_list[*id as usize]).collect(),
-                None => gammas_of(&self.records, &pairs, photo_max),
-            };
+            let (gammas, keep): (Vec<u64>, Vec<bool>) =
+                match cache.get_mut(c).and_then(Option::take) {
+                    Some(coded) => coded
+                        .iter()
+                        .map(|id| (pattern_list[*id as usize], keep_by_id[*id as usize]))
+                        .unzip(),
+                    None => gammas_of(&self.records, &pairs, photo_max)
+                        .into_iter()
+                        .map(|g| (g, keep_by_pattern.get(&g).copied().unwrap_or(true)))
+                        .unzip(),
+                };
             if count_now {
                 n_candidates += pairs.len();
             }
             let scored: Vec<((u32, u32), Scored)> = pairs
                 .par_iter()
                 .zip(gammas.par_iter())
-                .filter_map(|(&p, &g)| {
+                .zip(keep.par_iter())
+                .filter_map(|((&p, &g), &keep)| {
                     let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
                     let g = unpack(g);
+                    if !keep {
+                        debug_assert!(
+                            self.score(i, j, &g, false).is_none(),
+                            "a pair of pattern {g:?} kept above its pattern's bound"
+                        );
+                        return None;
+                    }
                     self.score(i, j, &g, false)?;
                     self.score(i, j, &g, true).map(|s| ((i, j), s))
                 })
@@ -1441,6 +1467,63 @@ impl LinkState {
     }
 
     /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
+    /// Whether any pair with comparison vector `g` may be kept by [`LinkState::score`]: its score
+    /// computed with every term-frequency level as strong as a value held once (and every other level
+    /// as fitted), which bounds every pair's score from above because each step of the score (caps
+    /// included) never decreases when a comparison's weight grows.
+    fn may_keep(&self, g: &Gamma) -> bool {
+        let Some(model) = self.model.as_ref() else {
+            return false;
+        };
+        let cfg = &self.config;
+        let mut person = model.prior_bits();
+        let mut operator = 0.0;
+        let mut location = 0.0;
+        let mut corroborated = false;
+        for comp in COMPARISONS {
+            let c = comp as usize;
+            let level = g[c];
+            if level == 0 {
+                continue;
+            }
+            corroborated |= comp.corroborates(level);
+            let m = model.m[c][level as usize].max(1e-9);
+            let fitted = (m / model.u[c][level as usize].clamp(1e-12, 1.0)).log2();
+            let tf = comp.tf_level() == Some(level);
+            let mut bits = if tf || comp == Comparison::Egress {
+                let mut denom = model.tf_denominator[c];
+                if comp.floored() || comp == Comparison::Egress {
+                    denom = denom.max(cfg.population_floor);
+                }
+                let rarest = (m / (1.0 / denom).clamp(1e-12, 1.0)).log2();
+                let best = fitted.max(rarest);
+                if tf { best.max(0.0) } else { best }
+            } else {
+                fitted
+            };
+            match comp {
+                Comparison::Egress => bits = bits.min(cfg.egress_cap_bits),
+                Comparison::Resume => bits = bits.min(cfg.resume_cap_bits),
+                _ => {}
+            }
+            if comp.is_location() {
+                location += bits.max(0.0);
+            }
+            person += bits;
+            if comp.is_operator() && bits > 0.0 {
+                operator += bits;
+            }
+        }
+        if location > cfg.location_cap_bits {
+            person += cfg.location_cap_bits - location;
+        }
+        // A little slack for rounding: a pattern at the edge is scored.
+        const SLACK: f64 = 1e-6;
+        let person_needed = logit2(cfg.person_threshold).min(logit2(cfg.report_threshold));
+        (corroborated && person + SLACK >= person_needed)
+            || operator + SLACK >= cfg.operator_threshold
+    }
+
     fn score(&self, i: u32, j: u32, g: &Gamma, detail: bool) -> Option<Scored> {
         let model = self.model.as_ref()?;
         let cfg = &self.config;
