@@ -302,8 +302,50 @@ impl From<EmailAddress> for String {
 }
 
 /// Regexes libphonenumber may keep compiled: more than its metadata holds, so none
-/// is compiled twice.
+/// is compiled twice. (Its default, 100, is smaller than the set of patterns a many-country
+/// population touches, so an LRU cycle recompiled regexes on most numbers: ~390 µs a number on the
+/// synthetic world's people file against ~60 µs with room for every pattern.)
 const PHONE_REGEX_CACHE: usize = 20_000;
+
+/// libphonenumber's metadata (see `data/README.md`).
+const PHONE_METADATA: &str = include_str!("../data/PhoneNumberMetadata.xml");
+
+/// The numbering-plan database of this thread's slot. The `phonenumber` crate's one database
+/// compiles its regexes into a cache behind one mutex that every pattern match locks, so threads
+/// validating at once queued on it (two threads made subjects slower than one); each slot's database
+/// has its own cache. Threads take slots in turn, as many slots as the machine has cores.
+fn phone_database() -> &'static phonenumber::metadata::Database {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DATABASES: OnceLock<Vec<phonenumber::metadata::Database>> = OnceLock::new();
+    static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
+    }
+    let databases = DATABASES.get_or_init(|| {
+        let slots = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 16);
+        // The file is part of the binary and tested; were it unreadable, the crate's own database
+        // (the same metadata) serves every slot.
+        let loaded = phonenumber::metadata::loader::load(std::io::Cursor::new(PHONE_METADATA));
+        (0..slots)
+            .map(|_| {
+                let database = loaded
+                    .as_ref()
+                    .ok()
+                    .and_then(|meta| phonenumber::metadata::Database::from(meta.clone()).ok())
+                    .unwrap_or_else(|| phonenumber::metadata::DATABASE.clone());
+                if let Ok(mut cache) = database.cache().lock() {
+                    cache.set_capacity(PHONE_REGEX_CACHE);
+                }
+                database
+            })
+            .collect()
+    });
+    let slot = SLOT.with(|s| *s) % databases.len();
+    &databases[slot]
+}
 
 /// A phone number that libphonenumber's metadata calls valid, stored in E.164.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -316,24 +358,41 @@ impl PhoneNumber {
         // libphonenumber compiles its metadata's regexes into a 100-entry cache behind one mutex; a
         // population from many countries thrashes it (milliseconds per number). Numbers repeat (every
         // stored subject is decoded again on each read), so the outcome of each input is memoised.
+        // The memo is cut into shards by the input's hash, so that threads parsing at once rarely
+        // wait on one another's lock.
         type Memo =
             std::collections::HashMap<(String, Option<CountryCode>), Result<String, String>>;
-        static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
-        const MEMO_LIMIT: usize = 1 << 20;
-        let memo = MEMO.get_or_init(Default::default);
+        const SHARDS: usize = 16;
+        static MEMO: std::sync::OnceLock<[std::sync::Mutex<Memo>; SHARDS]> =
+            std::sync::OnceLock::new();
+        const MEMO_LIMIT: usize = (1 << 20) / SHARDS;
+        let shard = |text: &str| {
+            // FNV-1a: only spreads inputs over the shards.
+            let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            (h % SHARDS as u64) as usize
+        };
+        let memos = MEMO.get_or_init(Default::default);
+        let memo = &memos[shard(input)];
         let key = (input.to_string(), default_region);
         let known = memo.lock().ok().and_then(|m| m.get(&key).cloned());
         let outcome = match known {
             Some(outcome) => outcome,
             None => {
                 let outcome = Self::parse_uncached(input, default_region);
-                if let Ok(mut m) = memo.lock() {
+                // The E.164 form parses to itself: a stored number read back is a memo hit.
+                if let Ok(e164) = &outcome
+                    && let Ok(mut m) = memos[shard(e164)].lock()
+                {
                     if m.len() >= MEMO_LIMIT {
                         m.clear();
                     }
-                    // The E.164 form parses to itself: a stored number read back is a memo hit.
-                    if let Ok(e164) = &outcome {
-                        m.insert((e164.clone(), None), Ok(e164.clone()));
+                    m.insert((e164.clone(), None), Ok(e164.clone()));
+                }
+                if let Ok(mut m) = memo.lock() {
+                    if m.len() >= MEMO_LIMIT {
+                        m.clear();
                     }
                     m.insert(key, outcome.clone());
                 }
@@ -350,15 +409,7 @@ impl PhoneNumber {
 
     /// [`PhoneNumber::parse`] without the memo: the E.164 text, or why the input is not a number.
     fn parse_uncached(input: &str, default_region: Option<CountryCode>) -> Result<String, String> {
-        // The metadata's 100-entry regex cache is smaller than the set of patterns a many-country
-        // population touches, so an LRU cycle recompiles regexes on most numbers (~390 µs a number
-        // on the synthetic world's people file against ~60 µs with room for every pattern).
-        static ROOMY_CACHE: std::sync::Once = std::sync::Once::new();
-        ROOMY_CACHE.call_once(|| {
-            if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
-                cache.set_capacity(PHONE_REGEX_CACHE);
-            }
-        });
+        let database = phone_database();
         let fail = |reason: String| reason;
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -374,11 +425,14 @@ impl PhoneNumber {
             ),
             None => None,
         };
-        let number = phonenumber::parse(region, trimmed).map_err(|e| fail(e.to_string()))?;
-        if !phonenumber::is_valid(&number) {
+        let number =
+            phonenumber::parse_with(database, region, trimmed).map_err(|e| fail(e.to_string()))?;
+        if !phonenumber::is_valid_with(database, &number) {
             return Err(fail("not a valid number for its region".into()));
         }
-        Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+        Ok(phonenumber::format_with(database, &number)
+            .mode(phonenumber::Mode::E164)
+            .to_string())
     }
 
     /// The number in E.164 (`+81312345678`).
@@ -720,6 +774,75 @@ mod tests {
         check("jane@localhost", Err("two non-empty labels"));
         check("jane@example..com", Err("two non-empty labels"));
         check("jane doe@example.com", Err("white space"));
+    }
+
+    /// The crate's own database's answer (validity and E.164) for an input.
+    fn reference_phone(input: &str, region: Option<CountryCode>) -> Result<String, String> {
+        let region = region
+            .map(|c| c.as_str().parse::<phonenumber::country::Id>())
+            .transpose()
+            .map_err(|_| "no plan".to_string())?
+            .filter(|_| !input.trim().starts_with('+'));
+        let number = phonenumber::parse(region, input.trim()).map_err(|e| e.to_string())?;
+        if !phonenumber::is_valid(&number) {
+            return Err("not a valid number for its region".into());
+        }
+        Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
+    /// The vendored metadata answers exactly as the crate's own database: on every region's example
+    /// numbers, written internationally and nationally, and on near misses (a digit changed, one
+    /// short, one long).
+    #[test]
+    fn vendored_phone_metadata_answers_as_the_crates_own() {
+        let mut checked = 0;
+        let mut valid = 0;
+        for meta in phonenumber::metadata::DATABASE.iter() {
+            let d = meta.descriptors();
+            let region = CountryCode::parse(meta.id()).ok();
+            for desc in [d.fixed_line(), d.mobile(), d.toll_free(), d.voip()]
+                .into_iter()
+                .flatten()
+            {
+                let Some(example) = desc.example() else {
+                    continue;
+                };
+                let last = example.chars().last().map_or('0', |c| {
+                    if c == '9' {
+                        '0'
+                    } else {
+                        char::from(c as u8 + 1)
+                    }
+                });
+                let changed = format!("{}{last}", &example[..example.len() - 1]);
+                let short = &example[..example.len() - 1];
+                let long = format!("{example}7");
+                for national in [example, changed.as_str(), short, long.as_str()] {
+                    let international = format!("+{} {national}", meta.country_code());
+                    let ours = PhoneNumber::parse_uncached(&international, None);
+                    assert_eq!(
+                        ours,
+                        reference_phone(&international, None),
+                        "{international}"
+                    );
+                    valid += usize::from(ours.is_ok());
+                    checked += 1;
+                    if region.is_some() {
+                        assert_eq!(
+                            PhoneNumber::parse_uncached(national, region),
+                            reference_phone(national, region),
+                            "{national} in {}",
+                            meta.id()
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 2000 && valid > 500,
+            "{checked} checked, {valid} valid"
+        );
     }
 
     #[test]
