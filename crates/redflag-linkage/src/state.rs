@@ -21,8 +21,9 @@ mod index;
 mod persist;
 mod photos;
 
-use index::{IdIndex, KeyIndex};
+use index::{IdIndex, KeyIndex, PassThrough};
 use photos::PhotoIndex;
+use std::hash::BuildHasherDefault;
 /// Largest [`LinkageConfig::photo_max_distance`] the photo search is exact for.
 pub(crate) const MAX_PHOTO_SEARCH_DISTANCE: u32 = photos::MAX_SEARCH_DISTANCE;
 
@@ -769,7 +770,8 @@ impl LinkState {
         let mut n_candidates = 0usize;
         let mut em_iterations = 0;
         if self.model.is_none() {
-            let mut ids: HashMap<u64, usize> = HashMap::new();
+            // Keyed by the pattern mixed (a bijection), so the map's hash is the key itself.
+            let mut ids: HashMap<u64, usize, BuildHasherDefault<PassThrough>> = HashMap::default();
             let mut counts: Vec<u64> = Vec::new();
             let mut caching = true;
             for c in 0..n_chunks {
@@ -779,7 +781,7 @@ impl LinkState {
                 let mut coded: Vec<u16> =
                     Vec::with_capacity(if caching { gammas.len() } else { 0 });
                 for g in &gammas {
-                    let id = *ids.entry(*g).or_insert_with(|| {
+                    let id = *ids.entry(splitmix(*g)).or_insert_with(|| {
                         pattern_list.push(*g);
                         counts.push(0);
                         pattern_list.len() - 1
@@ -812,12 +814,28 @@ impl LinkState {
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
             let lambda = (lambda_candidates * n_candidates as f64 / all_pairs).clamp(1e-12, 0.5);
             em_iterations = it;
-            let mut tf_denominator: Vec<f64> = vec![0.0; N_COMP];
-            for r in &self.records {
-                for (comp, _) in value_hashes(r) {
-                    tf_denominator[comp as usize] += 1.0;
-                }
-            }
+            // Counts of whole records: the sums are exact in any order.
+            let mut tf_denominator: Vec<f64> = self
+                .records
+                .par_iter()
+                .fold(
+                    || vec![0.0; N_COMP],
+                    |mut acc, r| {
+                        for (comp, _) in value_hashes(r) {
+                            acc[comp as usize] += 1.0;
+                        }
+                        acc
+                    },
+                )
+                .reduce(
+                    || vec![0.0; N_COMP],
+                    |mut a, b| {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            *x += y;
+                        }
+                        a
+                    },
+                );
             for d in &mut tf_denominator {
                 *d = d.max(1.0);
             }
