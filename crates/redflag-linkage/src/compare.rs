@@ -237,20 +237,106 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
-fn name_level(a: &str, b: &str) -> u8 {
+/// [`name_level`] of two names with their [`text_key`]s: unequal keys are unequal names without
+/// reading them, and the similarity of two unequal names is memoised by their keys.
+fn name_level_keyed(a: &str, ka: u64, b: &str, kb: u64) -> u8 {
     if a.is_empty() || b.is_empty() {
         0
-    } else if a == b {
+    } else if ka == kb && a == b {
         4
     } else {
-        let s = jaro_winkler(a, b);
-        if s >= 0.92 {
-            3
-        } else if s >= 0.8 {
-            2
-        } else {
-            1
+        memoised(ka, kb, Similarity::Name, || {
+            let s = jaro_winkler(a, b);
+            if s >= 0.92 {
+                3
+            } else if s >= 0.8 {
+                2
+            } else {
+                1
+            }
+        })
+    }
+}
+
+/// What a memoised level is of (one table holds both).
+#[derive(Clone, Copy)]
+enum Similarity {
+    Name = 1,
+    City = 2,
+}
+
+/// Slots of the per-thread similarity memo (a direct-mapped table: 16 K entries, 384 KiB).
+const MEMO_BITS: u32 = 14;
+
+thread_local! {
+    static SIMILARITY_MEMO: std::cell::RefCell<Box<[(u64, u64, u8)]>> =
+        std::cell::RefCell::new(vec![(0, 0, 0); 1 << MEMO_BITS].into_boxed_slice());
+}
+
+/// The level of two unequal values from the memo, or `compute`d and remembered. Values repeat across
+/// candidate pairs (a population's names and cities are a small vocabulary next to its pairs), and
+/// Jaro–Winkler was the largest cost of comparing them. Keyed by the two 64-bit value hashes.
+fn memoised(ka: u64, kb: u64, what: Similarity, compute: impl FnOnce() -> u8) -> u8 {
+    let tag = (what as u8) << 4;
+    let slot = ((ka ^ kb.rotate_left(23) ^ u64::from(tag)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        >> (64 - MEMO_BITS)) as usize;
+    SIMILARITY_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let (x, y, packed) = memo[slot];
+        if packed & 0xf0 == tag && x == ka && y == kb {
+            return packed & 0x0f;
         }
+        let level = compute();
+        memo[slot] = (ka, kb, tag | (level & 0x0f));
+        level
+    })
+}
+
+/// City level: exact 3, Jaro–Winkler ≥ 0.9 2, else 1; 0 when either is missing.
+fn city_level(a: &Record, b: &Record) -> u8 {
+    match (a.city.as_deref(), b.city.as_deref()) {
+        (Some(x), Some(y)) if a.city_key == b.city_key && x == y => 3,
+        (Some(x), Some(y)) => memoised(a.city_key, b.city_key, Similarity::City, || {
+            if jaro_winkler(x, y) >= 0.9 { 2 } else { 1 }
+        }),
+        _ => 0,
+    }
+}
+
+/// Address level: exact 3, similar 2 ([`addresses_similar`], its word overlap read from the
+/// records' word hashes), else 1; 0 when either is missing.
+fn address_level(a: &Record, b: &Record) -> u8 {
+    match (a.address.as_deref(), b.address.as_deref()) {
+        (Some(x), Some(y)) if a.address_words == b.address_words && x == y => 3,
+        (Some(x), Some(y)) => {
+            if words_jaccard(&a.address_words, &b.address_words) >= 0.5 && numbers_within(x, y) {
+                2
+            } else {
+                1
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// [`token_jaccard`] over sorted word hashes (equal words, equal hashes; a 32-bit collision between
+/// two different words of two addresses could count one more shared word).
+fn words_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let (na, nb) = (a.len(), b.len());
+    let mut j = 0;
+    let mut inter = 0;
+    for w in a {
+        while j < nb && b[j] < *w {
+            j += 1;
+        }
+        inter += usize::from(j < nb && b[j] == *w);
+    }
+    let inter = inter.min(nb);
+    let union = (na + nb).saturating_sub(inter);
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
     }
 }
 
@@ -338,11 +424,13 @@ fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> 
 /// may leave out the flat ("12 MAIN ST" and "12 MAIN ST APT 4"), but two houses on one street in
 /// one district ("333 PANGYOYEOK RO GANGNAM GU SEOUL 06807" and "194 PANGYOYEOK RO GANGNAM GU SEOUL
 /// 06775") are two addresses, however many of their words they share.
+#[cfg(test)]
 fn addresses_similar(a: &str, b: &str) -> bool {
-    // Word overlap first: it settles most pairs (different streets) without allocating.
-    if token_jaccard(a, b) < 0.5 {
-        return false;
-    }
+    token_jaccard(a, b) >= 0.5 && numbers_within(a, b)
+}
+
+/// Whether the numbered words of the address with fewer of them are all in the other's.
+fn numbers_within(a: &str, b: &str) -> bool {
     let (na, nb) = (numbered_words(a), numbered_words(b));
     let (fewer, more) = if na.len() <= nb.len() {
         (&na, &nb)
@@ -368,6 +456,7 @@ fn sorted_within(fewer: &[&str], more: &[&str]) -> bool {
     fewer.iter().all(|w| rest.any(|m| m == w))
 }
 
+#[cfg(test)]
 fn token_jaccard(a: &str, b: &str) -> f64 {
     // The words of `b` are split once (on the stack for an address of up to 32 words).
     const WORDS: usize = 32;
@@ -427,11 +516,13 @@ fn key_level(a: &Record, b: &Record, comp: Comparison) -> u8 {
 
 /// Whether the given and family names match better crosswise.
 pub(crate) fn names_swapped(a: &Record, b: &Record) -> bool {
-    let direct = name_level(&a.given, &b.given) + name_level(&a.family, &b.family);
+    let direct = name_level_keyed(&a.given, a.given_key, &b.given, b.given_key)
+        + name_level_keyed(&a.family, a.family_key, &b.family, b.family_key);
     if direct >= 7 {
         return false;
     }
-    let cross = name_level(&a.given, &b.family) + name_level(&a.family, &b.given);
+    let cross = name_level_keyed(&a.given, a.given_key, &b.family, b.family_key)
+        + name_level_keyed(&a.family, a.family_key, &b.given, b.given_key);
     cross > direct
 }
 
@@ -439,8 +530,8 @@ pub(crate) fn names_swapped(a: &Record, b: &Record) -> bool {
 pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     let mut g = [0u8; N_COMP];
     let direct = (
-        name_level(&a.given, &b.given),
-        name_level(&a.family, &b.family),
+        name_level_keyed(&a.given, a.given_key, &b.given, b.given_key),
+        name_level_keyed(&a.family, a.family_key, &b.family, b.family_key),
     );
     // Crosswise only when the names do not already agree (as `names_swapped` decides): most
     // candidate pairs share a name, and the Jaro–Winkler calls are the comparison's largest cost.
@@ -448,8 +539,8 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
         direct
     } else {
         let cross = (
-            name_level(&a.given, &b.family),
-            name_level(&a.family, &b.given),
+            name_level_keyed(&a.given, a.given_key, &b.family, b.family_key),
+            name_level_keyed(&a.family, a.family_key, &b.given, b.given_key),
         );
         if cross.0 + cross.1 > direct.0 + direct.1 {
             cross
@@ -460,19 +551,13 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     g[Comparison::GivenName as usize] = gn;
     g[Comparison::FamilyName as usize] = fn_;
     g[Comparison::DateOfBirth as usize] = dob_level(a.dob, b.dob);
-    g[Comparison::Address as usize] = text_level(
-        a.address.as_deref(),
-        b.address.as_deref(),
-        addresses_similar,
-    );
+    g[Comparison::Address as usize] = address_level(a, b);
     g[Comparison::Postcode as usize] = text_level(
         a.postcode.as_deref(),
         b.postcode.as_deref(),
         edit_distance_le1,
     );
-    g[Comparison::City as usize] = text_level(a.city.as_deref(), b.city.as_deref(), |x, y| {
-        jaro_winkler(x, y) >= 0.9
-    });
+    g[Comparison::City as usize] = city_level(a, b);
     g[Comparison::IdNumber as usize] = text_level(
         a.id_number.as_deref(),
         b.id_number.as_deref(),
@@ -610,6 +695,7 @@ fn eq_text<'a>(a: &'a Option<Box<str>>, b: &Option<Box<str>>) -> Option<&'a str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::text_key;
 
     #[test]
     fn every_identity_link_kind_is_a_comparison_this_crate_makes() {
@@ -664,6 +750,116 @@ mod tests {
         ] {
             assert_eq!(addresses_similar(a, b), similar, "{a} | {b}");
             assert_eq!(addresses_similar(b, a), similar, "{b} | {a}");
+        }
+    }
+
+    fn record_at(address: &str, city: &str) -> Record {
+        let mut r = Record {
+            address: Some(address.into()),
+            city: Some(city.into()),
+            ..Default::default()
+        };
+        r.derive_keys();
+        r
+    }
+
+    /// The record-level address comparison (word hashes) gives the text-level answer.
+    #[test]
+    fn address_levels_from_word_hashes_match_the_text() {
+        let streets = [
+            "MAIN ST",
+            "MAIN STREET",
+            "ELM AVE",
+            "PHAM VAN DONG",
+            "ROSE COTTAGE LOWER",
+        ];
+        let places = [
+            "SPRINGFIELD 10001",
+            "SPRINGFIELD",
+            "DISTRICT 1 HO CHI MINH CITY",
+            "OAKTON",
+        ];
+        let mut addresses = Vec::new();
+        for (i, street) in streets.iter().enumerate() {
+            for (j, place) in places.iter().enumerate() {
+                addresses.push(format!("{} {street} {place}", 1 + (i * 7 + j) % 13));
+                addresses.push(format!("{street} {place}"));
+                addresses.push(format!("{} {street} APT {j} {place}", 1 + i));
+            }
+        }
+        let mut similar = 0;
+        for a in &addresses {
+            for b in &addresses {
+                let want = if a == b {
+                    3
+                } else if addresses_similar(a, b) {
+                    2
+                } else {
+                    1
+                };
+                similar += usize::from(want == 2);
+                assert_eq!(
+                    address_level(&record_at(a, "X"), &record_at(b, "X")),
+                    want,
+                    "{a} | {b}"
+                );
+            }
+        }
+        assert!(similar > 100, "{similar}");
+    }
+
+    /// Memoised name and city levels are the levels computed afresh, asked in any order and again.
+    #[test]
+    fn memoised_similarities_are_the_computed_ones() {
+        let names = [
+            "martha",
+            "marhta",
+            "dwayne",
+            "duane",
+            "jonathan",
+            "jonathon",
+            "kim",
+            "park",
+            "anna",
+            "anne",
+            "ann",
+            "hannah",
+            "nguyen",
+            "nguyan",
+            "whitfield",
+            "whitfeild",
+        ];
+        for round in 0..3 {
+            for a in names {
+                for b in names {
+                    let fresh = if a == b {
+                        4
+                    } else {
+                        let s = jaro_winkler(a, b);
+                        if s >= 0.92 {
+                            3
+                        } else if s >= 0.8 {
+                            2
+                        } else {
+                            1
+                        }
+                    };
+                    assert_eq!(
+                        name_level_keyed(a, text_key(a), b, text_key(b)),
+                        fresh,
+                        "{a} {b} round {round}"
+                    );
+                    let city = city_level(&record_at("1 A", a), &record_at("1 A", b));
+                    let fresh_city = if a == b {
+                        3
+                    } else if jaro_winkler(a, b) >= 0.9 {
+                        2
+                    } else {
+                        1
+                    };
+                    assert_eq!(city, fresh_city, "city {a} {b} round {round}");
+                }
+            }
         }
     }
 
@@ -728,16 +924,18 @@ mod tests {
 
     #[test]
     fn swapped_names_compare_crosswise() {
-        let a = Record {
+        let mut a = Record {
             given: "kim".into(),
             family: "jisoo".into(),
             ..Default::default()
         };
-        let b = Record {
+        let mut b = Record {
             given: "jisoo".into(),
             family: "kim".into(),
             ..Default::default()
         };
+        a.derive_keys();
+        b.derive_keys();
         let g = compare(&a, &b, 6);
         assert_eq!(g[0], 4);
         assert_eq!(g[1], 4);

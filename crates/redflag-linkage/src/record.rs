@@ -43,6 +43,48 @@ pub(crate) struct Record {
     pub keys: Vec<Key>,
     pub photos: Vec<u64>,
     pub resume: Option<Box<[u32]>>,
+    /// Derived from the text fields by [`Record::derive_keys`] (call it after changing them): hashes of
+    /// the given name, family name and city (0 when empty), so that two records' values are told
+    /// apart without reading their text and similarity is memoised by value (`compare`)...
+    pub given_key: u64,
+    pub family_key: u64,
+    pub city_key: u64,
+    /// ...and the 32-bit hashes of the address's words, sorted, repeats kept: word overlap without
+    /// splitting two addresses again for every pair.
+    pub address_words: Box<[u32]>,
+}
+
+impl Record {
+    /// Recomputes the fields derived from the names, city and address.
+    pub(crate) fn derive_keys(&mut self) {
+        self.given_key = text_key(&self.given);
+        self.family_key = text_key(&self.family);
+        self.city_key = self.city.as_deref().map_or(0, text_key);
+        self.address_words = self
+            .address
+            .as_deref()
+            .map(address_words)
+            .unwrap_or_default();
+    }
+}
+
+/// The hash of a name or city for [`Record::derive_keys`] (0 for an empty one).
+pub(crate) fn text_key(text: &str) -> u64 {
+    if text.is_empty() {
+        0
+    } else {
+        xxh3_64(text.as_bytes())
+    }
+}
+
+/// The sorted 32-bit hashes of the words of an address, repeats kept.
+pub(crate) fn address_words(address: &str) -> Box<[u32]> {
+    let mut words: Vec<u32> = address
+        .split_whitespace()
+        .map(|w| xxh3_64(w.as_bytes()) as u32)
+        .collect();
+    words.sort_unstable();
+    words.into_boxed_slice()
 }
 
 /// Attribute names read from `Subject::attributes` (besides those the identity crate reads).
@@ -335,6 +377,7 @@ pub(crate) fn build(
     r.keys = keys;
     r.photos.sort_unstable();
     r.photos.dedup();
+    r.derive_keys();
     if let (Some(h), Some(text)) = (
         hasher,
         subject

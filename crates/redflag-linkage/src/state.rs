@@ -1908,6 +1908,7 @@ fn strip(r: &mut Record, excluded: &HashSet<u64>) {
         .is_some_and(|a| excluded.contains(&hash_value(Comparison::Address, a)))
     {
         r.address = None;
+        r.derive_keys();
     }
     if r.id_number
         .as_ref()
