@@ -21,7 +21,7 @@ use crate::types::ExcludedValue;
 
 const MAGIC: &[u8; 8] = b"RFLINKST";
 /// Bumped whenever the stored layout or the meaning of a stored field changes.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// What is stored, borrowed for writing (serialises exactly as [`Stored`]).
 #[derive(Serialize)]
