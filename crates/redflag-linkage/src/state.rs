@@ -1484,7 +1484,6 @@ impl LinkState {
         }
     }
 
-    /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
     /// Whether any pair with comparison vector `g` may be kept by [`LinkState::score`]: its score
     /// computed with every term-frequency level as strong as a value held once (and every other level
     /// as fitted), which bounds every pair's score from above because each step of the score (caps
@@ -1542,6 +1541,7 @@ impl LinkState {
             || operator + SLACK >= cfg.operator_threshold
     }
 
+    /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
     fn score(&self, i: u32, j: u32, g: &Gamma, detail: bool) -> Option<Scored> {
         let model = self.model.as_ref()?;
         let cfg = &self.config;
