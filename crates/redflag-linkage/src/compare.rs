@@ -237,8 +237,9 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
-/// [`name_level`] of two names with their [`text_key`]s: unequal keys are unequal names without
-/// reading them, and the similarity of two unequal names is memoised by their keys.
+/// Name level of two names given with their hashes (`Record::given_key`, `family_key`): exact 4,
+/// Jaro–Winkler ≥ 0.92 3, ≥ 0.8 2, else 1; 0 when either is empty. Unequal hashes are unequal
+/// names without reading them, and the level of two unequal names is memoised by their hashes.
 fn name_level_keyed(a: &str, ka: u64, b: &str, kb: u64) -> u8 {
     if a.is_empty() || b.is_empty() {
         0
@@ -303,8 +304,12 @@ fn city_level(a: &Record, b: &Record) -> u8 {
     }
 }
 
-/// Address level: exact 3, similar 2 ([`addresses_similar`], its word overlap read from the
-/// records' word hashes), else 1; 0 when either is missing.
+/// Address level: exact 3, similar 2, else 1; 0 when either is missing. Two normalised addresses
+/// that differ are similar when most of their words agree (word Jaccard ≥ 0.5, over the records'
+/// word hashes) and neither has a number (house, unit, postcode) the other lacks, or lacks one the
+/// other has: one may leave out the flat ("12 MAIN ST" and "12 MAIN ST APT 4"), but two houses on one
+/// street in one district ("333 PANGYOYEOK RO GANGNAM GU SEOUL 06807" and "194 PANGYOYEOK RO GANGNAM
+/// GU SEOUL 06775") are two addresses, however many of their words they share.
 fn address_level(a: &Record, b: &Record) -> u8 {
     match (a.address.as_deref(), b.address.as_deref()) {
         (Some(x), Some(y)) if a.address_words == b.address_words && x == y => 3,
@@ -319,8 +324,9 @@ fn address_level(a: &Record, b: &Record) -> u8 {
     }
 }
 
-/// [`token_jaccard`] over sorted word hashes (equal words, equal hashes; a 32-bit collision between
-/// two different words of two addresses could count one more shared word).
+/// Word Jaccard over sorted word hashes: the share of `a`'s words (repeats counted) found in `b`
+/// over the union (equal words, equal hashes; a 32-bit collision between two different words of two
+/// addresses could count one more shared word).
 fn words_jaccard(a: &[u32], b: &[u32]) -> f64 {
     let (na, nb) = (a.len(), b.len());
     let mut j = 0;
@@ -419,11 +425,7 @@ fn text_level(a: Option<&str>, b: Option<&str>, similar: impl Fn(&str, &str) -> 
     }
 }
 
-/// Whether two normalised addresses that differ may still be one: most of their words agree and
-/// neither has a number (house, unit, postcode) the other lacks, or lacks one the other has: one
-/// may leave out the flat ("12 MAIN ST" and "12 MAIN ST APT 4"), but two houses on one street in
-/// one district ("333 PANGYOYEOK RO GANGNAM GU SEOUL 06807" and "194 PANGYOYEOK RO GANGNAM GU SEOUL
-/// 06775") are two addresses, however many of their words they share.
+/// [`address_level`]'s "similar" read from the texts alone (its tests state the cases).
 #[cfg(test)]
 fn addresses_similar(a: &str, b: &str) -> bool {
     token_jaccard(a, b) >= 0.5 && numbers_within(a, b)
@@ -456,30 +458,16 @@ fn sorted_within(fewer: &[&str], more: &[&str]) -> bool {
     fewer.iter().all(|w| rest.any(|m| m == w))
 }
 
+/// Word Jaccard of two texts, as [`words_jaccard`] reads it from hashes (the tests' reference).
 #[cfg(test)]
 fn token_jaccard(a: &str, b: &str) -> f64 {
-    // The words of `b` are split once (on the stack for an address of up to 32 words).
-    const WORDS: usize = 32;
-    let mut words_b = [""; WORDS];
-    let mut nb = 0;
-    for w in b.split_whitespace() {
-        if nb < WORDS {
-            words_b[nb] = w;
-        }
-        nb += 1;
-    }
-    let mut na = 0;
-    let mut inter = 0;
-    for t in a.split_whitespace() {
-        na += 1;
-        let found = if nb <= WORDS {
-            words_b[..nb].contains(&t)
-        } else {
-            b.split_whitespace().any(|u| u == t)
-        };
-        inter += usize::from(found);
-    }
-    let inter = inter.min(nb);
+    let na = a.split_whitespace().count();
+    let nb = b.split_whitespace().count();
+    let inter = a
+        .split_whitespace()
+        .filter(|t| b.split_whitespace().any(|u| u == *t))
+        .count()
+        .min(nb);
     let union = (na + nb).saturating_sub(inter);
     if union == 0 {
         0.0
