@@ -381,21 +381,19 @@ impl PhoneNumber {
             Some(outcome) => outcome,
             None => {
                 let outcome = Self::parse_uncached(input, default_region);
+                let remember = |key: (String, Option<CountryCode>), outcome| {
+                    if let Ok(mut m) = memos[shard(&key.0)].lock() {
+                        if m.len() >= MEMO_LIMIT {
+                            m.clear();
+                        }
+                        m.insert(key, outcome);
+                    }
+                };
                 // The E.164 form parses to itself: a stored number read back is a memo hit.
-                if let Ok(e164) = &outcome
-                    && let Ok(mut m) = memos[shard(e164)].lock()
-                {
-                    if m.len() >= MEMO_LIMIT {
-                        m.clear();
-                    }
-                    m.insert((e164.clone(), None), Ok(e164.clone()));
+                if let Ok(e164) = &outcome {
+                    remember((e164.clone(), None), Ok(e164.clone()));
                 }
-                if let Ok(mut m) = memo.lock() {
-                    if m.len() >= MEMO_LIMIT {
-                        m.clear();
-                    }
-                    m.insert(key, outcome.clone());
-                }
+                remember(key, outcome.clone());
                 outcome
             }
         };
