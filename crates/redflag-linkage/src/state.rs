@@ -477,6 +477,61 @@ fn remove_sorted(v: &mut Vec<u32>, x: u32) {
     }
 }
 
+/// The running sums of a pair's score, one type for [`LinkState::score`] and for its bound
+/// [`LinkState::may_keep`], so that the bound takes every step the score takes.
+struct Tally {
+    /// Person bits: the prior and every comparison, the location group capped.
+    person: f64,
+    /// Positive shared-identifier bits.
+    operator: f64,
+    /// Positive bits of the location group (address, postcode, city).
+    location: f64,
+    /// Whether some comparison beyond names and place agrees.
+    corroborated: bool,
+}
+
+impl Tally {
+    fn new(prior: f64) -> Self {
+        Self {
+            person: prior,
+            operator: 0.0,
+            location: 0.0,
+            corroborated: false,
+        }
+    }
+
+    /// The largest contribution of a comparison, if it has one, and its name.
+    fn cap_of(comp: Comparison, cfg: &LinkageConfig) -> Option<(f64, &'static str)> {
+        match comp {
+            Comparison::Egress => Some((cfg.egress_cap_bits, "egress cap")),
+            Comparison::Resume => Some((cfg.resume_cap_bits, "resume cap")),
+            _ => None,
+        }
+    }
+
+    /// Adds a comparison's (capped) bits; whether they count as operator evidence.
+    fn add(&mut self, comp: Comparison, bits: f64) -> bool {
+        if comp.is_location() {
+            self.location += bits.max(0.0);
+        }
+        self.person += bits;
+        let operator = comp.is_operator() && bits > 0.0;
+        if operator {
+            self.operator += bits;
+        }
+        operator
+    }
+
+    /// Caps the location group: the adjustment made to the person bits, if any.
+    fn cap_location(&mut self, cfg: &LinkageConfig) -> Option<f64> {
+        (self.location > cfg.location_cap_bits).then(|| {
+            let adjustment = cfg.location_cap_bits - self.location;
+            self.person += adjustment;
+            adjustment
+        })
+    }
+}
+
 fn logit2(p: f64) -> f64 {
     (p / (1.0 - p)).log2()
 }
@@ -1493,17 +1548,14 @@ impl LinkState {
             return false;
         };
         let cfg = &self.config;
-        let mut person = model.prior_bits();
-        let mut operator = 0.0;
-        let mut location = 0.0;
-        let mut corroborated = false;
+        let mut tally = Tally::new(model.prior_bits());
         for comp in COMPARISONS {
             let c = comp as usize;
             let level = g[c];
             if level == 0 {
                 continue;
             }
-            corroborated |= comp.corroborates(level);
+            tally.corroborated |= comp.corroborates(level);
             let m = model.m[c][level as usize].max(1e-9);
             let fitted = (m / model.u[c][level as usize].clamp(1e-12, 1.0)).log2();
             let tf = comp.tf_level() == Some(level);
@@ -1518,27 +1570,17 @@ impl LinkState {
             } else {
                 fitted
             };
-            match comp {
-                Comparison::Egress => bits = bits.min(cfg.egress_cap_bits),
-                Comparison::Resume => bits = bits.min(cfg.resume_cap_bits),
-                _ => {}
+            if let Some((cap, _)) = Tally::cap_of(comp, cfg) {
+                bits = bits.min(cap);
             }
-            if comp.is_location() {
-                location += bits.max(0.0);
-            }
-            person += bits;
-            if comp.is_operator() && bits > 0.0 {
-                operator += bits;
-            }
+            tally.add(comp, bits);
         }
-        if location > cfg.location_cap_bits {
-            person += cfg.location_cap_bits - location;
-        }
+        tally.cap_location(cfg);
         // A little slack for rounding: a pattern at the edge is scored.
         const SLACK: f64 = 1e-6;
         let person_needed = logit2(cfg.person_threshold).min(logit2(cfg.report_threshold));
-        (corroborated && person + SLACK >= person_needed)
-            || operator + SLACK >= cfg.operator_threshold
+        (tally.corroborated && tally.person + SLACK >= person_needed)
+            || tally.operator + SLACK >= cfg.operator_threshold
     }
 
     /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
@@ -1564,11 +1606,8 @@ impl LinkState {
                 note: None,
             });
         }
-        let mut person = prior;
-        let mut operator = 0.0;
-        let mut location = 0.0;
+        let mut tally = Tally::new(prior);
         let mut carrier: Option<(f64, u64)> = None;
-        let mut corroborated = false;
         let mut swapped: Option<bool> = None;
         for comp in COMPARISONS {
             let c = comp as usize;
@@ -1576,7 +1615,7 @@ impl LinkState {
             if level == 0 {
                 continue;
             }
-            corroborated |= comp.corroborates(level);
+            tally.corroborated |= comp.corroborates(level);
             let mut m = model.m[c][level as usize];
             let mut u = model.u[c][level as usize];
             let mut value = None;
@@ -1637,29 +1676,18 @@ impl LinkState {
                 bits = cfg.benign_cap_bits;
                 note = Some(reason);
             }
-            let cap = match comp {
-                Comparison::Egress => Some((cfg.egress_cap_bits, "egress cap")),
-                Comparison::Resume => Some((cfg.resume_cap_bits, "resume cap")),
-                _ => None,
-            };
-            if let Some((cap, why)) = cap
+            if let Some((cap, why)) = Tally::cap_of(comp, cfg)
                 && bits > cap
             {
                 bits = cap;
                 note.get_or_insert(Cow::Borrowed(why));
             }
-            if comp.is_location() {
-                location += bits.max(0.0);
-            }
-            person += bits;
-            let op = comp.is_operator() && bits > 0.0;
-            if op {
-                operator += bits;
-                if let Some(h) = value_hash
-                    && carrier.is_none_or(|(cb, _)| bits > cb)
-                {
-                    carrier = Some((bits, h));
-                }
+            let op = tally.add(comp, bits);
+            if op
+                && let Some(h) = value_hash
+                && carrier.is_none_or(|(cb, _)| bits > cb)
+            {
+                carrier = Some((bits, h));
             }
             if detail {
                 contributions.push(Contribution {
@@ -1674,25 +1702,30 @@ impl LinkState {
                 });
             }
         }
-        if location > cfg.location_cap_bits {
-            let adj = cfg.location_cap_bits - location;
-            person += adj;
-            if detail {
-                contributions.push(Contribution {
-                    comparison: Cow::Borrowed("location cap"),
-                    level: Cow::Owned(format!(
-                        "address, postcode and city count as one ({:.1} bits at most)",
-                        cfg.location_cap_bits
-                    )),
-                    value: None,
-                    bits: adj,
-                    m: 1.0,
-                    u: 1.0,
-                    operator: false,
-                    note: None,
-                });
-            }
+        let location_adjustment = tally.cap_location(cfg);
+        if let Some(adj) = location_adjustment
+            && detail
+        {
+            contributions.push(Contribution {
+                comparison: Cow::Borrowed("location cap"),
+                level: Cow::Owned(format!(
+                    "address, postcode and city count as one ({:.1} bits at most)",
+                    cfg.location_cap_bits
+                )),
+                value: None,
+                bits: adj,
+                m: 1.0,
+                u: 1.0,
+                operator: false,
+                note: None,
+            });
         }
+        let Tally {
+            person,
+            operator,
+            corroborated,
+            ..
+        } = tally;
         let probability = 1.0 / (1.0 + (-person * std::f64::consts::LN_2).exp());
         // Names and place alone never make one person, however rare the name: at a million
         // subjects, strangers sharing an uncommon name in one city outnumber true duplicates, and the
