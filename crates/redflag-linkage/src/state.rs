@@ -1931,10 +1931,12 @@ fn strip(r: &mut Record, excluded: &HashSet<u64>) {
         return;
     }
     // A photo held by too many subjects (a default avatar) is searched for near duplicates no more.
-    r.photos.retain(|p| {
-        !keys_of_comp(&r.keys, Comparison::Photo)
-            .any(|k| excluded.contains(&k.hash) && record::photo_u64(&k.value) == Some(*p))
-    });
+    let overshared: Vec<u64> = keys_of(r, Comparison::Photo)
+        .iter()
+        .filter(|k| excluded.contains(&k.hash))
+        .filter_map(|k| record::photo_u64(&k.value))
+        .collect();
+    r.photos.retain(|p| !overshared.contains(p));
     r.keys.retain(|k| !excluded.contains(&k.hash));
     if r.address
         .as_ref()
@@ -1949,10 +1951,6 @@ fn strip(r: &mut Record, excluded: &HashSet<u64>) {
     {
         r.id_number = None;
     }
-}
-
-fn keys_of_comp(keys: &[record::Key], comp: Comparison) -> impl Iterator<Item = &record::Key> {
-    keys.iter().filter(move |k| k.comp == comp)
 }
 
 fn value_text(r: &Record, comp: Comparison, h: u64) -> Option<String> {
