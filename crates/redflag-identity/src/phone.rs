@@ -1,8 +1,7 @@
-//! Phones: region and line type from libphonenumber's metadata (the `phonenumber` crate).
+//! Phones: region and line type from libphonenumber's metadata (the `rlibphonenumber` crate).
 
-use phonenumber::Type;
-use phonenumber::metadata::DATABASE;
 use redflag_model::{CountryCode, PhoneNumber};
+use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumberType};
 
 /// The line type libphonenumber's metadata gives a number. Many plans (the US and Canada among them)
 /// cannot tell fixed from mobile, and VoIP is known only where the plan reserves ranges for it (the UK's
@@ -69,7 +68,7 @@ pub struct PhoneInfo {
 /// Describes a validated number.
 pub fn describe(phone: &PhoneNumber) -> PhoneInfo {
     let e164 = phone.e164().to_string();
-    let Ok(parsed) = phonenumber::parse(None, &e164) else {
+    let Ok(parsed) = PHONE_NUMBER_UTIL.parse(&e164, None) else {
         return PhoneInfo {
             e164,
             region: None,
@@ -77,21 +76,20 @@ pub fn describe(phone: &PhoneNumber) -> PhoneInfo {
         };
     };
     let region = parsed
-        .country()
-        .id()
-        .and_then(|id| CountryCode::parse(id.as_ref()).ok());
-    let line_type = match parsed.number_type(&DATABASE) {
-        Type::FixedLine => LineType::FixedLine,
-        Type::Mobile => LineType::Mobile,
-        Type::FixedLineOrMobile => LineType::FixedLineOrMobile,
-        Type::Voip => LineType::Voip,
-        Type::TollFree => LineType::TollFree,
-        Type::PremiumRate => LineType::PremiumRate,
-        Type::SharedCost => LineType::SharedCost,
-        Type::PersonalNumber => LineType::PersonalNumber,
-        Type::Pager => LineType::Pager,
-        Type::Uan => LineType::Uan,
-        Type::Voicemail => LineType::Voicemail,
+        .get_region_code()
+        .and_then(|id| CountryCode::parse(id.as_region_str().as_str()).ok());
+    let line_type = match parsed.get_type() {
+        PhoneNumberType::FixedLine => LineType::FixedLine,
+        PhoneNumberType::Mobile => LineType::Mobile,
+        PhoneNumberType::FixedLineOrMobile => LineType::FixedLineOrMobile,
+        PhoneNumberType::VoIP => LineType::Voip,
+        PhoneNumberType::TollFree => LineType::TollFree,
+        PhoneNumberType::PremiumRate => LineType::PremiumRate,
+        PhoneNumberType::SharedCost => LineType::SharedCost,
+        PhoneNumberType::PersonalNumber => LineType::PersonalNumber,
+        PhoneNumberType::Pager => LineType::Pager,
+        PhoneNumberType::UAN => LineType::Uan,
+        PhoneNumberType::VoiceMail => LineType::Voicemail,
         _ => LineType::Unknown,
     };
     PhoneInfo {

@@ -301,52 +301,6 @@ impl From<EmailAddress> for String {
     }
 }
 
-/// Regexes libphonenumber may keep compiled: more than its metadata holds, so none
-/// is compiled twice. (Its default, 100, is smaller than the set of patterns a many-country
-/// population touches, so an LRU cycle recompiled regexes on most numbers: ~390 µs a number on the
-/// synthetic world's people file against ~60 µs with room for every pattern.)
-const PHONE_REGEX_CACHE: usize = 20_000;
-
-/// libphonenumber's metadata (see `data/README.md`).
-const PHONE_METADATA: &str = include_str!("../data/PhoneNumberMetadata.xml");
-
-/// The numbering-plan database of this thread's slot. The `phonenumber` crate's one database
-/// compiles its regexes into a cache behind one mutex that every pattern match locks, so threads
-/// validating at once queued on it (two threads made subjects slower than one); each slot's database
-/// has its own cache. Threads take slots in turn, as many slots as the machine has cores.
-fn phone_database() -> &'static phonenumber::metadata::Database {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static DATABASES: OnceLock<Vec<phonenumber::metadata::Database>> = OnceLock::new();
-    static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
-    }
-    let databases = DATABASES.get_or_init(|| {
-        let slots = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, 16);
-        // The file is part of the binary and tested; were it unreadable, the crate's own database
-        // (the same metadata) serves every slot.
-        let loaded = phonenumber::metadata::loader::load(std::io::Cursor::new(PHONE_METADATA));
-        (0..slots)
-            .map(|_| {
-                let database = loaded
-                    .as_ref()
-                    .ok()
-                    .and_then(|meta| phonenumber::metadata::Database::from(meta.clone()).ok())
-                    .unwrap_or_else(|| phonenumber::metadata::DATABASE.clone());
-                if let Ok(mut cache) = database.cache().lock() {
-                    cache.set_capacity(PHONE_REGEX_CACHE);
-                }
-                database
-            })
-            .collect()
-    });
-    let slot = SLOT.with(|s| *s) % databases.len();
-    &databases[slot]
-}
-
 /// A phone number that libphonenumber's metadata calls valid, stored in E.164.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -355,11 +309,9 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses a number written internationally (`+81 3-1234-5678`) or nationally with a default region.
     pub fn parse(input: &str, default_region: Option<CountryCode>) -> Result<Self, ModelError> {
-        // libphonenumber compiles its metadata's regexes into a 100-entry cache behind one mutex; a
-        // population from many countries thrashes it (milliseconds per number). Numbers repeat (every
-        // stored subject is decoded again on each read), so the outcome of each input is memoised.
-        // The memo is cut into shards by the input's hash, so that threads parsing at once rarely
-        // wait on one another's lock.
+        // Numbers repeat (every stored subject is decoded again on each read, and a ring's members
+        // share theirs), so the outcome of each input is memoised. The memo is cut into shards by
+        // the input's hash, so that threads parsing at once rarely wait on one another's lock.
         type Memo =
             std::collections::HashMap<(String, Option<CountryCode>), Result<String, String>>;
         const SHARDS: usize = 16;
@@ -407,31 +359,27 @@ impl PhoneNumber {
 
     /// [`PhoneNumber::parse`] without the memo: the E.164 text, or why the input is not a number.
     fn parse_uncached(input: &str, default_region: Option<CountryCode>) -> Result<String, String> {
-        let database = phone_database();
-        let fail = |reason: String| reason;
+        use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumberFormat, Region};
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err(fail("empty".into()));
+            return Err("empty".into());
         }
         // A number written internationally carries its own country code: judging it against the
         // default region's plan would reject every foreign number (a +86 mobile given with a US address).
         let region = match default_region.filter(|_| !trimmed.starts_with('+')) {
             Some(code) => Some(
-                code.as_str()
-                    .parse::<phonenumber::country::Id>()
-                    .map_err(|_| fail(format!("no numbering plan for region {code}")))?,
+                Region::from_code(code.as_str())
+                    .map_err(|_| format!("no numbering plan for region {code}"))?,
             ),
             None => None,
         };
-        let number =
-            phonenumber::parse_with(database, region, trimmed).map_err(|e| fail(e.to_string()))?;
-        if !phonenumber::is_valid_with(database, &number) {
-            return Err(fail("not a valid number for its region".into()));
+        let number = PHONE_NUMBER_UTIL
+            .parse(trimmed, region)
+            .map_err(|e| e.to_string())?;
+        if !number.is_valid() {
+            return Err("not a valid number for its region".into());
         }
-        // E.164 is the country code and the national number (leading zeros kept), exactly what the
-        // crate's E.164 formatter writes; its formatter first picks a national format by matching
-        // every format's leading-digit patterns, which E.164 never uses (a third of a number's time).
-        Ok(format!("+{}{}", number.country().code(), number.national()))
+        Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
     }
 
     /// The number in E.164 (`+81312345678`).
@@ -775,73 +723,85 @@ mod tests {
         check("jane doe@example.com", Err("white space"));
     }
 
-    /// The crate's own database's answer (validity and E.164) for an input.
-    fn reference_phone(input: &str, region: Option<CountryCode>) -> Result<String, String> {
-        let region = region
-            .map(|c| c.as_str().parse::<phonenumber::country::Id>())
-            .transpose()
-            .map_err(|_| "no plan".to_string())?
-            .filter(|_| !input.trim().starts_with('+'));
-        let number = phonenumber::parse(region, input.trim()).map_err(|e| e.to_string())?;
-        if !phonenumber::is_valid(&number) {
-            return Err("not a valid number for its region".into());
-        }
-        Ok(number.format().mode(phonenumber::Mode::E164).to_string())
-    }
-
-    /// The vendored metadata answers exactly as the crate's own database: on every region's example
-    /// numbers, written internationally and nationally, and on near misses (a digit changed, one
-    /// short, one long).
+    /// Every region's example numbers in libphonenumber's metadata (fixed line, mobile, toll free,
+    /// VoIP), written internationally and nationally with the region as default, are valid and give
+    /// one E.164 form, `+`, the calling code and the national number; each region's invalid example
+    /// is refused, written either way.
     #[test]
-    fn vendored_phone_metadata_answers_as_the_crates_own() {
-        let mut checked = 0;
-        let mut valid = 0;
-        for meta in phonenumber::metadata::DATABASE.iter() {
-            let d = meta.descriptors();
-            let region = CountryCode::parse(meta.id()).ok();
-            for desc in [d.fixed_line(), d.mobile(), d.toll_free(), d.voip()]
-                .into_iter()
-                .flatten()
-            {
-                let Some(example) = desc.example() else {
+    fn every_regions_example_numbers_are_valid_and_its_invalid_example_is_not() {
+        use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumberFormat, PhoneNumberType};
+        let (mut valid, mut refused) = (0, 0);
+        for region in PHONE_NUMBER_UTIL.get_supported_regions() {
+            let Ok(code) = CountryCode::parse(region.as_region_str().as_str()) else {
+                continue;
+            };
+            for kind in [
+                PhoneNumberType::FixedLine,
+                PhoneNumberType::Mobile,
+                PhoneNumberType::TollFree,
+                PhoneNumberType::VoIP,
+            ] {
+                let Ok(example) =
+                    PHONE_NUMBER_UTIL.get_example_number_for_type_and_region(region, kind)
+                else {
                     continue;
                 };
-                let last = example.chars().last().map_or('0', |c| {
-                    if c == '9' {
-                        '0'
-                    } else {
-                        char::from(c as u8 + 1)
-                    }
-                });
-                let changed = format!("{}{last}", &example[..example.len() - 1]);
-                let short = &example[..example.len() - 1];
-                let long = format!("{example}7");
-                for national in [example, changed.as_str(), short, long.as_str()] {
-                    let international = format!("+{} {national}", meta.country_code());
-                    let ours = PhoneNumber::parse_uncached(&international, None);
-                    assert_eq!(
-                        ours,
-                        reference_phone(&international, None),
-                        "{international}"
-                    );
-                    valid += usize::from(ours.is_ok());
-                    checked += 1;
-                    if region.is_some() {
-                        assert_eq!(
-                            PhoneNumber::parse_uncached(national, region),
-                            reference_phone(national, region),
-                            "{national} in {}",
-                            meta.id()
-                        );
-                        checked += 1;
-                    }
-                }
+                let international = example.format_as(PhoneNumberFormat::International);
+                let national = example.format_as(PhoneNumberFormat::National);
+                let expected = format!(
+                    "+{}{}",
+                    example.country_code,
+                    example.get_national_significant_number()
+                );
+                assert_eq!(
+                    PhoneNumber::parse_uncached(&international, None).as_deref(),
+                    Ok(expected.as_str()),
+                    "{international} ({code}, {kind:?})"
+                );
+                assert_eq!(
+                    PhoneNumber::parse_uncached(&national, Some(code)).as_deref(),
+                    Ok(expected.as_str()),
+                    "{national} in {code} ({kind:?})"
+                );
+                valid += 1;
+            }
+            if let Ok(invalid) = PHONE_NUMBER_UTIL.get_invalid_example_number(region) {
+                let international = format!(
+                    "+{} {}",
+                    invalid.country_code,
+                    invalid.get_national_significant_number()
+                );
+                assert!(
+                    PhoneNumber::parse_uncached(&international, None).is_err(),
+                    "{international} ({code}) is libphonenumber's invalid example"
+                );
+                refused += 1;
             }
         }
-        assert!(
-            checked > 2000 && valid > 500,
-            "{checked} checked, {valid} valid"
-        );
+        assert!(valid > 400 && refused > 200, "{valid} valid, {refused} refused");
+    }
+
+    /// The memo gives the same answer as parsing afresh, for valid and invalid inputs and for a stored
+    /// E.164 form read back.
+    #[test]
+    fn memoised_phones_answer_as_parsing_afresh() {
+        let us = CountryCode::parse("US").ok();
+        for (input, region) in [
+            ("(201) 555-0123", us),
+            ("+44 20 7946 0018", None),
+            ("(512) 555-01", us),
+            ("+12015550123", None),
+        ] {
+            for _ in 0..2 {
+                assert_eq!(
+                    PhoneNumber::parse(input, region).map(|p| p.e164().to_string()).map_err(|e| e.to_string()),
+                    PhoneNumber::parse_uncached(input, region).map_err(|reason| {
+                        ModelError::InvalidPhone { value: input.to_string(), reason }.to_string()
+                    }),
+                    "{input}"
+                );
+            }
+        }
     }
 
     #[test]
