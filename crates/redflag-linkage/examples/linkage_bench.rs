@@ -9,6 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// The allocator the shipped `redflag` binary uses (crates/redflag/src/main.rs), so the figures are
+/// those of the product; the library itself never sets one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
