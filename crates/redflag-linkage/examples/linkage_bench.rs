@@ -14,6 +14,15 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// As the shipped binary does: no transparent huge pages for this process (mimalloc asks for them,
+/// and the kernel then zeroes every 2 MiB region in full on its first touch).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = nix::sys::prctl::set_thp_disable(true) {
+        eprintln!("transparent huge pages stay on: {error}");
+    }
+}
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
@@ -885,6 +894,7 @@ fn synth(n: usize, csv_path: Option<&str>) {
 }
 
 fn main() {
+    no_transparent_huge_pages();
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("febrl") => febrl(&args[2], &args[3]),

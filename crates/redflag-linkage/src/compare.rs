@@ -243,7 +243,7 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
 fn name_level_keyed(a: &str, ka: u64, b: &str, kb: u64) -> u8 {
     if a.is_empty() || b.is_empty() {
         0
-    } else if ka == kb && a == b {
+    } else if ka == kb {
         4
     } else {
         memoised(ka, kb, Similarity::Name, || {
@@ -296,7 +296,7 @@ fn memoised(ka: u64, kb: u64, what: Similarity, compute: impl FnOnce() -> u8) ->
 /// City level: exact 3, Jaro–Winkler ≥ 0.9 2, else 1; 0 when either is missing.
 fn city_level(a: &Record, b: &Record) -> u8 {
     match (a.city.as_deref(), b.city.as_deref()) {
-        (Some(x), Some(y)) if a.city_key == b.city_key && x == y => 3,
+        (Some(_), Some(_)) if a.city_key == b.city_key => 3,
         (Some(x), Some(y)) => memoised(a.city_key, b.city_key, Similarity::City, || {
             if jaro_winkler(x, y) >= 0.9 { 2 } else { 1 }
         }),
@@ -312,7 +312,7 @@ fn city_level(a: &Record, b: &Record) -> u8 {
 /// GU SEOUL 06775") are two addresses, however many of their words they share.
 fn address_level(a: &Record, b: &Record) -> u8 {
     match (a.address.as_deref(), b.address.as_deref()) {
-        (Some(x), Some(y)) if a.address_words == b.address_words && x == y => 3,
+        (Some(_), Some(_)) if a.address_key == b.address_key => 3,
         (Some(x), Some(y)) => {
             if words_jaccard(&a.address_words, &b.address_words) >= 0.5 && numbers_within(x, y) {
                 2
@@ -485,21 +485,59 @@ pub(crate) fn shared<'r>(a: &'r Record, b: &Record, comp: Comparison) -> Vec<&'r
         .collect()
 }
 
-fn key_level(a: &Record, b: &Record, comp: Comparison) -> u8 {
-    let (ka, kb) = (keys_of(a, comp), keys_of(b, comp));
-    if ka.is_empty() || kb.is_empty() {
-        return 0;
+/// The levels of the key comparisons (email, phone, payout, device, document, reference, shipping,
+/// profile URL: 2 when the records share a value, 1 when both have some and share none, 0 when
+/// either has none; egress: 2 when they share an IP address, 1 when they share only a coarser value
+/// such as a /24, else 0) in one pass over the two records' keys, both sorted by comparison then hash.
+fn key_levels(a: &[Key], b: &[Key], g: &mut Gamma) {
+    if a.is_empty() || b.is_empty() {
+        return;
     }
-    let mut i = 0;
-    let mut j = 0;
-    while i < ka.len() && j < kb.len() {
-        match ka[i].hash.cmp(&kb[j].hash) {
-            std::cmp::Ordering::Equal => return 2,
+    let bit = |k: &Key| 1u32 << (k.comp as u32);
+    let held_a = a.iter().fold(0, |acc, k| acc | bit(k));
+    let held_b = b.iter().fold(0, |acc, k| acc | bit(k));
+    let mut shared = 0u32;
+    let mut shared_ip = false;
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match (a[i].comp, a[i].hash).cmp(&(b[j].comp, b[j].hash)) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared |= bit(&a[i]);
+                shared_ip |= a[i].comp == Comparison::Egress && a[i].value.starts_with("ip:");
+                i += 1;
+                j += 1;
+            }
         }
     }
-    1
+    for comp in [
+        Comparison::Email,
+        Comparison::Phone,
+        Comparison::Payout,
+        Comparison::Device,
+        Comparison::Document,
+        Comparison::Reference,
+        Comparison::Shipping,
+        Comparison::ProfileUrl,
+    ] {
+        let held = 1u32 << (comp as u32);
+        g[comp as usize] = if shared & held != 0 {
+            2
+        } else if held_a & held_b & held != 0 {
+            1
+        } else {
+            0
+        };
+    }
+    let egress = 1u32 << (Comparison::Egress as u32);
+    g[Comparison::Egress as usize] = if shared_ip {
+        2
+    } else if shared & egress != 0 {
+        1
+    } else {
+        0
+    };
 }
 
 /// Whether the given and family names match better crosswise.
@@ -540,29 +578,17 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     g[Comparison::FamilyName as usize] = fn_;
     g[Comparison::DateOfBirth as usize] = dob_level(a.dob, b.dob);
     g[Comparison::Address as usize] = address_level(a, b);
-    g[Comparison::Postcode as usize] = text_level(
-        a.postcode.as_deref(),
-        b.postcode.as_deref(),
-        edit_distance_le1,
-    );
+    g[Comparison::Postcode as usize] = match (a.postcode.as_deref(), b.postcode.as_deref()) {
+        (Some(_), Some(_)) if a.postcode_key == b.postcode_key => 3,
+        (x, y) => text_level(x, y, edit_distance_le1),
+    };
     g[Comparison::City as usize] = city_level(a, b);
     g[Comparison::IdNumber as usize] = text_level(
         a.id_number.as_deref(),
         b.id_number.as_deref(),
         edit_distance_le1,
     );
-    for comp in [
-        Comparison::Email,
-        Comparison::Phone,
-        Comparison::Payout,
-        Comparison::Device,
-        Comparison::Document,
-        Comparison::Reference,
-        Comparison::Shipping,
-        Comparison::ProfileUrl,
-    ] {
-        g[comp as usize] = key_level(a, b, comp);
-    }
+    key_levels(&a.keys, &b.keys, &mut g);
     g[Comparison::Photo as usize] = if a.photos.is_empty() || b.photos.is_empty() {
         0
     } else {
@@ -593,16 +619,6 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
             }
         }
         _ => 0,
-    };
-    g[Comparison::Egress as usize] = {
-        let s = shared(a, b, Comparison::Egress);
-        if s.iter().any(|k| k.value.starts_with("ip:")) {
-            2
-        } else if s.is_empty() {
-            0
-        } else {
-            1
-        }
     };
     g
 }
@@ -683,6 +699,84 @@ fn eq_text<'a>(a: &'a Option<Box<str>>, b: &Option<Box<str>>) -> Option<&'a str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One key comparison's level, comparison by comparison (the reference for [`key_levels`]).
+    fn key_level(a: &Record, b: &Record, comp: Comparison) -> u8 {
+        let (ka, kb) = (keys_of(a, comp), keys_of(b, comp));
+        if ka.is_empty() || kb.is_empty() {
+            return 0;
+        }
+        let mut i = 0;
+        let mut j = 0;
+        while i < ka.len() && j < kb.len() {
+            match ka[i].hash.cmp(&kb[j].hash) {
+                std::cmp::Ordering::Equal => return 2,
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+            }
+        }
+        1
+    }
+
+    /// [`key_levels`] in one pass gives every key comparison's level as the comparison-by-comparison
+    /// reference does (and egress as the shared values say), on records with random keys drawn from a
+    /// small vocabulary, so that they share some, hold others alone, or hold none of a kind.
+    #[test]
+    fn key_levels_in_one_pass_are_the_levels_comparison_by_comparison() {
+        let kinds = [
+            Comparison::Email,
+            Comparison::Phone,
+            Comparison::Payout,
+            Comparison::Device,
+            Comparison::Shipping,
+            Comparison::Egress,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let record = |next: &mut dyn FnMut(u64) -> u64| {
+            let mut r = Record::default();
+            for _ in 0..next(6) {
+                let comp = kinds[next(kinds.len() as u64) as usize];
+                let value = match (comp, next(2)) {
+                    (Comparison::Egress, 0) => format!("ip:10.0.0.{}", next(3)),
+                    (Comparison::Egress, _) => format!("net:10.0.{}.0/24", next(3)),
+                    _ => format!("v{}", next(3)),
+                };
+                crate::record::add_key(&mut r, comp, &value);
+            }
+            r
+        };
+        let mut shared_kinds = 0;
+        for _ in 0..2000 {
+            let (a, b) = (record(&mut next), record(&mut next));
+            let mut g = [0u8; N_COMP];
+            key_levels(&a.keys, &b.keys, &mut g);
+            for comp in kinds {
+                let expected = if comp == Comparison::Egress {
+                    let s = shared(&a, &b, comp);
+                    if s.iter().any(|k| k.value.starts_with("ip:")) {
+                        2
+                    } else {
+                        u8::from(!s.is_empty())
+                    }
+                } else {
+                    key_level(&a, &b, comp)
+                };
+                assert_eq!(
+                    g[comp as usize], expected,
+                    "{comp:?} of {:?} and {:?}",
+                    a.keys, b.keys
+                );
+                shared_kinds += usize::from(expected == 2);
+            }
+        }
+        assert!(shared_kinds > 500, "{shared_kinds}");
+    }
     use crate::record::text_key;
 
     #[test]

@@ -43,14 +43,25 @@ pub(crate) struct Record {
     pub keys: Vec<Key>,
     pub photos: Vec<u64>,
     pub resume: Option<Box<[u32]>>,
-    /// Derived from the text fields by [`Record::derive_keys`] (call it after changing them): hashes of
-    /// the given name, family name and city (0 when empty), so that two records' values are told
-    /// apart without reading their text and similarity is memoised by value (`compare`)...
+    /// Derived from the text fields by [`Record::derive_keys`] (call it after changing them; not
+    /// stored, derived again when a saved state is read): 64-bit hashes of the given name, family
+    /// name, city, address and postcode (0 when empty or missing), so that `compare` tells two
+    /// records' values equal or apart from the record itself, without reading their text (two
+    /// different values of one field with equal xxh3 hashes are far less likely, at a billion
+    /// values, than one in ten million), and memoises similarity by value...
+    #[serde(skip)]
     pub given_key: u64,
+    #[serde(skip)]
     pub family_key: u64,
+    #[serde(skip)]
     pub city_key: u64,
+    #[serde(skip)]
+    pub address_key: u64,
+    #[serde(skip)]
+    pub postcode_key: u64,
     /// ...and the 32-bit hashes of the address's words, sorted, repeats kept: word overlap without
     /// splitting two addresses again for every pair.
+    #[serde(skip)]
     pub address_words: Box<[u32]>,
 }
 
@@ -60,6 +71,8 @@ impl Record {
         self.given_key = text_key(&self.given);
         self.family_key = text_key(&self.family);
         self.city_key = self.city.as_deref().map_or(0, text_key);
+        self.address_key = self.address.as_deref().map_or(0, text_key);
+        self.postcode_key = self.postcode.as_deref().map_or(0, text_key);
         self.address_words = self
             .address
             .as_deref()
@@ -68,7 +81,7 @@ impl Record {
     }
 }
 
-/// The hash of a name or city for [`Record::derive_keys`] (0 for an empty one).
+/// The hash of a name, city, address or postcode for [`Record::derive_keys`] (0 for an empty one).
 pub(crate) fn text_key(text: &str) -> u64 {
     if text.is_empty() {
         0

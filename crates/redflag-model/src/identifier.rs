@@ -778,7 +778,10 @@ mod tests {
                 refused += 1;
             }
         }
-        assert!(valid > 400 && refused > 200, "{valid} valid, {refused} refused");
+        assert!(
+            valid > 400 && refused > 200,
+            "{valid} valid, {refused} refused"
+        );
     }
 
     /// The memo gives the same answer as parsing afresh, for valid and invalid inputs and for a stored
@@ -794,9 +797,15 @@ mod tests {
         ] {
             for _ in 0..2 {
                 assert_eq!(
-                    PhoneNumber::parse(input, region).map(|p| p.e164().to_string()).map_err(|e| e.to_string()),
+                    PhoneNumber::parse(input, region)
+                        .map(|p| p.e164().to_string())
+                        .map_err(|e| e.to_string()),
                     PhoneNumber::parse_uncached(input, region).map_err(|reason| {
-                        ModelError::InvalidPhone { value: input.to_string(), reason }.to_string()
+                        ModelError::InvalidPhone {
+                            value: input.to_string(),
+                            reason,
+                        }
+                        .to_string()
                     }),
                     "{input}"
                 );

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
+use rayon::prelude::*;
 use redflag_model::SubjectId;
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ use crate::types::ExcludedValue;
 
 const MAGIC: &[u8; 8] = b"RFLINKST";
 /// Bumped whenever the stored layout or the meaning of a stored field changes.
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 
 /// What is stored, borrowed for writing (serialises exactly as [`Stored`]).
 #[derive(Serialize)]
@@ -134,12 +135,15 @@ impl LinkState {
         let mut state = LinkState::new(stored.config, stored.model);
         state.index = super::IdIndex::build(&stored.ids);
         state.ids = stored.ids;
-        for (i, r) in stored.records.iter().enumerate() {
+        let mut records = stored.records;
+        // The values' hashes are not stored: derived again, as when the records were built.
+        records.par_iter_mut().for_each(Record::derive_keys);
+        for (i, r) in records.iter().enumerate() {
             for &p in &r.photos {
                 state.photos.insert(p, i as u32);
             }
         }
-        state.records = stored.records;
+        state.records = records;
         state.holders = stored.holders;
         state.blocks = stored.blocks;
         state.excluded = stored.excluded;
