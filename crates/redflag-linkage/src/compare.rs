@@ -379,10 +379,22 @@ fn digits_le1(a: u32, b: u32) -> bool {
         out
     };
     let (x, y) = (d(a), d(b));
-    let diff: Vec<usize> = (0..8).filter(|i| x[*i] != y[*i]).collect();
-    match diff.as_slice() {
-        [_] => true,
-        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+    // The first two differing positions, and how many differ (no allocation: this runs for most
+    // candidate pairs).
+    let (mut first, mut second, mut differing) = (0, 0, 0);
+    for i in 0..8 {
+        if x[i] != y[i] {
+            match differing {
+                0 => first = i,
+                1 => second = i,
+                _ => return false,
+            }
+            differing += 1;
+        }
+    }
+    match differing {
+        1 => true,
+        2 => second == first + 1 && x[first] == y[second] && x[second] == y[first],
         _ => false,
     }
 }
@@ -974,6 +986,26 @@ mod tests {
         check_dob(19870309, 19871122, 2);
         check_dob(19870309, 19551122, 1);
         assert_eq!(dob_level(None, Some(19870309)), 0);
+    }
+
+    /// Two different dates are one digit apart exactly when their eight-digit texts are one
+    /// substitution or one adjacent swap apart, over dates near one another and far apart.
+    #[test]
+    fn dates_one_digit_apart_are_texts_one_edit_apart() {
+        let mut ones = 0;
+        for a in [19870309u32, 19870390, 20011231, 19991119] {
+            for delta in 1..40_000u32 {
+                for b in [a + delta, a.wrapping_sub(delta), a ^ delta, a + delta * 911] {
+                    if b == a || !(10_000_000..100_000_000).contains(&b) {
+                        continue;
+                    }
+                    let expected = edit_distance_le1(&format!("{a:08}"), &format!("{b:08}"));
+                    assert_eq!(digits_le1(a, b), expected, "{a} {b}");
+                    ones += usize::from(expected);
+                }
+            }
+        }
+        assert!(ones > 50, "{ones}");
     }
 
     #[test]
