@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Key, Record, hash_value, keys_of};
+use crate::record::{Key, Record, date_hash, hash_value, keyed, keys_of};
 
 /// One comparison of the model. The discriminant orders keys inside a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -650,31 +650,43 @@ pub(crate) fn agreed_hashes(
     match comp {
         Comparison::GivenName | Comparison::FamilyName => {
             let swapped = swapped();
-            let (x, y) = match (comp, swapped) {
-                (Comparison::GivenName, false) => (&a.given, &b.given),
-                (Comparison::GivenName, true) => (&a.given, &b.family),
-                (_, false) => (&a.family, &b.family),
-                (_, true) => (&a.family, &b.given),
+            let ((x, kx), (_, ky)) = match (comp, swapped) {
+                (Comparison::GivenName, false) => {
+                    ((&a.given, a.given_key), (&b.given, b.given_key))
+                }
+                (Comparison::GivenName, true) => {
+                    ((&a.given, a.given_key), (&b.family, b.family_key))
+                }
+                (_, false) => ((&a.family, a.family_key), (&b.family, b.family_key)),
+                (_, true) => ((&a.family, a.family_key), (&b.given, b.given_key)),
             };
-            if x == y && !x.is_empty() {
+            if kx == ky && !x.is_empty() {
                 // Counted in the table of the field `a` holds it in.
-                out.push(hash_value(comp, x));
+                out.push(keyed(comp, kx));
             }
         }
         Comparison::DateOfBirth => {
             if let (Some(x), Some(y)) = (a.dob, b.dob)
                 && x == y
             {
-                out.push(hash_value(comp, &x.to_string()));
+                out.push(date_hash(x));
             }
         }
         Comparison::Address => {
-            out.extend(eq_text(&a.address, &b.address).map(|v| hash_value(comp, v)))
+            if a.address.is_some() && b.address.is_some() && a.address_key == b.address_key {
+                out.push(keyed(comp, a.address_key));
+            }
         }
         Comparison::Postcode => {
-            out.extend(eq_text(&a.postcode, &b.postcode).map(|v| hash_value(comp, v)))
+            if a.postcode.is_some() && b.postcode.is_some() && a.postcode_key == b.postcode_key {
+                out.push(keyed(comp, a.postcode_key));
+            }
         }
-        Comparison::City => out.extend(eq_text(&a.city, &b.city).map(|v| hash_value(comp, v))),
+        Comparison::City => {
+            if a.city.is_some() && b.city.is_some() && a.city_key == b.city_key {
+                out.push(keyed(comp, a.city_key));
+            }
+        }
         Comparison::IdNumber => {
             out.extend(eq_text(&a.id_number, &b.id_number).map(|v| hash_value(comp, v)))
         }

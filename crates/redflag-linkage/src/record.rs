@@ -184,7 +184,29 @@ fn placeholder_max_len() -> usize {
 }
 
 pub(crate) fn hash_value(comp: Comparison, value: &str) -> u64 {
-    xxh3_64(value.as_bytes()) ^ (comp as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    keyed(comp, xxh3_64(value.as_bytes()))
+}
+
+/// [`hash_value`] of a non-empty text from its [`text_key`] (the records' stored hashes), without
+/// reading the text again.
+pub(crate) fn keyed(comp: Comparison, text_key: u64) -> u64 {
+    text_key ^ (comp as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// [`hash_value`] of a date of birth (`YYYYMMDD`) written in decimal, without allocating the text.
+pub(crate) fn date_hash(date: u32) -> u64 {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = date;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    keyed(Comparison::DateOfBirth, xxh3_64(&digits[start..]))
 }
 
 fn attribute<'s>(subject: &'s Subject, names: &[&str]) -> Option<&'s str> {
@@ -436,6 +458,30 @@ pub(crate) fn add_key(record: &mut Record, comp: Comparison, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_hashes_give_the_values_hashes() {
+        for text in ["anna", "12 MAIN ST SPRINGFIELD", "x"] {
+            for comp in [
+                Comparison::GivenName,
+                Comparison::FamilyName,
+                Comparison::City,
+            ] {
+                assert_eq!(
+                    keyed(comp, text_key(text)),
+                    hash_value(comp, text),
+                    "{text}"
+                );
+            }
+        }
+        for date in [19870309u32, 20011231, 0, 7, 4_294_967_295] {
+            assert_eq!(
+                date_hash(date),
+                hash_value(Comparison::DateOfBirth, &date.to_string()),
+                "{date}"
+            );
+        }
+    }
 
     fn check_dob(input: &str, expect: Option<u32>) {
         assert_eq!(parse_dob(input), expect, "{input}");

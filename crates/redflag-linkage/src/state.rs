@@ -16,7 +16,7 @@ use crate::compare::{
 use crate::config::LinkageConfig;
 use crate::facts;
 use crate::model::{ModelParams, em, u_from_counts};
-use crate::record::{self, Placeholder, Record, hash_value, keys_of};
+use crate::record::{self, Placeholder, Record, date_hash, hash_value, keys_of};
 mod index;
 mod persist;
 mod photos;
@@ -411,33 +411,33 @@ fn block_keys(r: &Record) -> Vec<u64> {
 /// The values of a record that are counted (term frequencies, exclusion, dirty tracking).
 fn value_hashes(r: &Record) -> Vec<(Comparison, u64)> {
     let mut out = Vec::new();
+    // From the hashes the record keeps (`keyed` of a text's key is its `hash_value`).
     if !r.given.is_empty() {
         out.push((
             Comparison::GivenName,
-            hash_value(Comparison::GivenName, &r.given),
+            record::keyed(Comparison::GivenName, r.given_key),
         ));
     }
     if !r.family.is_empty() {
         out.push((
             Comparison::FamilyName,
-            hash_value(Comparison::FamilyName, &r.family),
+            record::keyed(Comparison::FamilyName, r.family_key),
         ));
     }
     if let Some(d) = r.dob {
-        out.push((
-            Comparison::DateOfBirth,
-            hash_value(Comparison::DateOfBirth, &d.to_string()),
-        ));
+        out.push((Comparison::DateOfBirth, date_hash(d)));
     }
-    for (comp, v) in [
-        (Comparison::Address, &r.address),
-        (Comparison::Postcode, &r.postcode),
-        (Comparison::City, &r.city),
-        (Comparison::IdNumber, &r.id_number),
+    for (comp, held, key) in [
+        (Comparison::Address, r.address.is_some(), r.address_key),
+        (Comparison::Postcode, r.postcode.is_some(), r.postcode_key),
+        (Comparison::City, r.city.is_some(), r.city_key),
     ] {
-        if let Some(v) = v {
-            out.push((comp, hash_value(comp, v)));
+        if held {
+            out.push((comp, record::keyed(comp, key)));
         }
+    }
+    if let Some(v) = &r.id_number {
+        out.push((Comparison::IdNumber, hash_value(Comparison::IdNumber, v)));
     }
     for k in &r.keys {
         out.push((k.comp, k.hash));
@@ -1589,7 +1589,9 @@ impl LinkState {
         let cfg = &self.config;
         let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
         let (ida, idb) = (&self.ids[i as usize], &self.ids[j as usize]);
-        let household = matches!((&a.address, &b.address), (Some(x), Some(y)) if x == y)
+        let household = (a.address.is_some()
+            && b.address.is_some()
+            && a.address_key == b.address_key)
             || matches!((self.households.get(ida), self.households.get(idb)), (Some(x), Some(y)) if x == y);
         let prior = model.prior_bits();
         let mut hashes: Vec<u64> = Vec::new();
