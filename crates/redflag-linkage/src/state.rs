@@ -291,29 +291,52 @@ impl Candidates {
                 )
             }
             Candidates::Blocks(b) => std::borrow::Cow::Owned(
-                b.runs[b.chunks[c].clone()]
-                    .par_iter()
-                    .flat_map_iter(|&(start, len)| {
-                        let members = &b.entries[start..start + len];
-                        let key = members[0].0;
-                        let mut out = Vec::with_capacity(len * (len - 1) / 2);
-                        for x in 0..len {
-                            for y in x + 1..len {
-                                let (i, j) = pair_key(members[x].1, members[y].1);
-                                if b.first_shared(i, j) == Some(key) {
-                                    out.push((u64::from(i) << 32) | u64::from(j));
-                                }
-                            }
-                        }
-                        out
-                    })
+                b.chunks[c]
+                    .clone()
+                    .into_par_iter()
+                    .flat_map_iter(|r| b.run_pairs(r))
                     .collect(),
             ),
+        }
+    }
+
+    /// [`Candidates::chunk`], and for a chunk of blocks how many pairs each of its blocks gave, in
+    /// order (so that a block's pairs can be found again by [`BlockPairs::run_pairs`] alone).
+    fn chunk_counted(&self, c: usize) -> (std::borrow::Cow<'_, [u64]>, Option<Vec<u32>>) {
+        match self {
+            Candidates::Blocks(b) if c < b.chunks.len() => {
+                let per_run: Vec<Vec<u64>> = b.chunks[c]
+                    .clone()
+                    .into_par_iter()
+                    .map(|r| b.run_pairs(r))
+                    .collect();
+                let counts = per_run.iter().map(|p| p.len() as u32).collect();
+                (std::borrow::Cow::Owned(per_run.concat()), Some(counts))
+            }
+            _ => (self.chunk(c), None),
         }
     }
 }
 
 impl BlockPairs {
+    /// The pairs block `r` (an index into `runs`) gives: those whose smallest shared pairing key is
+    /// the block's, in order.
+    fn run_pairs(&self, r: usize) -> Vec<u64> {
+        let (start, len) = self.runs[r];
+        let members = &self.entries[start..start + len];
+        let key = members[0].0;
+        let mut out = Vec::with_capacity(len * (len - 1) / 2);
+        for x in 0..len {
+            for y in x + 1..len {
+                let (i, j) = pair_key(members[x].1, members[y].1);
+                if self.first_shared(i, j) == Some(key) {
+                    out.push((u64::from(i) << 32) | u64::from(j));
+                }
+            }
+        }
+        out
+    }
+
     fn keys_of(&self, i: u32) -> &[u64] {
         let i = i as usize;
         &self.rec_keys[self.rec_off[i]..self.rec_off[i + 1]]
@@ -821,6 +844,7 @@ impl LinkState {
         let photo_max = self.config.photo_max_distance;
         let n_chunks = candidates.n_chunks();
         let mut cache: Vec<Option<Vec<u16>>> = Vec::new();
+        let mut run_counts: Vec<Option<Vec<u32>>> = Vec::new();
         let mut pattern_list: Vec<u64> = Vec::new();
         let mut n_candidates = 0usize;
         let mut em_iterations = 0;
@@ -830,7 +854,7 @@ impl LinkState {
             let mut counts: Vec<u64> = Vec::new();
             let mut caching = true;
             for c in 0..n_chunks {
-                let pairs = candidates.chunk(c);
+                let (pairs, per_block) = candidates.chunk_counted(c);
                 let gammas = gammas_of(&self.records, &pairs, photo_max);
                 caching &= n_candidates + pairs.len() <= CACHE_PAIRS;
                 let mut coded: Vec<u16> =
@@ -849,6 +873,7 @@ impl LinkState {
                 }
                 n_candidates += pairs.len();
                 cache.push(caching.then_some(coded));
+                run_counts.push(per_block.filter(|_| caching));
                 if (c + 1) % 25 == 0 {
                     self.progress(&format!(
                         "comparison vectors: chunk {}/{n_chunks}, {n_candidates} pairs",
@@ -945,39 +970,65 @@ impl LinkState {
             .collect();
         let mut new_keys: Vec<(u32, u32)> = Vec::new();
         for c in 0..n_chunks {
-            let pairs = candidates.chunk(c);
-            let (gammas, keep): (Vec<u64>, Vec<bool>) =
-                match cache.get_mut(c).and_then(Option::take) {
-                    Some(coded) => coded
+            let coded = cache.get_mut(c).and_then(Option::take);
+            let counts = run_counts.get_mut(c).and_then(Option::take);
+            let scored: Vec<((u32, u32), Scored)> = match (coded, counts, &candidates) {
+                (Some(coded), Some(counts), Candidates::Blocks(b)) => {
+                    // Only the blocks that gave a pair of a pattern that may be kept (a few percent
+                    // of them) are enumerated again; their pairs come out in the same order, so a
+                    // block's pattern numbers start where the blocks before it left off.
+                    let first_run = b.chunks[c].start;
+                    let mut offset = 0usize;
+                    let needed: Vec<(usize, usize)> = counts
                         .iter()
-                        .map(|id| (pattern_list[*id as usize], keep_by_id[*id as usize]))
-                        .unzip(),
-                    None => gammas_of(&self.records, &pairs, photo_max)
-                        .into_iter()
-                        .map(|g| (g, keep_by_pattern.get(&g).copied().unwrap_or(true)))
-                        .unzip(),
-                };
-            if count_now {
-                n_candidates += pairs.len();
-            }
-            let scored: Vec<((u32, u32), Scored)> = pairs
-                .par_iter()
-                .zip(gammas.par_iter())
-                .zip(keep.par_iter())
-                .filter_map(|((&p, &g), &keep)| {
-                    let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
-                    let g = unpack(g);
-                    if !keep {
-                        debug_assert!(
-                            self.score(i, j, &g, false).is_none(),
-                            "a pair of pattern {g:?} kept above its pattern's bound"
-                        );
-                        return None;
+                        .enumerate()
+                        .filter_map(|(k, &n)| {
+                            let start = offset;
+                            offset += n as usize;
+                            coded[start..offset]
+                                .iter()
+                                .any(|id| keep_by_id[*id as usize])
+                                .then_some((first_run + k, start))
+                        })
+                        .collect();
+                    let (coded, pattern_list, keep_by_id) = (&coded, &pattern_list, &keep_by_id);
+                    let this = &*self;
+                    needed
+                        .par_iter()
+                        .flat_map_iter(|&(r, start)| {
+                            b.run_pairs(r)
+                                .into_iter()
+                                .enumerate()
+                                .filter_map(move |(k, p)| {
+                                    let id = coded[start + k] as usize;
+                                    this.score_candidate(p, pattern_list[id], keep_by_id[id])
+                                })
+                        })
+                        .collect()
+                }
+                (coded, _, _) => {
+                    let pairs = candidates.chunk(c);
+                    let (gammas, keep): (Vec<u64>, Vec<bool>) = match coded {
+                        Some(coded) => coded
+                            .iter()
+                            .map(|id| (pattern_list[*id as usize], keep_by_id[*id as usize]))
+                            .unzip(),
+                        None => gammas_of(&self.records, &pairs, photo_max)
+                            .into_iter()
+                            .map(|g| (g, keep_by_pattern.get(&g).copied().unwrap_or(true)))
+                            .unzip(),
+                    };
+                    if count_now {
+                        n_candidates += pairs.len();
                     }
-                    self.score(i, j, &g, false)?;
-                    self.score(i, j, &g, true).map(|s| ((i, j), s))
-                })
-                .collect();
+                    pairs
+                        .par_iter()
+                        .zip(gammas.par_iter())
+                        .zip(keep.par_iter())
+                        .filter_map(|((&p, &g), &keep)| self.score_candidate(p, g, keep))
+                        .collect()
+                }
+            };
             for (k, s) in scored {
                 new_keys.push(k);
                 self.pairs.insert(k, s);
@@ -1583,6 +1634,23 @@ impl LinkState {
             || tally.operator + SLACK >= cfg.operator_threshold
     }
 
+    /// Scores a candidate pair (packed `i << 32 | j`) of packed comparison vector `g`, with its
+    /// waterfall when kept; `keep` is [`LinkState::may_keep`] of its pattern (debug builds check
+    /// that a pair it rules out is indeed not kept).
+    fn score_candidate(&self, p: u64, g: u64, keep: bool) -> Option<((u32, u32), Scored)> {
+        let (i, j) = ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
+        let g = unpack(g);
+        if !keep {
+            debug_assert!(
+                self.score(i, j, &g, false).is_none(),
+                "a pair of pattern {g:?} kept above its pattern's bound"
+            );
+            return None;
+        }
+        self.score(i, j, &g, false)?;
+        self.score(i, j, &g, true).map(|s| ((i, j), s))
+    }
+
     /// Scores a pair; without `detail`, only says whether the pair is kept (no waterfall is built).
     fn score(&self, i: u32, j: u32, g: &Gamma, detail: bool) -> Option<Scored> {
         let model = self.model.as_ref()?;
@@ -2076,6 +2144,24 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, expect);
             assert_eq!(c.upper_bound(), 3 + 3 + 6 + 1);
+            // Each chunk's per-block counts find every block's pairs again in place (scoring
+            // enumerates only some blocks and reads their pattern numbers at these offsets).
+            let Candidates::Blocks(b) = &c else {
+                panic!("blocks expected")
+            };
+            for k in 0..c.n_chunks() {
+                let (pairs, counts) = c.chunk_counted(k);
+                assert_eq!(pairs, c.chunk(k));
+                let counts = counts.expect("a chunk of blocks has per-block counts");
+                assert_eq!(counts.len(), b.chunks[k].len());
+                let mut offset = 0;
+                for (r, n) in b.chunks[k].clone().zip(counts) {
+                    let n = n as usize;
+                    assert_eq!(b.run_pairs(r), pairs[offset..offset + n]);
+                    offset += n;
+                }
+                assert_eq!(offset, pairs.len());
+            }
         }
         assert!(Candidates::blocks(entries.clone(), 6, 1).n_chunks() == 4);
     }
