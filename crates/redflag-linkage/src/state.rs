@@ -357,15 +357,46 @@ impl BlockPairs {
     }
 }
 
+/// Pairs compared after one pass that reads the records of all of them (see [`warm`]).
+const WARM_PAIRS: usize = 32;
+
 /// Packed comparison vectors of packed pairs.
 fn gammas_of(records: &[Record], pairs: &[u64], photo_max: u32) -> Vec<u64> {
     pairs
-        .par_iter()
-        .map(|&p| {
-            let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-            pack(&compare(&records[i], &records[j], photo_max))
+        .par_chunks(WARM_PAIRS)
+        .flat_map_iter(|group| {
+            warm(records, group);
+            group.iter().map(|&p| {
+                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                pack(&compare(&records[i], &records[j], photo_max))
+            })
         })
         .collect()
+}
+
+/// Reads what [`compare`] reads first of the records of some pairs, in one pass of loads that do not
+/// depend on one another, so that their cache misses are waited for together rather than one after
+/// another inside the comparisons (comparing is bound by reaching the records: docs/bench/linkage.md).
+fn warm(records: &[Record], pairs: &[u64]) {
+    let mut seen = 0u64;
+    for &p in pairs {
+        for r in [(p >> 32) as usize, (p & 0xffff_ffff) as usize] {
+            let r = &records[r];
+            seen ^= r.given_key
+                ^ r.family_key
+                ^ r.city_key
+                ^ r.address_key
+                ^ r.postcode_key
+                ^ u64::from(r.dob.unwrap_or(0))
+                ^ r.keys.first().map_or(0, |k| k.hash)
+                ^ r.address_words.first().map_or(0, |w| u64::from(*w))
+                ^ r.postcode
+                    .as_deref()
+                    .and_then(|p| p.bytes().next())
+                    .map_or(0, u64::from);
+        }
+    }
+    std::hint::black_box(seen);
 }
 
 fn pair_key(i: u32, j: u32) -> (u32, u32) {
@@ -1499,7 +1530,23 @@ impl LinkState {
         let seed = self.config.seed;
         let photo_max = self.config.photo_max_distance;
         let records = &self.records;
-        let partial: Vec<Vec<Vec<u64>>> = (0..k)
+        let pair_at = |t: u64| -> u64 {
+            let (i, j) = if all <= k {
+                // Enumerate every pair of a small set.
+                unrank(t, n)
+            } else {
+                let x = splitmix(seed ^ t.wrapping_mul(0x2545_F491_4F6C_DD1D));
+                let i = x % n;
+                let mut j = splitmix(x) % (n - 1);
+                if j >= i {
+                    j += 1;
+                }
+                (i, j)
+            };
+            (i << 32) | j
+        };
+        let groups = k.div_ceil(WARM_PAIRS as u64);
+        let partial: Vec<Vec<Vec<u64>>> = (0..groups)
             .into_par_iter()
             .fold(
                 || {
@@ -1508,22 +1555,18 @@ impl LinkState {
                         .map(|c| vec![0u64; c.levels().len()])
                         .collect::<Vec<_>>()
                 },
-                |mut acc, t| {
-                    let (i, j) = if all <= k {
-                        // Enumerate every pair of a small set.
-                        unrank(t, n)
-                    } else {
-                        let x = splitmix(seed ^ t.wrapping_mul(0x2545_F491_4F6C_DD1D));
-                        let i = x % n;
-                        let mut j = splitmix(x) % (n - 1);
-                        if j >= i {
-                            j += 1;
+                |mut acc, group| {
+                    let from = group * WARM_PAIRS as u64;
+                    let pairs: Vec<u64> = (from..(from + WARM_PAIRS as u64).min(k))
+                        .map(pair_at)
+                        .collect();
+                    warm(records, &pairs);
+                    for p in pairs {
+                        let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                        let g = compare(&records[i], &records[j], photo_max);
+                        for (c, l) in g.iter().enumerate() {
+                            acc[c][*l as usize] += 1;
                         }
-                        (i, j)
-                    };
-                    let g = compare(&records[i as usize], &records[j as usize], photo_max);
-                    for (c, l) in g.iter().enumerate() {
-                        acc[c][*l as usize] += 1;
                     }
                     acc
                 },
@@ -2164,6 +2207,47 @@ mod tests {
             }
         }
         assert!(Candidates::blocks(entries.clone(), 6, 1).n_chunks() == 4);
+    }
+
+    /// Comparing in warmed groups gives every pair's vector in the pairs' order, a short last group
+    /// included.
+    #[test]
+    fn gammas_in_warmed_groups_are_each_pairs_comparison_in_order() {
+        let records: Vec<Record> = (0..40u32)
+            .map(|k| {
+                let mut r = Record {
+                    given: ["anna", "anne", "ivan", "minh"][k as usize % 4].into(),
+                    family: ["kim", "park", "nguyen"][(k / 4) as usize % 3].into(),
+                    dob: Some(19_800_101 + (k * 37) % 300),
+                    city: Some(["hanoi", "hue", "seoul", "busan", "hanoj"][k as usize % 5].into()),
+                    ..Record::default()
+                };
+                r.derive_keys();
+                r
+            })
+            .collect();
+        let pairs: Vec<u64> = (0..(3 * WARM_PAIRS as u64 + 5))
+            .map(|t| {
+                let i = (t * 7) % 40;
+                let j = (i + 1 + (t * 13) % 39) % 40;
+                (i << 32) | j
+            })
+            .collect();
+        let expected: Vec<u64> = pairs
+            .iter()
+            .map(|&p| {
+                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                pack(&compare(&records[i], &records[j], 6))
+            })
+            .collect();
+        assert_eq!(gammas_of(&records, &pairs, 6), expected);
+        assert!(
+            expected
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                > 5
+        );
     }
 
     #[test]
