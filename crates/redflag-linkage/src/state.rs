@@ -367,7 +367,7 @@ fn gammas_of(records: &[Record], pairs: &[u64], photo_max: u32) -> Vec<u64> {
         .flat_map_iter(|group| {
             warm(records, group);
             group.iter().map(|&p| {
-                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                let (i, j) = unpack_pair(p);
                 pack(&compare(&records[i], &records[j], photo_max))
             })
         })
@@ -380,8 +380,8 @@ fn gammas_of(records: &[Record], pairs: &[u64], photo_max: u32) -> Vec<u64> {
 fn warm(records: &[Record], pairs: &[u64]) {
     let mut seen = 0u64;
     for &p in pairs {
-        for r in [(p >> 32) as usize, (p & 0xffff_ffff) as usize] {
-            let r = &records[r];
+        let (i, j) = unpack_pair(p);
+        for r in [&records[i], &records[j]] {
             seen ^= r.given_key
                 ^ r.family_key
                 ^ r.city_key
@@ -397,6 +397,11 @@ fn warm(records: &[Record], pairs: &[u64]) {
         }
     }
     std::hint::black_box(seen);
+}
+
+/// The two record numbers of a packed pair (`i << 32 | j`).
+fn unpack_pair(p: u64) -> (usize, usize) {
+    ((p >> 32) as usize, (p & 0xffff_ffff) as usize)
 }
 
 fn pair_key(i: u32, j: u32) -> (u32, u32) {
@@ -1562,7 +1567,7 @@ impl LinkState {
                         .collect();
                     warm(records, &pairs);
                     for p in pairs {
-                        let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                        let (i, j) = unpack_pair(p);
                         let g = compare(&records[i], &records[j], photo_max);
                         for (c, l) in g.iter().enumerate() {
                             acc[c][*l as usize] += 1;
@@ -2236,7 +2241,7 @@ mod tests {
         let expected: Vec<u64> = pairs
             .iter()
             .map(|&p| {
-                let (i, j) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+                let (i, j) = unpack_pair(p);
                 pack(&compare(&records[i], &records[j], 6))
             })
             .collect();
