@@ -330,25 +330,6 @@ fn time_of(line: &ResultLine<'_>) -> Result<(chrono::DateTime<chrono::Utc>, i32)
     }
 }
 
-/// `n` in decimal, written into `buf` (what `n.to_string()` gives, without allocating).
-fn decimal(n: i64, buf: &mut [u8; 24]) -> &str {
-    let mut at = buf.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
-}
-
 /// The host's identifiers: its osquery host identifier (already trimmed), and the `hostname` and
 /// serial decorations when present; the vector holds exactly them.
 fn host_identifiers(host: &str, decorations: Option<&Row>) -> Result<Vec<Identifier>, RecordError> {
@@ -479,11 +460,11 @@ impl JsonFormat for OsqueryFormat {
         let (added, removed) = diff.map_or((Vec::new(), Vec::new()), |d| (d.added, d.removed));
         let snapshot = snapshot.unwrap_or_default();
         let total = usize::from(columns.is_some()) + added.len() + removed.len() + snapshot.len();
-        let mut digits = [0u8; 24];
+        let mut digits = itoa::Buffer::new();
         let mut rows = Rows {
             host,
             name: &line.name,
-            unix: decimal(time.timestamp(), &mut digits),
+            unix: digits.format(time.timestamp()),
             time,
             offset,
             at,
@@ -561,23 +542,6 @@ mod fast_path {
 #[cfg(test)]
 mod helpers {
     use super::*;
-
-    #[test]
-    fn decimal_is_to_string() {
-        let mut buf = [0u8; 24];
-        for n in [
-            0,
-            7,
-            -7,
-            10,
-            1_713_258_721,
-            -1_713_258_721,
-            i64::MAX,
-            i64::MIN,
-        ] {
-            assert_eq!(decimal(n, &mut buf), n.to_string());
-        }
-    }
 
     #[test]
     fn table_from_name_ignores_case_and_falls_back_to_columns() {

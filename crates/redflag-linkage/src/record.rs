@@ -195,18 +195,11 @@ pub(crate) fn keyed(comp: Comparison, text_key: u64) -> u64 {
 
 /// [`hash_value`] of a date of birth (`YYYYMMDD`) written in decimal, without allocating the text.
 pub(crate) fn date_hash(date: u32) -> u64 {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    let mut rest = date;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    keyed(Comparison::DateOfBirth, xxh3_64(&digits[start..]))
+    let mut digits = itoa::Buffer::new();
+    keyed(
+        Comparison::DateOfBirth,
+        xxh3_64(digits.format(date).as_bytes()),
+    )
 }
 
 fn attribute<'s>(subject: &'s Subject, names: &[&str]) -> Option<&'s str> {
