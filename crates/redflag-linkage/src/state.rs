@@ -1682,6 +1682,20 @@ impl LinkState {
             || tally.operator + SLACK >= cfg.operator_threshold
     }
 
+    /// Whether two records are one household: the same home address (by its hash), or one of the
+    /// households the configuration declares.
+    fn same_household(&self, i: u32, j: u32) -> bool {
+        let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
+        (a.address.is_some() && b.address.is_some() && a.address_key == b.address_key)
+            || matches!(
+                (
+                    self.households.get(&self.ids[i as usize]),
+                    self.households.get(&self.ids[j as usize])
+                ),
+                (Some(x), Some(y)) if x == y
+            )
+    }
+
     /// Scores a candidate pair (packed `i << 32 | j`) of packed comparison vector `g`, with its
     /// waterfall when kept; `keep` is [`LinkState::may_keep`] of its pattern (debug builds check
     /// that a pair it rules out is indeed not kept).
@@ -1705,10 +1719,7 @@ impl LinkState {
         let cfg = &self.config;
         let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
         let (ida, idb) = (&self.ids[i as usize], &self.ids[j as usize]);
-        let household = (a.address.is_some()
-            && b.address.is_some()
-            && a.address_key == b.address_key)
-            || matches!((self.households.get(ida), self.households.get(idb)), (Some(x), Some(y)) if x == y);
+        let household = self.same_household(i, j);
         let prior = model.prior_bits();
         let mut hashes: Vec<u64> = Vec::new();
         let mut contributions = Vec::new();
@@ -1975,10 +1986,8 @@ impl LinkState {
         let rec = &self.records[i as usize];
         let others: Vec<u32> = members.iter().copied().filter(|m| *m != i).collect();
         let benign = |comp: Comparison, v: &str, other: u32| {
-            let o = &self.records[other as usize];
-            let household = matches!((&rec.address, &o.address), (Some(x), Some(y)) if x == y)
-                || matches!((self.households.get(id), self.households.get(&self.ids[other as usize])), (Some(x), Some(y)) if x == y);
-            self.is_benign(comp, v, household).is_some()
+            self.is_benign(comp, v, self.same_household(i, other))
+                .is_some()
         };
         let sharing = |comp: Comparison| -> Vec<(String, Vec<SubjectId>)> {
             keys_of(rec, comp)
