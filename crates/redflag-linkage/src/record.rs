@@ -145,9 +145,13 @@ pub(crate) fn is_placeholder(comp: Comparison, value: &str) -> bool {
     let set = placeholders();
     if comp == Comparison::Email {
         let (local, domain) = value.rsplit_once('@').unwrap_or((value, ""));
-        return set.contains(squash(local).as_str())
+        let local = squash(local);
+        return local.is_empty()
             || PLACEHOLDER_DOMAINS.contains(&domain)
-            || squash(local).is_empty();
+            || set.contains(local.as_str());
+    }
+    if value.is_ascii() {
+        return is_ascii_placeholder(value.as_bytes(), set);
     }
     // One pass over the squashed characters, without building them unless the value is short
     // enough to be in the list: most values (e-mails, phones, addresses) are not.
@@ -175,6 +179,40 @@ pub(crate) fn is_placeholder(comp: Comparison, value: &str) -> bool {
     }
     // Phone numbers and ids made of one repeated digit ("+10000000000", "99999999").
     len >= 6 && all_digits && repeated
+}
+
+/// [`is_placeholder`] of an ASCII value other than an e-mail: the same pass over bytes, the squashed
+/// value (when short enough to be listed) built on the stack, not allocated.
+fn is_ascii_placeholder(value: &[u8], set: &HashSet<&'static str>) -> bool {
+    let mut squashed = [0u8; 32];
+    let (mut len, mut all_digits, mut second, mut repeated) = (0usize, true, None, true);
+    for c in value
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+    {
+        if let Some(slot) = squashed.get_mut(len) {
+            *slot = c;
+        }
+        len += 1;
+        if c.is_ascii_digit() {
+            match second {
+                None if len == 2 => second = Some(c),
+                Some(d) if d != c => repeated = false,
+                _ => {}
+            }
+        } else {
+            all_digits = false;
+        }
+    }
+    let listed = || {
+        len <= placeholder_max_len()
+            && squashed
+                .get(..len)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .is_some_and(|s| set.contains(s))
+    };
+    len == 0 || listed() || (len >= 6 && all_digits && repeated)
 }
 
 /// The longest entry of the placeholder list, in bytes.
@@ -508,6 +546,8 @@ mod tests {
 
     #[test]
     fn one_pass_placeholder_check_agrees_with_the_definition() {
+        // The ASCII check squashes into 32 bytes on the stack.
+        assert!(placeholder_max_len() <= 32);
         let mut values: Vec<String> = placeholders().iter().map(|p| p.to_uppercase()).collect();
         values.extend(
             [
