@@ -208,11 +208,7 @@ pub fn match_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> RingMatch
         .collect();
     let correct = stored_sets
         .iter()
-        .filter(|s| {
-            planted_sets
-                .iter()
-                .any(|p| majority(s.intersection(p).count(), s.len()))
-        })
+        .filter(|s| holds_a_planted_majority(s, &planted_sets))
         .count();
     RingMatch {
         planted: planted.len(),
@@ -223,6 +219,29 @@ pub fn match_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> RingMatch
         precision: (!stored.is_empty()).then(|| correct as f64 / stored.len() as f64),
         found_planted,
     }
+}
+
+/// Whether more than half of a stored ring's members come from one planted ring (a correct ring).
+fn holds_a_planted_majority(stored: &BTreeSet<&str>, planted: &[BTreeSet<&str>]) -> bool {
+    planted
+        .iter()
+        .any(|p| stored.intersection(p).count() * 2 > stored.len() && !stored.is_empty())
+}
+
+/// The stored rings that are not correct (as [`match_rings`] counts them), in stored order.
+pub fn wrong_rings<'s>(planted: &[Vec<String>], stored: &'s [Vec<String>]) -> Vec<&'s [String]> {
+    let planted_sets: Vec<BTreeSet<&str>> = planted
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    stored
+        .iter()
+        .filter(|r| {
+            let set: BTreeSet<&str> = r.iter().map(String::as_str).collect();
+            !holds_a_planted_majority(&set, &planted_sets)
+        })
+        .map(Vec::as_slice)
+        .collect()
 }
 
 #[cfg(test)]

@@ -215,6 +215,79 @@ pub struct RingMetrics {
     pub rings_with_a_flagged_member: usize,
     /// One row per planted ring.
     pub rings: Vec<RingRow>,
+    /// The stored rings that are not correct, by what they are made of (most rings first).
+    #[serde(default)]
+    pub wrong_rings: Vec<WrongRingRow>,
+}
+
+/// Stored rings that are not correct, of one make-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrongRingRow {
+    /// `innocents: family` (every member an innocent of one hard-negative category, `ordinary` for
+    /// innocents not built to look suspicious), `innocents: mixed categories`, `operators with
+    /// innocents`, `operators of several rings` or `subjects not in the truth`.
+    pub kind: String,
+    /// Rings of this make-up.
+    pub rings: usize,
+    /// Their members.
+    pub members: usize,
+}
+
+/// What a stored ring that is not correct is made of (see [`WrongRingRow::kind`]).
+fn wrong_ring_kind(members: &[String], truth: &BTreeMap<&str, &SubjectTruth>) -> String {
+    let known: Vec<&SubjectTruth> = members
+        .iter()
+        .filter_map(|m| truth.get(m.as_str()).copied())
+        .collect();
+    if known.is_empty() {
+        return "subjects not in the truth".into();
+    }
+    let rings: BTreeSet<&str> = known.iter().filter_map(|s| s.ring.as_deref()).collect();
+    let innocents = known.iter().filter(|s| !s.operator).count();
+    if !rings.is_empty() {
+        return if innocents > 0 {
+            "operators with innocents".into()
+        } else {
+            "operators of several rings".into()
+        };
+    }
+    let categories: BTreeSet<&str> = known
+        .iter()
+        .map(|s| s.hard_negative.as_deref().unwrap_or("ordinary"))
+        .collect();
+    match categories.iter().next() {
+        Some(one) if categories.len() == 1 => format!("innocents: {one}"),
+        _ => "innocents: mixed categories".into(),
+    }
+}
+
+/// [`WrongRingRow`]s of the stored rings that are not correct.
+fn wrong_ring_rows(
+    truth: &Truth,
+    planted: &[Vec<String>],
+    stored: &[Vec<String>],
+) -> Vec<WrongRingRow> {
+    let by_id: BTreeMap<&str, &SubjectTruth> = truth
+        .subjects
+        .iter()
+        .map(|s| (s.subject_id.as_str(), s))
+        .collect();
+    let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for ring in metrics::wrong_rings(planted, stored) {
+        let entry = kinds.entry(wrong_ring_kind(ring, &by_id)).or_default();
+        entry.0 += 1;
+        entry.1 += ring.len();
+    }
+    let mut rows: Vec<WrongRingRow> = kinds
+        .into_iter()
+        .map(|(kind, (rings, members))| WrongRingRow {
+            kind,
+            rings,
+            members,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.rings.cmp(&a.rings).then_with(|| a.kind.cmp(&b.kind)));
+    rows
 }
 
 /// One planted ring's outcome.
@@ -562,6 +635,7 @@ pub fn evaluate(
             .collect(),
         rings: RingMetrics {
             rings_with_a_flagged_member: ring_rows.iter().filter(|r| r.flagged > 0).count(),
+            wrong_rings: wrong_ring_rows(truth, &planted_members, stored_rings),
             linkage,
             rings: ring_rows,
         },

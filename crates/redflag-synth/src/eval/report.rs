@@ -158,6 +158,21 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
             .map_or("n/a (no rings stored)".to_string(), |p| format!("{p:.3}")),
         r.rings_with_a_flagged_member
     );
+    if !r.wrong_rings.is_empty() {
+        let _ = writeln!(md, "Stored rings that are not correct, by make-up:\n");
+        table(
+            &mut md,
+            &["make-up", "rings", "members"],
+            r.wrong_rings.iter().map(|row| {
+                vec![
+                    row.kind.clone(),
+                    row.rings.to_string(),
+                    row.members.to_string(),
+                ]
+            }),
+        );
+        md.push('\n');
+    }
 
     let _ = writeln!(md, "### Rules\n");
     table(

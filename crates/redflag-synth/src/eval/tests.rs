@@ -227,6 +227,53 @@ fn rings_with_and_without_linkage() {
     assert_eq!(linked.rings.linkage.precision, Some(0.5));
     assert!(linked.rings.rings[0].found_by_linkage);
     assert!(!linked.rings.rings[1].found_by_linkage);
+    let row = |kind: &str, rings: usize, members: usize| WrongRingRow {
+        kind: kind.into(),
+        rings,
+        members,
+    };
+    assert_eq!(
+        linked.rings.wrong_rings,
+        vec![row("innocents: ordinary", 1, 2)]
+    );
+}
+
+#[test]
+fn rings_that_are_not_correct_are_told_apart_by_make_up() {
+    let ring = |ids: &[&str]| ids.iter().map(|i| format!("synth:{i}")).collect::<Vec<_>>();
+    let stored = vec![
+        ring(&["P1", "P2"]),       // correct: ring-001
+        ring(&["P1", "P2", "P5"]), // correct: two of three from ring-001
+        ring(&["P5", "P7"]),
+        ring(&["P8", "P9", "P6"]),
+        ring(&["P4", "P5"]), // a night-shift hard negative with an ordinary innocent
+        ring(&["P1", "P3", "P6"]), // no planted ring holds more than half
+        ring(&["P1", "P3"]),
+        ring(&["X1", "X2"]),
+    ];
+    let report = evaluate(&truth(), &run(), &stored, &EvalOptions::default());
+    assert_eq!(report.rings.linkage.correct, 2);
+    let rows: Vec<(&str, usize, usize)> = report
+        .rings
+        .wrong_rings
+        .iter()
+        .map(|r| (r.kind.as_str(), r.rings, r.members))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("innocents: ordinary", 2, 5),
+            ("innocents: mixed categories", 1, 2),
+            ("operators of several rings", 1, 2),
+            ("operators with innocents", 1, 3),
+            ("subjects not in the truth", 1, 2),
+        ]
+    );
+    let wrong: usize = report.rings.wrong_rings.iter().map(|r| r.rings).sum();
+    assert_eq!(
+        wrong,
+        report.rings.linkage.stored - report.rings.linkage.correct
+    );
 }
 
 #[test]
