@@ -228,19 +228,20 @@ fn holds_a_planted_majority(stored: &BTreeSet<&str>, planted: &[BTreeSet<&str>])
         .any(|p| stored.intersection(p).count() * 2 > stored.len() && !stored.is_empty())
 }
 
-/// The stored rings that are not correct (as [`match_rings`] counts them), in stored order.
-pub fn wrong_rings<'s>(planted: &[Vec<String>], stored: &'s [Vec<String>]) -> Vec<&'s [String]> {
+/// The indices of the stored rings that are not correct (as [`match_rings`] counts them), in order.
+pub fn wrong_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> Vec<usize> {
     let planted_sets: Vec<BTreeSet<&str>> = planted
         .iter()
         .map(|r| r.iter().map(String::as_str).collect())
         .collect();
     stored
         .iter()
-        .filter(|r| {
+        .enumerate()
+        .filter(|(_, r)| {
             let set: BTreeSet<&str> = r.iter().map(String::as_str).collect();
             !holds_a_planted_majority(&set, &planted_sets)
         })
-        .map(Vec::as_slice)
+        .map(|(i, _)| i)
         .collect()
 }
 

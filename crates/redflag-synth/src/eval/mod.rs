@@ -218,6 +218,37 @@ pub struct RingMetrics {
     /// The stored rings that are not correct, by what they are made of (most rings first).
     #[serde(default)]
     pub wrong_rings: Vec<WrongRingRow>,
+    /// The same rings by the kinds of link that hold them (most rings first, at most 12 rows).
+    #[serde(default)]
+    pub wrong_ring_links: Vec<WrongRingLinks>,
+}
+
+/// A ring the run stored: its members' subject ids and the kinds of the links that hold it together
+/// (`payout`, `resume`, `egress`, …; empty when the run gave none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredRing {
+    /// Members' subject ids.
+    pub members: Vec<String>,
+    /// Kinds of its links with positive weight, sorted, each once.
+    pub link_kinds: Vec<String>,
+}
+
+impl From<Vec<String>> for StoredRing {
+    fn from(members: Vec<String>) -> Self {
+        Self {
+            members,
+            link_kinds: Vec::new(),
+        }
+    }
+}
+
+/// Stored rings that are not correct, held together by one set of link kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrongRingLinks {
+    /// The link kinds, joined by `+` (`email+given_name`), or `unknown` when the run gave none.
+    pub links: String,
+    /// Rings held together by exactly these kinds.
+    pub rings: usize,
 }
 
 /// Stored rings that are not correct, of one make-up.
@@ -261,23 +292,40 @@ fn wrong_ring_kind(members: &[String], truth: &BTreeMap<&str, &SubjectTruth>) ->
     }
 }
 
-/// [`WrongRingRow`]s of the stored rings that are not correct.
+/// [`WrongRingRow`]s and [`WrongRingLinks`] of the stored rings that are not correct.
 fn wrong_ring_rows(
     truth: &Truth,
     planted: &[Vec<String>],
-    stored: &[Vec<String>],
-) -> Vec<WrongRingRow> {
+    stored: &[StoredRing],
+) -> (Vec<WrongRingRow>, Vec<WrongRingLinks>) {
     let by_id: BTreeMap<&str, &SubjectTruth> = truth
         .subjects
         .iter()
         .map(|s| (s.subject_id.as_str(), s))
         .collect();
+    let members: Vec<Vec<String>> = stored.iter().map(|r| r.members.clone()).collect();
     let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for ring in metrics::wrong_rings(planted, stored) {
-        let entry = kinds.entry(wrong_ring_kind(ring, &by_id)).or_default();
+    let mut links: BTreeMap<String, usize> = BTreeMap::new();
+    for i in metrics::wrong_rings(planted, &members) {
+        let ring = &stored[i];
+        let entry = kinds
+            .entry(wrong_ring_kind(&ring.members, &by_id))
+            .or_default();
         entry.0 += 1;
-        entry.1 += ring.len();
+        entry.1 += ring.members.len();
+        let held_by = if ring.link_kinds.is_empty() {
+            "unknown".to_string()
+        } else {
+            ring.link_kinds.join("+")
+        };
+        *links.entry(held_by).or_default() += 1;
     }
+    let mut links: Vec<WrongRingLinks> = links
+        .into_iter()
+        .map(|(links, rings)| WrongRingLinks { links, rings })
+        .collect();
+    links.sort_by(|a, b| b.rings.cmp(&a.rings).then_with(|| a.links.cmp(&b.links)));
+    links.truncate(12);
     let mut rows: Vec<WrongRingRow> = kinds
         .into_iter()
         .map(|(kind, (rings, members))| WrongRingRow {
@@ -287,7 +335,7 @@ fn wrong_ring_rows(
         })
         .collect();
     rows.sort_by(|a, b| b.rings.cmp(&a.rings).then_with(|| a.kind.cmp(&b.kind)));
-    rows
+    (rows, links)
 }
 
 /// One planted ring's outcome.
@@ -413,12 +461,12 @@ impl EvalReport {
 }
 
 /// Scores one run. `scored` holds the pipeline's verdicts (subjects missing from it count as not
-/// flagged); `stored_rings` the member lists of the rings the run stored (empty when linkage did not
+/// flagged); `stored_rings` the rings the run stored (empty when linkage did not
 /// run).
 pub fn evaluate(
     truth: &Truth,
     scored: &[Scored],
-    stored_rings: &[Vec<String>],
+    stored_rings: &[StoredRing],
     options: &EvalOptions,
 ) -> EvalReport {
     let by_subject: BTreeMap<&str, &Scored> =
@@ -511,7 +559,9 @@ pub fn evaluate(
 
     let planted = truth.planted_rings();
     let planted_members: Vec<Vec<String>> = planted.iter().map(|r| r.members.clone()).collect();
-    let linkage = match_rings(&planted_members, stored_rings);
+    let stored_members: Vec<Vec<String>> = stored_rings.iter().map(|r| r.members.clone()).collect();
+    let linkage = match_rings(&planted_members, &stored_members);
+    let (wrong_rings, wrong_ring_links) = wrong_ring_rows(truth, &planted_members, stored_rings);
     let found: BTreeSet<usize> = linkage.found_planted.iter().copied().collect();
     let ring_rows: Vec<RingRow> = planted
         .iter()
@@ -635,7 +685,8 @@ pub fn evaluate(
             .collect(),
         rings: RingMetrics {
             rings_with_a_flagged_member: ring_rows.iter().filter(|r| r.flagged > 0).count(),
-            wrong_rings: wrong_ring_rows(truth, &planted_members, stored_rings),
+            wrong_rings,
+            wrong_ring_links,
             linkage,
             rings: ring_rows,
         },

@@ -172,6 +172,15 @@ pub fn render_markdown(report: &EvalReport, command: &str, svg: Option<&str>) ->
             }),
         );
         md.push('\n');
+        let _ = writeln!(md, "The same rings by the kinds of link that hold them:\n");
+        table(
+            &mut md,
+            &["links", "rings"],
+            r.wrong_ring_links
+                .iter()
+                .map(|row| vec![row.links.clone(), row.rings.to_string()]),
+        );
+        md.push('\n');
     }
 
     let _ = writeln!(md, "### Rules\n");

@@ -218,9 +218,9 @@ fn rings_with_and_without_linkage() {
     assert_eq!(none.rings.linkage.found, 0);
     assert_eq!(none.rings.linkage.precision, None);
     assert_eq!(none.rings.rings_with_a_flagged_member, 1);
-    let stored = vec![
-        vec!["synth:P1".to_string(), "synth:P2".to_string()],
-        vec!["synth:P5".to_string(), "synth:P7".to_string()],
+    let stored: Vec<StoredRing> = vec![
+        vec!["synth:P1".to_string(), "synth:P2".to_string()].into(),
+        vec!["synth:P5".to_string(), "synth:P7".to_string()].into(),
     ];
     let linked = evaluate(&truth(), &run(), &stored, &EvalOptions::default());
     assert_eq!(linked.rings.linkage.found, 1);
@@ -240,7 +240,14 @@ fn rings_with_and_without_linkage() {
 
 #[test]
 fn rings_that_are_not_correct_are_told_apart_by_make_up() {
-    let ring = |ids: &[&str]| ids.iter().map(|i| format!("synth:{i}")).collect::<Vec<_>>();
+    let ring = |ids: &[&str]| StoredRing {
+        members: ids.iter().map(|i| format!("synth:{i}")).collect(),
+        link_kinds: if ids.contains(&"P5") {
+            vec!["email".into(), "given_name".into()]
+        } else {
+            Vec::new()
+        },
+    };
     let stored = vec![
         ring(&["P1", "P2"]),       // correct: ring-001
         ring(&["P1", "P2", "P5"]), // correct: two of three from ring-001
@@ -269,6 +276,13 @@ fn rings_that_are_not_correct_are_told_apart_by_make_up() {
             ("subjects not in the truth", 1, 2),
         ]
     );
+    let links: Vec<(&str, usize)> = report
+        .rings
+        .wrong_ring_links
+        .iter()
+        .map(|r| (r.links.as_str(), r.rings))
+        .collect();
+    assert_eq!(links, vec![("unknown", 4), ("email+given_name", 2)]);
     let wrong: usize = report.rings.wrong_rings.iter().map(|r| r.rings).sum();
     assert_eq!(
         wrong,

@@ -27,7 +27,7 @@ use redflag_model::{DeviceId, DeviceKind, Event, Identifier, IdentifierKind, Ris
 use redflag_pipeline::{Engines, PipelineOutput, ShardedRun};
 use redflag_synth::WorldConfig;
 use redflag_synth::eval::{
-    EvalOptions, EvalReport, PrefixRun, Scored, Truth, evaluate, render_markdown, svg,
+    EvalOptions, EvalReport, PrefixRun, Scored, StoredRing, Truth, evaluate, render_markdown, svg,
     time_to_detect,
 };
 
@@ -796,12 +796,22 @@ fn write_assessments(path: &Path, output: &PipelineOutput) -> anyhow::Result<()>
 }
 
 /// Stored rings as member lists: the rings the run produced, or else the ring each assessment names.
-fn stored_rings(output: &PipelineOutput) -> Vec<Vec<String>> {
+fn stored_rings(output: &PipelineOutput) -> Vec<StoredRing> {
     if !output.rings.is_empty() {
         return output
             .rings
             .iter()
-            .map(|r| r.members.iter().map(|m| m.as_str().to_string()).collect())
+            .map(|r| StoredRing {
+                members: r.members.iter().map(|m| m.as_str().to_string()).collect(),
+                link_kinds: r
+                    .links
+                    .iter()
+                    .filter(|l| l.weight > 0.0)
+                    .map(|l| l.kind.clone())
+                    .collect::<BTreeSet<String>>()
+                    .into_iter()
+                    .collect(),
+            })
             .collect();
     }
     let mut rings: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -813,7 +823,7 @@ fn stored_rings(output: &PipelineOutput) -> Vec<Vec<String>> {
                 .push(assessment.subject.as_str().to_string());
         }
     }
-    rings.into_values().collect()
+    rings.into_values().map(StoredRing::from).collect()
 }
 
 /// Generates a smaller world and assesses it on growing prefixes of its event window.
