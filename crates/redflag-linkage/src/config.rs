@@ -110,7 +110,8 @@ pub struct LinkageConfig {
     pub benign_cap_bits: f64,
     /// Largest contribution (bits) of a shared egress IP or /24 (default 6): a NAT is never enough alone.
     pub egress_cap_bits: f64,
-    /// Largest contribution (bits) of a near-duplicate resume (default 10).
+    /// Largest contribution (bits) of a near-duplicate resume (default 8, below the operator threshold:
+    /// strangers share resume templates, so a near copy alone never links two personas as one hand).
     pub resume_cap_bits: f64,
     /// Largest contribution (bits) of the location group (address, postcode, city) together (default 8):
     /// the three are one piece of evidence, not three.
@@ -147,7 +148,7 @@ impl Default for LinkageConfig {
             population_floor: 100_000.0,
             benign_cap_bits: 1.0,
             egress_cap_bits: 6.0,
-            resume_cap_bits: 10.0,
+            resume_cap_bits: 8.0,
             location_cap_bits: 8.0,
             photo_max_distance: 6,
             em_iterations: 30,

@@ -386,6 +386,86 @@ fn coworkers_behind_one_nat_do_not_merge() {
     assert!(r.rings.is_empty(), "{:#?}", ring_sets(&r));
 }
 
+/// A bootcamp's resume template: the same summary and project bullets for every graduate, under each
+/// graduate's own name and contacts.
+fn bootcamp_resume(name: &str, email: &str) -> String {
+    format!(
+        "{name}\nFull-stack web developer\n{email}\n\nSummary\nGraduate of the Northside Coding \
+         Academy full-stack immersive program with hands-on experience building responsive web \
+         applications in React, Node.js and PostgreSQL, passionate about clean code, agile teamwork \
+         and continuous learning.\n\nProjects\n- Built a recipe sharing platform with user \
+         authentication, image uploads and a REST API deployed on Heroku.\n- Developed a real-time \
+         chat application using WebSockets, Express and MongoDB with a team of four students.\n- \
+         Created a budgeting dashboard with charts, CSV import and unit tests written in Jest.\n\n\
+         Skills\nJavaScript, TypeScript, React, Node.js, Express, PostgreSQL, MongoDB, Git, Docker\n"
+    )
+}
+
+#[test]
+fn a_bootcamp_cohort_sharing_a_resume_template_does_not_merge() {
+    let given = ["alex", "bea", "carl", "dina", "eli", "fay", "gus", "hana"];
+    let cohort: Vec<Subject> = given
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let family = [
+                "ortiz", "lund", "meyer", "sato", "quinn", "volk", "ibe", "reyes",
+            ][i];
+            let email = format!("{g}.{family}@mail.example.org");
+            S::new(&format!("bc{i}"), g, family)
+                .dob(&format!("199{i}-0{}-1{i}", 1 + i))
+                .home(&format!("{} Elm Road, Riverton", 20 + 3 * i))
+                .email(&email)
+                .attr(
+                    "resume_text",
+                    &bootcamp_resume(&format!("{g} {family}"), &email),
+                )
+                .done()
+        })
+        .collect();
+    // Everyone else has a resume of their own, so that a near copy is as rare as in a real population.
+    let mut subjects: Vec<Subject> = background(600)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut s)| {
+            let own: Vec<String> = (0..40).map(|w| format!("w{}x{w}", i * 97 + w)).collect();
+            s.attributes.insert("resume_text".into(), own.join(" "));
+            s
+        })
+        .collect();
+    subjects.extend(cohort);
+    // Every corroborated pair is returned, so that the unlinked cohort pairs can be read.
+    let linker = Linker::new(LinkageConfig {
+        report_threshold: 1e-9,
+        ..LinkageConfig::default()
+    })
+    .unwrap();
+    let r = linker.link(&subjects, &[], &ExtraEvidence::default());
+    // The template is seen (near-duplicate resumes, in the pairs' waterfalls)...
+    let resume_pair = r.pairs.iter().find(|p| {
+        p.a.as_str() == "ats:bc0"
+            && p.b.as_str() == "ats:bc1"
+            && p.contributions
+                .iter()
+                .any(|c| c.comparison == "resume" && c.bits > 0.0)
+    });
+    assert!(resume_pair.is_some_and(|p| !p.linked), "{resume_pair:#?}");
+    // ...but a shared template alone does not make one operator's ring.
+    assert!(r.rings.is_empty(), "{:#?}", ring_sets(&r));
+    // With one more piece of shared evidence (two graduates sign in from one address), the two link.
+    let pair = vec![sid("bc2"), sid("bc3")];
+    let extra = ExtraEvidence {
+        egress: vec![SharedValue::egress_ip("203.0.113.9".parse().unwrap(), pair)],
+        sanctions_hits: Vec::new(),
+    };
+    let events = vec![
+        sign_in("bc2", 1, 10, "203.0.113.9"),
+        sign_in("bc3", 2, 11, "203.0.113.9"),
+    ];
+    let r = linker.link(&subjects, &events, &extra);
+    assert_eq!(ring_sets(&r), BTreeSet::from([set(&["bc2", "bc3"])]));
+}
+
 #[test]
 fn people_with_a_common_name_do_not_merge() {
     let mut subjects = background(300);
