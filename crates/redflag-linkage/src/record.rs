@@ -155,56 +155,36 @@ pub(crate) fn is_placeholder(comp: Comparison, value: &str) -> bool {
     }
     // One pass over the squashed characters, without building them unless the value is short
     // enough to be in the list: most values (e-mails, phones, addresses) are not.
-    let (mut len, mut bytes, mut all_digits, mut second, mut repeated) =
-        (0usize, 0, true, None, true);
+    let (mut bytes, mut digits) = (0, RepeatedDigits::default());
     for c in value
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
     {
-        len += 1;
         bytes += c.len_utf8();
-        if c.is_ascii_digit() {
-            match second {
-                None if len == 2 => second = Some(c),
-                Some(d) if d != c => repeated = false,
-                _ => {}
-            }
-        } else {
-            all_digits = false;
-        }
+        digits.push(c);
     }
-    if len == 0 || (bytes <= placeholder_max_len() && set.contains(squash(value).as_str())) {
-        return true;
-    }
-    // Phone numbers and ids made of one repeated digit ("+10000000000", "99999999").
-    len >= 6 && all_digits && repeated
+    digits.len == 0
+        || (bytes <= placeholder_max_len() && set.contains(squash(value).as_str()))
+        || digits.one_repeated()
 }
 
 /// [`is_placeholder`] of an ASCII value other than an e-mail: the same pass over bytes, the squashed
 /// value (when short enough to be listed) built on the stack, not allocated.
 fn is_ascii_placeholder(value: &[u8], set: &HashSet<&'static str>) -> bool {
     let mut squashed = [0u8; 32];
-    let (mut len, mut all_digits, mut second, mut repeated) = (0usize, true, None, true);
+    let mut digits = RepeatedDigits::default();
     for c in value
         .iter()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(u8::to_ascii_lowercase)
     {
-        if let Some(slot) = squashed.get_mut(len) {
+        if let Some(slot) = squashed.get_mut(digits.len) {
             *slot = c;
         }
-        len += 1;
-        if c.is_ascii_digit() {
-            match second {
-                None if len == 2 => second = Some(c),
-                Some(d) if d != c => repeated = false,
-                _ => {}
-            }
-        } else {
-            all_digits = false;
-        }
+        digits.push(char::from(c));
     }
+    let len = digits.len;
     let listed = || {
         len <= placeholder_max_len()
             && squashed
@@ -212,7 +192,47 @@ fn is_ascii_placeholder(value: &[u8], set: &HashSet<&'static str>) -> bool {
                 .and_then(|s| std::str::from_utf8(s).ok())
                 .is_some_and(|s| set.contains(s))
     };
-    len == 0 || listed() || (len >= 6 && all_digits && repeated)
+    len == 0 || listed() || digits.one_repeated()
+}
+
+/// The squashed characters of a value seen one by one: how many, and whether they are digits all
+/// equal to the second (the first may differ: a country code, "+10000000000").
+struct RepeatedDigits {
+    len: usize,
+    all_digits: bool,
+    second: Option<char>,
+    repeated: bool,
+}
+
+impl Default for RepeatedDigits {
+    fn default() -> Self {
+        Self {
+            len: 0,
+            all_digits: true,
+            second: None,
+            repeated: true,
+        }
+    }
+}
+
+impl RepeatedDigits {
+    fn push(&mut self, c: char) {
+        self.len += 1;
+        if c.is_ascii_digit() {
+            match self.second {
+                None if self.len == 2 => self.second = Some(c),
+                Some(d) if d != c => self.repeated = false,
+                _ => {}
+            }
+        } else {
+            self.all_digits = false;
+        }
+    }
+
+    /// Phone numbers and ids made of one repeated digit ("+10000000000", "99999999").
+    fn one_repeated(&self) -> bool {
+        self.len >= 6 && self.all_digits && self.repeated
+    }
 }
 
 /// The longest entry of the placeholder list, in bytes.
