@@ -293,20 +293,21 @@ fn wrong_ring_kind(members: &[String], truth: &BTreeMap<&str, &SubjectTruth>) ->
 }
 
 /// [`WrongRingRow`]s and [`WrongRingLinks`] of the stored rings that are not correct.
+/// `members` are the stored rings' member lists, in the same order.
 fn wrong_ring_rows(
     truth: &Truth,
     planted: &[Vec<String>],
     stored: &[StoredRing],
+    members: &[Vec<String>],
 ) -> (Vec<WrongRingRow>, Vec<WrongRingLinks>) {
     let by_id: BTreeMap<&str, &SubjectTruth> = truth
         .subjects
         .iter()
         .map(|s| (s.subject_id.as_str(), s))
         .collect();
-    let members: Vec<Vec<String>> = stored.iter().map(|r| r.members.clone()).collect();
     let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut links: BTreeMap<String, usize> = BTreeMap::new();
-    for i in metrics::wrong_rings(planted, &members) {
+    for i in metrics::wrong_rings(planted, members) {
         let ring = &stored[i];
         let entry = kinds
             .entry(wrong_ring_kind(&ring.members, &by_id))
@@ -561,7 +562,8 @@ pub fn evaluate(
     let planted_members: Vec<Vec<String>> = planted.iter().map(|r| r.members.clone()).collect();
     let stored_members: Vec<Vec<String>> = stored_rings.iter().map(|r| r.members.clone()).collect();
     let linkage = match_rings(&planted_members, &stored_members);
-    let (wrong_rings, wrong_ring_links) = wrong_ring_rows(truth, &planted_members, stored_rings);
+    let (wrong_rings, wrong_ring_links) =
+        wrong_ring_rows(truth, &planted_members, stored_rings, &stored_members);
     let found: BTreeSet<usize> = linkage.found_planted.iter().copied().collect();
     let ring_rows: Vec<RingRow> = planted
         .iter()

@@ -795,7 +795,8 @@ fn write_assessments(path: &Path, output: &PipelineOutput) -> anyhow::Result<()>
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Stored rings as member lists: the rings the run produced, or else the ring each assessment names.
+/// Stored rings with the kinds of their links: the rings the run produced, or else the ring each
+/// assessment names (members only).
 fn stored_rings(output: &PipelineOutput) -> Vec<StoredRing> {
     if !output.rings.is_empty() {
         return output
