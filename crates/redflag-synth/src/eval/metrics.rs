@@ -183,6 +183,10 @@ pub struct RingMatch {
     pub precision: Option<f64>,
     /// Ids of the planted rings found (by index into the planted list).
     pub found_planted: Vec<usize>,
+    /// Indices of the stored rings that are not correct, in order (not written to reports: the
+    /// evaluation breaks them down by make-up instead).
+    #[serde(skip)]
+    pub wrong_stored: Vec<usize>,
 }
 
 /// Matches stored rings (member lists) against planted ones.
@@ -206,10 +210,13 @@ pub fn match_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> RingMatch
         })
         .map(|(i, _)| i)
         .collect();
-    let correct = stored_sets
+    let wrong_stored: Vec<usize> = stored_sets
         .iter()
-        .filter(|s| holds_a_planted_majority(s, &planted_sets))
-        .count();
+        .enumerate()
+        .filter(|(_, s)| !holds_a_planted_majority(s, &planted_sets))
+        .map(|(i, _)| i)
+        .collect();
+    let correct = stored.len() - wrong_stored.len();
     RingMatch {
         planted: planted.len(),
         stored: stored.len(),
@@ -218,6 +225,7 @@ pub fn match_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> RingMatch
         recall: ratio_or(found_planted.len() as u64, planted.len() as u64, 0.0),
         precision: (!stored.is_empty()).then(|| correct as f64 / stored.len() as f64),
         found_planted,
+        wrong_stored,
     }
 }
 
@@ -226,23 +234,6 @@ fn holds_a_planted_majority(stored: &BTreeSet<&str>, planted: &[BTreeSet<&str>])
     planted
         .iter()
         .any(|p| stored.intersection(p).count() * 2 > stored.len() && !stored.is_empty())
-}
-
-/// The indices of the stored rings that are not correct (as [`match_rings`] counts them), in order.
-pub fn wrong_rings(planted: &[Vec<String>], stored: &[Vec<String>]) -> Vec<usize> {
-    let planted_sets: Vec<BTreeSet<&str>> = planted
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    stored
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            let set: BTreeSet<&str> = r.iter().map(String::as_str).collect();
-            !holds_a_planted_majority(&set, &planted_sets)
-        })
-        .map(|(i, _)| i)
-        .collect()
 }
 
 #[cfg(test)]
@@ -387,6 +378,7 @@ mod tests {
         let m = match_rings(&planted, &stored);
         assert_eq!(m.found_planted, vec![0, 2]);
         assert_eq!((m.found, m.correct, m.planted, m.stored), (2, 2, 3, 4));
+        assert_eq!(m.wrong_stored, vec![1, 3]);
         assert!(close(m.recall, 2.0 / 3.0));
         assert_eq!(m.precision, Some(0.5));
 

@@ -293,12 +293,11 @@ fn wrong_ring_kind(members: &[String], truth: &BTreeMap<&str, &SubjectTruth>) ->
 }
 
 /// [`WrongRingRow`]s and [`WrongRingLinks`] of the stored rings that are not correct.
-/// `members` are the stored rings' member lists, in the same order.
+/// `wrong` are the indices of the stored rings that are not correct ([`RingMatch::wrong_stored`]).
 fn wrong_ring_rows(
     truth: &Truth,
-    planted: &[Vec<String>],
     stored: &[StoredRing],
-    members: &[Vec<String>],
+    wrong: &[usize],
 ) -> (Vec<WrongRingRow>, Vec<WrongRingLinks>) {
     let by_id: BTreeMap<&str, &SubjectTruth> = truth
         .subjects
@@ -307,8 +306,7 @@ fn wrong_ring_rows(
         .collect();
     let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut links: BTreeMap<String, usize> = BTreeMap::new();
-    for i in metrics::wrong_rings(planted, members) {
-        let ring = &stored[i];
+    for ring in wrong.iter().filter_map(|&i| stored.get(i)) {
         let entry = kinds
             .entry(wrong_ring_kind(&ring.members, &by_id))
             .or_default();
@@ -563,7 +561,7 @@ pub fn evaluate(
     let stored_members: Vec<Vec<String>> = stored_rings.iter().map(|r| r.members.clone()).collect();
     let linkage = match_rings(&planted_members, &stored_members);
     let (wrong_rings, wrong_ring_links) =
-        wrong_ring_rows(truth, &planted_members, stored_rings, &stored_members);
+        wrong_ring_rows(truth, stored_rings, &linkage.wrong_stored);
     let found: BTreeSet<usize> = linkage.found_planted.iter().copied().collect();
     let ring_rows: Vec<RingRow> = planted
         .iter()
