@@ -191,14 +191,13 @@ impl Comparison {
 pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
-        let jaro = strsim::jaro(a, b);
         let prefix = a
             .chars()
             .zip(b.chars())
             .take(4)
             .take_while(|(p, q)| p == q)
-            .count() as f64;
-        return jaro + prefix * 0.1 * (1.0 - jaro);
+            .count();
+        return winkler(strsim::jaro(a, b), prefix);
     }
     if x.is_empty() && y.is_empty() {
         return 1.0;
@@ -244,8 +243,13 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     let m = f64::from(matches);
     let jaro =
         (m / x.len() as f64 + m / y.len() as f64 + (m - f64::from(transpositions / 2)) / m) / 3.0;
-    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
-    jaro + prefix * 0.1 * (1.0 - jaro)
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+    winkler(jaro, prefix)
+}
+
+/// A Jaro similarity raised by a common prefix of `prefix` characters (at most 4).
+fn winkler(jaro: f64, prefix: usize) -> f64 {
+    jaro + prefix as f64 * 0.1 * (1.0 - jaro)
 }
 
 /// Name level of two names given with their hashes (`Record::given_key`, `family_key`): exact 4,
