@@ -311,9 +311,12 @@ impl PhoneNumber {
     pub fn parse(input: &str, default_region: Option<CountryCode>) -> Result<Self, ModelError> {
         // Numbers repeat (every stored subject is decoded again on each read, and a ring's members
         // share theirs), so the outcome of each input is memoised. The memo is cut into shards by
-        // the input's hash, so that threads parsing at once rarely wait on one another's lock.
-        type Memo =
-            std::collections::HashMap<(String, Option<CountryCode>), Result<String, String>>;
+        // the input's hash, so that threads parsing at once rarely wait on one another's lock; a
+        // shard maps a default region to its inputs, so a lookup borrows the input (no allocation:
+        // on a batch of new numbers the memo's own cost was larger than validating them).
+        type Outcomes =
+            std::collections::HashMap<Box<str>, Result<String, String>, foldhash::fast::FixedState>;
+        type Memo = Vec<(Option<CountryCode>, Outcomes)>;
         const SHARDS: usize = 16;
         static MEMO: std::sync::OnceLock<[std::sync::Mutex<Memo>; SHARDS]> =
             std::sync::OnceLock::new();
@@ -326,26 +329,38 @@ impl PhoneNumber {
             (h % SHARDS as u64) as usize
         };
         let memos = MEMO.get_or_init(Default::default);
-        let memo = &memos[shard(input)];
-        let key = (input.to_string(), default_region);
-        let known = memo.lock().ok().and_then(|m| m.get(&key).cloned());
+        let known = memos[shard(input)].lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(r, _)| *r == default_region)
+                .and_then(|(_, outcomes)| outcomes.get(input).cloned())
+        });
         let outcome = match known {
             Some(outcome) => outcome,
             None => {
                 let outcome = Self::parse_uncached(input, default_region);
-                let remember = |key: (String, Option<CountryCode>), outcome| {
-                    if let Ok(mut m) = memos[shard(&key.0)].lock() {
-                        if m.len() >= MEMO_LIMIT {
-                            m.clear();
+                let remember = |text: &str, region: Option<CountryCode>, outcome| {
+                    if let Ok(mut m) = memos[shard(text)].lock() {
+                        let at = match m.iter().position(|(r, _)| *r == region) {
+                            Some(at) => at,
+                            None => {
+                                m.push((region, Outcomes::default()));
+                                m.len() - 1
+                            }
+                        };
+                        let outcomes = &mut m[at].1;
+                        if outcomes.len() >= MEMO_LIMIT {
+                            outcomes.clear();
                         }
-                        m.insert(key, outcome);
+                        outcomes.insert(text.into(), outcome);
                     }
                 };
                 // The E.164 form parses to itself: a stored number read back is a memo hit.
-                if let Ok(e164) = &outcome {
-                    remember((e164.clone(), None), Ok(e164.clone()));
+                if let Ok(e164) = &outcome
+                    && (e164 != input || default_region.is_some())
+                {
+                    remember(e164, None, Ok(e164.clone()));
                 }
-                remember(key, outcome.clone());
+                remember(input, default_region, outcome.clone());
                 outcome
             }
         };
@@ -796,12 +811,18 @@ mod tests {
         );
     }
 
-    /// The memo gives the same answer as parsing afresh, for valid and invalid inputs and for a stored
-    /// E.164 form read back.
+    /// The memo gives the same answer as parsing afresh, for valid and invalid inputs, for a stored
+    /// E.164 form read back, and for one national number under two default regions (the memo keeps
+    /// each region's answer apart).
     #[test]
     fn memoised_phones_answer_as_parsing_afresh() {
         let us = CountryCode::parse("US").ok();
+        let jp = CountryCode::parse("JP").ok();
         for (input, region) in [
+            ("03-1234-5678", jp),
+            ("03-1234-5678", us),
+            ("03-1234-5678", None),
+            ("+81312345678", None),
             ("(201) 555-0123", us),
             ("+44 20 7946 0018", None),
             ("(512) 555-01", us),
