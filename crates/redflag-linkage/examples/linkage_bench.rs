@@ -81,6 +81,21 @@ fn rss_mib(field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU seconds the process has used (user and system, all threads), from /proc/self/stat: against
+/// the wall clock between two progress lines it shows how much of a phase ran on one core.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) begin after the last ')'.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn started() -> Instant {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     *START.get_or_init(Instant::now)
@@ -89,8 +104,9 @@ fn started() -> Instant {
 /// Progress of a long run on stderr: seconds since start, resident and peak memory, phase.
 fn progress(what: &str) {
     eprintln!(
-        "[{:8.1}s rss {:7.0} MiB peak {:7.0} MiB] {what}",
+        "[{:8.1}s cpu {:7.1}s rss {:7.0} MiB peak {:7.0} MiB] {what}",
         started().elapsed().as_secs_f64(),
+        cpu_seconds(),
         rss_mib("VmRSS:"),
         rss_mib("VmHWM:")
     );

@@ -55,6 +55,10 @@ pub(crate) struct Record {
     pub family_key: u64,
     #[serde(skip)]
     pub city_key: u64,
+    /// The city's characters counted by [`char_counts`]: a bound on its similarity to another city
+    /// without reading either text.
+    #[serde(skip)]
+    pub city_counts: u64,
     #[serde(skip)]
     pub address_key: u64,
     #[serde(skip)]
@@ -65,12 +69,27 @@ pub(crate) struct Record {
     pub address_words: Box<[u32]>,
 }
 
+/// [`char_counts`] of a text it cannot count.
+pub(crate) const NO_COUNTS: u64 = u64::MAX;
+
+/// A short ASCII text's characters counted in 16 classes (the low four bits of each byte), four bits
+/// a class in one word; [`NO_COUNTS`] for a text over 15 bytes (a class could overflow) or not
+/// ASCII. See [`crate::compare::jaro_winkler_bound_of_counts`].
+pub(crate) fn char_counts(s: &str) -> u64 {
+    if s.len() > 15 || !s.is_ascii() {
+        return NO_COUNTS;
+    }
+    s.bytes()
+        .fold(0u64, |acc, c| acc + (1u64 << (4 * (c & 15))))
+}
+
 impl Record {
     /// Recomputes the fields derived from the names, city and address.
     pub(crate) fn derive_keys(&mut self) {
         self.given_key = text_key(&self.given);
         self.family_key = text_key(&self.family);
         self.city_key = self.city.as_deref().map_or(0, text_key);
+        self.city_counts = self.city.as_deref().map_or(NO_COUNTS, char_counts);
         self.address_key = self.address.as_deref().map_or(0, text_key);
         self.postcode_key = self.postcode.as_deref().map_or(0, text_key);
         self.address_words = self
