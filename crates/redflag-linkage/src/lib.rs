@@ -66,7 +66,7 @@ pub use export::{ring_dot, ring_json};
 pub use facts::fact_specs;
 pub use model::ModelParams;
 pub use record::attributes;
-pub use state::{LinkState, Linker, fingerprint};
+pub use state::{LinkState, Linker, SubjectChunk, fingerprint};
 pub use types::{
     Contribution, ExcludedValue, ExtraEvidence, LinkStats, LinkageResult, ScoredPair, SharedKind,
     SharedValue,

@@ -802,6 +802,24 @@ fn incremental_linking_equals_batch_under_one_model() {
     assert_eq!(links(&last.rings), links(&batch.rings));
 }
 
+/// Chunks handed over (owned, dropped as their records are built) and chunks lent give the result of
+/// one call on all subjects: the same pairs with their waterfalls, rings and facts.
+#[test]
+fn chunked_linking_owned_or_borrowed_equals_one_call() {
+    let (subjects, events) = mixed(400);
+    let linker = Linker::new(LinkageConfig::default()).unwrap();
+    let whole = linker.link(&subjects, &events, &ExtraEvidence::default());
+    let owned: Vec<Vec<Subject>> = subjects.chunks(97).map(<[Subject]>::to_vec).collect();
+    let from_owned = linker.link_chunks(owned, &events, &ExtraEvidence::default());
+    let from_borrowed = linker.link_chunks(subjects.chunks(97), &events, &ExtraEvidence::default());
+    assert!(!whole.rings.is_empty());
+    for chunked in [&from_owned, &from_borrowed] {
+        assert_eq!(chunked.pairs, whole.pairs);
+        assert_eq!(chunked.rings, whole.rings);
+        assert_eq!(chunked.facts, whole.facts);
+    }
+}
+
 #[test]
 fn ring_exports() {
     let (mut subjects, events) = persona_ring();
