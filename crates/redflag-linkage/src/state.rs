@@ -428,6 +428,15 @@ fn warm(records: &[Record], pairs: &[u64]) {
     std::hint::black_box(seen);
 }
 
+/// The holder count of a quarter-bit bucket ([`LinkState::count_bucket`]; 0 for a value held by none).
+fn tf_of_bucket(bucket: i64) -> f64 {
+    if bucket < 0 {
+        0.0
+    } else {
+        (bucket as f64 / 4.0).exp2()
+    }
+}
+
 /// The two record numbers of a packed pair (`i << 32 | j`).
 fn unpack_pair(p: u64) -> (usize, usize) {
     ((p >> 32) as usize, (p & 0xffff_ffff) as usize)
@@ -1678,13 +1687,9 @@ impl LinkState {
         self.holders.len_of(&h)
     }
 
-    /// The holder count used for term frequencies: rounded down to a quarter-bit bucket, so that a
-    /// pair's weight changes only when the bucket does (see the dirty tracking in `add_with`).
-    fn tf_count(&self, h: u64) -> f64 {
-        let b = self.count_bucket(h);
-        if b < 0 { 0.0 } else { (b as f64 / 4.0).exp2() }
-    }
-
+    /// The holder count used for term frequencies, as a bucket: rounded down to a quarter bit, so that
+    /// a pair's weight changes only when the bucket does (see the dirty tracking in `add_with`); -1
+    /// for a value held by none. [`tf_of_bucket`] gives the count back.
     fn count_bucket(&self, h: u64) -> i64 {
         let n = self.holders_of(h);
         if n == 0 {
@@ -1742,14 +1747,16 @@ impl LinkState {
     /// households the configuration declares.
     fn same_household(&self, i: u32, j: u32) -> bool {
         let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
+        // Most configurations declare no households: no two id lookups for every scored pair then.
         (a.address.is_some() && b.address.is_some() && a.address_key == b.address_key)
-            || matches!(
-                (
-                    self.households.get(&self.ids[i as usize]),
-                    self.households.get(&self.ids[j as usize])
-                ),
-                (Some(x), Some(y)) if x == y
-            )
+            || !self.households.is_empty()
+                && matches!(
+                    (
+                        self.households.get(&self.ids[i as usize]),
+                        self.households.get(&self.ids[j as usize])
+                    ),
+                    (Some(x), Some(y)) if x == y
+                )
     }
 
     /// Scores a candidate pair (packed `i << 32 | j`) of packed comparison vector `g`, with its
@@ -1815,11 +1822,8 @@ impl LinkState {
                     || *swapped.get_or_insert_with(|| names_swapped(a, b)),
                     &mut hashes,
                 );
-                if let Some(h) = hashes
-                    .iter()
-                    .copied()
-                    .min_by_key(|h| (self.count_bucket(*h), *h))
-                {
+                // The rarest agreed value, its holders counted once.
+                if let Some((bucket, h)) = hashes.iter().map(|&h| (self.count_bucket(h), h)).min() {
                     let v = if detail || !cfg.benign_values.is_empty() {
                         crate::compare::value_text(a, comp, h).unwrap_or_default()
                     } else {
@@ -1829,7 +1833,7 @@ impl LinkState {
                     if comp.floored() {
                         denom = denom.max(cfg.population_floor);
                     }
-                    u = (self.tf_count(h) / denom).max(1.0 / denom);
+                    u = (tf_of_bucket(bucket) / denom).max(1.0 / denom);
                     value = Some(v);
                     value_hash = Some(h);
                 }
@@ -1838,13 +1842,14 @@ impl LinkState {
                 let pick = s
                     .iter()
                     .filter(|k| (level == 2) == k.value.starts_with("ip:"))
-                    .min_by_key(|k| (self.count_bucket(k.hash), k.hash));
-                if let Some(k) = pick {
+                    .map(|k| ((self.count_bucket(k.hash), k.hash), k))
+                    .min_by_key(|(key, _)| *key);
+                if let Some(((bucket, _), k)) = pick {
                     value = Some(k.value.to_string());
                     value_hash = Some(k.hash);
                     // A shared egress is as common as its number of holders.
                     let denom = model.tf_denominator[c].max(cfg.population_floor);
-                    u = (self.tf_count(k.hash) / denom).max(1.0 / denom);
+                    u = (tf_of_bucket(bucket) / denom).max(1.0 / denom);
                 }
             }
             m = m.max(1e-9);
