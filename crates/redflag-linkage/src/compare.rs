@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Key, Record, date_hash, hash_value, keyed, keys_of};
+use crate::record::{Key, NO_COUNTS, Record, date_hash, hash_value, keyed, keys_of};
 
 /// One comparison of the model. The discriminant orders keys inside a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -255,26 +255,56 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// counted. Comparing unequal cities was mostly this bound's work after it: Jaro–Winkler read two
 /// texts that the record's warm fields do not hold (a cache miss each).
 pub(crate) fn jaro_winkler_bound_of_counts(a: u64, len_a: usize, b: u64, len_b: usize) -> f64 {
-    use crate::record::NO_COUNTS;
     if a == NO_COUNTS || b == NO_COUNTS || len_a == 0 || len_b == 0 {
         return 1.0;
     }
-    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let m = shared_of_counts(a, b).min(len_a).min(len_b) as f64;
+    if m == 0.0 {
+        return 0.0;
+    }
+    let jaro = ((m / len_a as f64 + m / len_b as f64 + 1.0) / 3.0).min(1.0);
+    winkler(jaro, 4)
+}
+
+const LOW_NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+
+/// The sum of the eight bytes of `lanes` (each at most 31).
+fn sum_of_lanes(lanes: u64) -> usize {
+    (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
+}
+
+/// Σ over the 16 classes of the smaller of two counts (four bits a class): at least the number of
+/// characters (or words) two texts share, repeats counted.
+fn shared_of_counts(a: u64, b: u64) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Per 8-bit lane holding 0..=15: the smaller of the two (no borrow crosses a lane).
     let lanes_min = |x: u64, y: u64| -> u64 {
         let x_at_least_y = ((((x | HIGH) - y) & HIGH) >> 7) * 0xFF;
         (y & x_at_least_y) | (x & !x_at_least_y)
     };
-    let lanes = lanes_min(a & LOW, b & LOW) + lanes_min((a >> 4) & LOW, (b >> 4) & LOW);
-    // Eight lanes of at most 30 each: their sum fits the top byte.
-    let shared = (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
-    let m = shared.min(len_a).min(len_b) as f64;
-    if m == 0.0 {
-        return 0.0;
+    sum_of_lanes(
+        lanes_min(a & LOW_NIBBLES, b & LOW_NIBBLES)
+            + lanes_min((a >> 4) & LOW_NIBBLES, (b >> 4) & LOW_NIBBLES),
+    )
+}
+
+/// Σ of `a`'s counts over the classes `b` has any of: at least how many of `a`'s words (repeats
+/// counted) are among `b`'s, as [`words_jaccard`] counts them.
+fn present_of_counts(a: u64, b: u64) -> usize {
+    const ONES: u64 = 0x1111_1111_1111_1111;
+    let any = (b | (b >> 1) | (b >> 2) | (b >> 3)) & ONES;
+    let kept = a & (any * 0xF);
+    sum_of_lanes((kept & LOW_NIBBLES) + ((kept >> 4) & LOW_NIBBLES))
+}
+
+/// Whether two texts of `len_a` and `len_b` bytes with [`char_counts`](crate::record::char_counts)
+/// `a` and `b` are surely more than one edit apart ([`edit_distance_le1`]): one substitution changes
+/// the characters the two share by one, an insertion or an adjacent swap by less.
+fn surely_over_one_edit(a: u64, len_a: usize, b: u64, len_b: usize) -> bool {
+    if len_a.abs_diff(len_b) > 1 {
+        return true;
     }
-    let jaro = ((m / len_a as f64 + m / len_b as f64 + 1.0) / 3.0).min(1.0);
-    winkler(jaro, 4)
+    a != NO_COUNTS && b != NO_COUNTS && len_a + len_b > 2 + 2 * shared_of_counts(a, b)
 }
 
 /// A Jaro similarity raised by a common prefix of `prefix` characters (at most 4).
@@ -366,6 +396,17 @@ fn city_level(a: &Record, b: &Record) -> u8 {
 fn address_level(a: &Record, b: &Record) -> u8 {
     match (a.address.as_deref(), b.address.as_deref()) {
         (Some(_), Some(_)) if a.address_key == b.address_key => 3,
+        // Word overlap under one half by the counts alone (most unequal addresses): neither the
+        // words nor the texts are read. Overlap ≥ 1/2 needs 3 × shared ≥ both word counts.
+        (Some(_), Some(_))
+            if a.address_word_counts != NO_COUNTS
+                && b.address_word_counts != NO_COUNTS
+                && 3 * present_of_counts(a.address_word_counts, b.address_word_counts)
+                    .min(b.address_words.len())
+                    < a.address_words.len() + b.address_words.len() =>
+        {
+            1
+        }
         (Some(x), Some(y)) => {
             if words_jaccard(&a.address_words, &b.address_words) >= 0.5 && numbers_within(x, y) {
                 2
@@ -645,6 +686,12 @@ pub(crate) fn compare(a: &Record, b: &Record, photo_max: u32) -> Gamma {
     g[Comparison::Address as usize] = address_level(a, b);
     g[Comparison::Postcode as usize] = match (a.postcode.as_deref(), b.postcode.as_deref()) {
         (Some(_), Some(_)) if a.postcode_key == b.postcode_key => 3,
+        // Apart by the counts alone (most unequal postcodes): neither text is read.
+        (Some(x), Some(y))
+            if surely_over_one_edit(a.postcode_counts, x.len(), b.postcode_counts, y.len()) =>
+        {
+            1
+        }
         (x, y) => text_level(x, y, edit_distance_le1),
     };
     g[Comparison::City as usize] = city_level(a, b);
@@ -1199,6 +1246,89 @@ mod tests {
             bound("a very long city name", "another long city name"),
             1.0
         );
+    }
+
+    /// Texts within one edit (a substitution, an insertion, a deletion or an adjacent swap) are never
+    /// ruled out by their counts, and most unrelated postcodes are.
+    #[test]
+    fn one_edit_is_never_ruled_out_by_counts() {
+        use crate::record::char_counts;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let apart = |a: &str, b: &str| {
+            surely_over_one_edit(char_counts(a), a.len(), char_counts(b), b.len())
+        };
+        let mut ruled_out = 0;
+        for round in 0..50_000 {
+            let alphabet: &[u8] = if round % 2 == 0 {
+                b"0123456789"
+            } else {
+                b"0@aqAQ1 "
+            };
+            let len = rng.gen_range(0..=17usize);
+            let a: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            let mut b = a.clone();
+            match rng.gen_range(0..5) {
+                0 if !b.is_empty() => {
+                    let at = rng.gen_range(0..b.len());
+                    b[at] = alphabet[rng.gen_range(0..alphabet.len())];
+                }
+                1 => b.insert(
+                    rng.gen_range(0..=b.len()),
+                    alphabet[rng.gen_range(0..alphabet.len())],
+                ),
+                2 if !b.is_empty() => {
+                    b.remove(rng.gen_range(0..b.len()));
+                }
+                3 if b.len() >= 2 => {
+                    let at = rng.gen_range(0..b.len() - 1);
+                    b.swap(at, at + 1);
+                }
+                _ => {
+                    b = (0..len)
+                        .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                        .collect()
+                }
+            }
+            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+            if edit_distance_le1(&a, &b) {
+                assert!(!apart(&a, &b), "{a:?} {b:?}");
+            } else {
+                ruled_out += usize::from(apart(&a, &b));
+            }
+        }
+        assert!(ruled_out > 5_000, "{ruled_out}");
+        assert!(apart("75001", "13008"));
+        assert!(!apart("75001", "75010"));
+    }
+
+    /// The word-count bound is never below the shared words [`words_jaccard`] counts (repeats
+    /// included), so an address pair it rules out has an overlap under one half.
+    #[test]
+    fn word_count_bound_is_above_the_shared_words() {
+        use crate::record::word_counts;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..50_000 {
+            let mut words = |rng: &mut rand_chacha::ChaCha8Rng| {
+                let n = rng.gen_range(0..=15usize);
+                let mut w: Vec<u32> = (0..n).map(|_| rng.gen_range(0..40u32) * 7).collect();
+                w.sort_unstable();
+                w
+            };
+            let (a, b) = (words(&mut rng), words(&mut rng));
+            let (na, nb) = (a.len(), b.len());
+            let jaccard = words_jaccard(&a, &b);
+            let bound = present_of_counts(word_counts(&a), word_counts(&b)).min(nb);
+            if 3 * bound < na + nb {
+                assert!(jaccard < 0.5, "{a:?} {b:?}: {jaccard}");
+            }
+            // The bound counts a's repeats as words_jaccard does.
+            let counted = a.iter().filter(|w| b.contains(w)).count().min(nb);
+            assert!(bound >= counted, "{a:?} {b:?}");
+        }
     }
 
     #[test]

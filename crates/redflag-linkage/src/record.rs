@@ -59,6 +59,12 @@ pub(crate) struct Record {
     /// without reading either text.
     #[serde(skip)]
     pub city_counts: u64,
+    /// The postcode's characters counted by [`char_counts`], and the address's word hashes counted the
+    /// same way by [`word_counts`]: bounds on their levels without reading the texts or words.
+    #[serde(skip)]
+    pub postcode_counts: u64,
+    #[serde(skip)]
+    pub address_word_counts: u64,
     #[serde(skip)]
     pub address_key: u64,
     #[serde(skip)]
@@ -83,6 +89,17 @@ pub(crate) fn char_counts(s: &str) -> u64 {
         .fold(0u64, |acc, c| acc + (1u64 << (4 * (c & 15))))
 }
 
+/// Word hashes counted in 16 classes (their low four bits), four bits a class; [`NO_COUNTS`] for over
+/// 15 words. See [`crate::compare::address_level`].
+pub(crate) fn word_counts(words: &[u32]) -> u64 {
+    if words.len() > 15 {
+        return NO_COUNTS;
+    }
+    words
+        .iter()
+        .fold(0u64, |acc, w| acc + (1u64 << (4 * (w & 15))))
+}
+
 impl Record {
     /// Recomputes the fields derived from the names, city and address.
     pub(crate) fn derive_keys(&mut self) {
@@ -92,11 +109,13 @@ impl Record {
         self.city_counts = self.city.as_deref().map_or(NO_COUNTS, char_counts);
         self.address_key = self.address.as_deref().map_or(0, text_key);
         self.postcode_key = self.postcode.as_deref().map_or(0, text_key);
+        self.postcode_counts = self.postcode.as_deref().map_or(NO_COUNTS, char_counts);
         self.address_words = self
             .address
             .as_deref()
             .map(address_words)
             .unwrap_or_default();
+        self.address_word_counts = word_counts(&self.address_words);
     }
 }
 
