@@ -1312,7 +1312,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         for _ in 0..50_000 {
-            let mut words = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let words = |rng: &mut rand_chacha::ChaCha8Rng| {
                 let n = rng.gen_range(0..=15usize);
                 let mut w: Vec<u32> = (0..n).map(|_| rng.gen_range(0..40u32) * 7).collect();
                 w.sort_unstable();
