@@ -232,6 +232,15 @@ impl From<Vec<Subject>> for SubjectChunk<'_> {
     }
 }
 
+/// A chunk's candidate pairs for the model pass, with (for a chunk of blocks) how many pairs each block
+/// gave and each pair's places among its block's members, so that scoring finds a pair again without
+/// enumerating its block (2 bytes a pair).
+struct CountedChunk<'a> {
+    pairs: std::borrow::Cow<'a, [u64]>,
+    per_block: Option<Vec<u32>>,
+    placed: Option<Vec<[u8; 2]>>,
+}
+
 impl Candidates {
     fn blocks(entries: Vec<(u64, u32)>, n: usize, chunk_pairs: u64) -> Self {
         let mut runs = Vec::new();
@@ -331,18 +340,38 @@ impl Candidates {
 
     /// [`Candidates::chunk`], and for a chunk of blocks how many pairs each of its blocks gave, in
     /// order (so that a block's pairs can be found again by [`BlockPairs::run_pairs`] alone).
-    fn chunk_counted(&self, c: usize) -> (std::borrow::Cow<'_, [u64]>, Option<Vec<u32>>) {
+    fn chunk_counted(&self, c: usize) -> CountedChunk<'_> {
         match self {
             Candidates::Blocks(b) if c < b.chunks.len() => {
-                let per_run: Vec<Vec<u64>> = b.chunks[c]
+                let per_run: Vec<(Vec<u64>, Vec<[u8; 2]>)> = b.chunks[c]
                     .clone()
                     .into_par_iter()
-                    .map(|r| b.run_pairs(r))
+                    .map(|r| b.run_pairs_placed(r))
                     .collect();
-                let counts = per_run.iter().map(|p| p.len() as u32).collect();
-                (std::borrow::Cow::Owned(per_run.concat()), Some(counts))
+                let counts = per_run.iter().map(|(p, _)| p.len() as u32).collect();
+                let total = per_run.iter().map(|(p, _)| p.len()).sum();
+                let mut placed = per_run
+                    .iter()
+                    .all(|(p, at)| p.len() == at.len())
+                    .then(|| Vec::with_capacity(total));
+                let mut pairs = Vec::with_capacity(total);
+                for (p, at) in per_run {
+                    pairs.extend_from_slice(&p);
+                    if let Some(placed) = &mut placed {
+                        placed.extend_from_slice(&at);
+                    }
+                }
+                CountedChunk {
+                    pairs: std::borrow::Cow::Owned(pairs),
+                    per_block: Some(counts),
+                    placed,
+                }
             }
-            _ => (self.chunk(c), None),
+            _ => CountedChunk {
+                pairs: self.chunk(c),
+                per_block: None,
+                placed: None,
+            },
         }
     }
 }
@@ -364,6 +393,36 @@ impl BlockPairs {
             }
         }
         out
+    }
+
+    /// [`BlockPairs::run_pairs`], with each pair's two places among the block's members (empty when
+    /// the block has over 256 members, which a place does not fit in a byte).
+    fn run_pairs_placed(&self, r: usize) -> (Vec<u64>, Vec<[u8; 2]>) {
+        let (start, len) = self.runs[r];
+        let members = &self.entries[start..start + len];
+        let key = members[0].0;
+        let fits = len <= 256;
+        let mut out = Vec::with_capacity(len * (len - 1) / 2);
+        let mut placed = Vec::with_capacity(if fits { out.capacity() } else { 0 });
+        for x in 0..len {
+            for y in x + 1..len {
+                let (i, j) = pair_key(members[x].1, members[y].1);
+                if self.first_shared(i, j) == Some(key) {
+                    out.push((u64::from(i) << 32) | u64::from(j));
+                    if fits {
+                        placed.push([x as u8, y as u8]);
+                    }
+                }
+            }
+        }
+        (out, placed)
+    }
+
+    /// The pair of block `r` at places `at` among its members.
+    fn pair_at(&self, r: usize, at: [u8; 2]) -> u64 {
+        let members = &self.entries[self.runs[r].0..];
+        let (i, j) = pair_key(members[usize::from(at[0])].1, members[usize::from(at[1])].1);
+        (u64::from(i) << 32) | u64::from(j)
     }
 
     fn keys_of(&self, i: u32) -> &[u64] {
@@ -942,6 +1001,7 @@ impl LinkState {
         let n_chunks = candidates.n_chunks();
         let mut cache: Vec<Option<Vec<u16>>> = Vec::new();
         let mut run_counts: Vec<Option<Vec<u32>>> = Vec::new();
+        let mut run_places: Vec<Option<Vec<[u8; 2]>>> = Vec::new();
         let mut pattern_list: Vec<u64> = Vec::new();
         let mut n_candidates = 0usize;
         let mut em_iterations = 0;
@@ -951,7 +1011,11 @@ impl LinkState {
             let mut counts: Vec<u64> = Vec::new();
             let mut caching = true;
             for c in 0..n_chunks {
-                let (pairs, per_block) = candidates.chunk_counted(c);
+                let CountedChunk {
+                    pairs,
+                    per_block,
+                    placed,
+                } = candidates.chunk_counted(c);
                 let gammas = gammas_of(&self.records, &pairs, photo_max);
                 caching &= n_candidates + pairs.len() <= CACHE_PAIRS;
                 let mut coded: Vec<u16> =
@@ -971,6 +1035,7 @@ impl LinkState {
                 n_candidates += pairs.len();
                 cache.push(caching.then_some(coded));
                 run_counts.push(per_block.filter(|_| caching));
+                run_places.push(placed.filter(|_| caching));
                 if (c + 1) % 25 == 0 {
                     self.progress(&format!(
                         "comparison vectors: chunk {}/{n_chunks}, {n_candidates} pairs",
@@ -1069,6 +1134,7 @@ impl LinkState {
         for c in 0..n_chunks {
             let coded = cache.get_mut(c).and_then(Option::take);
             let counts = run_counts.get_mut(c).and_then(Option::take);
+            let placed = run_places.get_mut(c).and_then(Option::take);
             let scored: Vec<((u32, u32), Scored)> = match (coded, counts, &candidates) {
                 (Some(coded), Some(counts), Candidates::Blocks(b)) => {
                     // Only the blocks that gave a pair of a pattern that may be kept (a few percent
@@ -1090,18 +1156,32 @@ impl LinkState {
                         .collect();
                     let (coded, pattern_list, keep_by_id) = (&coded, &pattern_list, &keep_by_id);
                     let this = &*self;
-                    needed
-                        .par_iter()
-                        .flat_map_iter(|&(r, start)| {
-                            b.run_pairs(r)
-                                .into_iter()
-                                .enumerate()
-                                .filter_map(move |(k, p)| {
-                                    let id = coded[start + k] as usize;
+                    match &placed {
+                        // Each pair found again from its places in its block.
+                        Some(placed) => needed
+                            .par_iter()
+                            .flat_map_iter(|&(r, start)| {
+                                let n = counts[r - first_run] as usize;
+                                (start..start + n).filter_map(move |k| {
+                                    let id = coded[k] as usize;
+                                    let p = b.pair_at(r, placed[k]);
                                     this.score_candidate(p, pattern_list[id], keep_by_id[id])
                                 })
-                        })
-                        .collect()
+                            })
+                            .collect(),
+                        None => needed
+                            .par_iter()
+                            .flat_map_iter(|&(r, start)| {
+                                b.run_pairs(r)
+                                    .into_iter()
+                                    .enumerate()
+                                    .filter_map(move |(k, p)| {
+                                        let id = coded[start + k] as usize;
+                                        this.score_candidate(p, pattern_list[id], keep_by_id[id])
+                                    })
+                            })
+                            .collect(),
+                    }
                 }
                 (coded, _, _) => {
                     let pairs = candidates.chunk(c);
@@ -2263,25 +2343,42 @@ mod tests {
             assert_eq!(got, expect);
             assert_eq!(c.upper_bound(), 3 + 3 + 6 + 1);
             // Each chunk's per-block counts find every block's pairs again in place (scoring
-            // enumerates only some blocks and reads their pattern numbers at these offsets).
+            // enumerates only some blocks and reads their pattern numbers at these offsets), and
+            // each pair's places in its block give the pair back.
             let Candidates::Blocks(b) = &c else {
                 panic!("blocks expected")
             };
             for k in 0..c.n_chunks() {
-                let (pairs, counts) = c.chunk_counted(k);
+                let CountedChunk {
+                    pairs,
+                    per_block,
+                    placed,
+                } = c.chunk_counted(k);
                 assert_eq!(pairs, c.chunk(k));
-                let counts = counts.expect("a chunk of blocks has per-block counts");
+                let counts = per_block.expect("a chunk of blocks has per-block counts");
+                let placed = placed.expect("blocks of a few members have places");
                 assert_eq!(counts.len(), b.chunks[k].len());
+                assert_eq!(placed.len(), pairs.len());
                 let mut offset = 0;
                 for (r, n) in b.chunks[k].clone().zip(counts) {
                     let n = n as usize;
                     assert_eq!(b.run_pairs(r), pairs[offset..offset + n]);
+                    for at in offset..offset + n {
+                        assert_eq!(b.pair_at(r, placed[at]), pairs[at]);
+                    }
                     offset += n;
                 }
                 assert_eq!(offset, pairs.len());
             }
         }
         assert!(Candidates::blocks(entries.clone(), 6, 1).n_chunks() == 4);
+        // A block of over 256 members (a cap raised above the default) has no places in a byte:
+        // scoring enumerates it again.
+        let big: Vec<(u64, u32)> = (0..300u32).map(|i| (9, i)).collect();
+        let c = Candidates::blocks(big, 300, 1 << 20);
+        let counted = c.chunk_counted(0);
+        assert_eq!(counted.pairs.len(), 300 * 299 / 2);
+        assert!(counted.placed.is_none());
     }
 
     /// Comparing in warmed groups gives every pair's vector in the pairs' order, a short last group
