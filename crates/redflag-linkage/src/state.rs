@@ -819,17 +819,20 @@ impl LinkState {
         let mut changed: BTreeMap<u32, Record> = BTreeMap::new();
         // Records of the batch (a bit per record).
         let mut batch: Vec<bool> = vec![false; self.records.len()];
-        for chunk in chunks {
+        let mut chunks = chunks.into_iter();
+        while let Some(chunk) = chunks.next() {
             let chunk: SubjectChunk<'a> = chunk.into();
             let n = match &chunk {
                 SubjectChunk::Borrowed(s) => s.len(),
                 SubjectChunk::Owned(s) => s.len(),
             };
-            // Exact growth (large vectors grow by remapping, without a second copy).
-            self.records.reserve_exact(n);
-            self.ids.reserve_exact(n);
+            // Room for the chunks still to come, taken as large as this one when their number is
+            // known: growing a vector of a million records chunk by chunk copied it each time.
+            let expected = n.saturating_mul(1 + chunks.size_hint().0);
+            self.records.reserve_exact(expected);
+            self.ids.reserve_exact(expected);
             self.index.reserve(n);
-            batch.reserve_exact(n);
+            batch.reserve_exact(expected);
             let hasher = &self.hasher;
             let by_subject = &by_subject;
             let build = move |s: &Subject| {
@@ -860,28 +863,32 @@ impl LinkState {
                 for p in ph {
                     *self.placeholders.entry((p.comp, p.value)).or_default() += 1;
                 }
-                let idx = match self.index.get(&id, &self.ids) {
+                match self.index.get(&id, &self.ids) {
                     Some(i) => {
                         let old = changed.get(&i).unwrap_or(&self.records[i as usize]);
                         for k in &old.keys {
                             record::add_key(&mut r, k.comp, &k.value);
                         }
-                        i
+                        batch[i as usize] = true;
+                        if in_place {
+                            self.records[i as usize] = r;
+                        } else {
+                            changed.insert(i, r);
+                        }
                     }
                     None => {
                         let i = self.ids.len() as u32;
                         self.index.insert(&id, i, &self.ids);
                         self.ids.push(id);
-                        self.records.push(Record::default());
-                        batch.push(false);
-                        i
+                        batch.push(true);
+                        // A new record goes straight into place (one move of it, not two).
+                        if in_place {
+                            self.records.push(r);
+                        } else {
+                            self.records.push(Record::default());
+                            changed.insert(i, r);
+                        }
                     }
-                };
-                batch[idx as usize] = true;
-                if in_place {
-                    self.records[idx as usize] = r;
-                } else {
-                    changed.insert(idx, r);
                 }
             }
         }
