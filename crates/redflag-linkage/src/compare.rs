@@ -1139,11 +1139,41 @@ mod tests {
         }
     }
 
+    /// Two random texts over `alphabet` of up to `max_len` characters; with `near`, the second is a
+    /// near copy of the first (a few characters changed, so that high similarities are covered too).
+    fn random_texts(
+        rng: &mut rand_chacha::ChaCha8Rng,
+        alphabet: &[u8],
+        max_len: usize,
+        near: bool,
+    ) -> (String, String) {
+        use rand::Rng;
+        let mut word = || {
+            let len = rng.gen_range(0..=max_len);
+            (0..len)
+                .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
+                .collect::<String>()
+        };
+        let a = word();
+        if !near {
+            let b = word();
+            return (a, b);
+        }
+        let mut copy = a.clone().into_bytes();
+        for _ in 0..rng.gen_range(0..3) {
+            if !copy.is_empty() {
+                let at = rng.gen_range(0..copy.len());
+                copy[at] = alphabet[rng.gen_range(0..alphabet.len())];
+            }
+        }
+        (a, String::from_utf8(copy).unwrap_or_default())
+    }
+
     /// Random strings over small alphabets (so that characters match, repeat and transpose), of
     /// every length up to the 64 the bit sets hold and a few over it, against `strsim`.
     #[test]
     fn jaro_winkler_agrees_with_strsim_on_random_strings() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for round in 0..20_000 {
             let alphabet: &[u8] = match round % 3 {
@@ -1151,26 +1181,7 @@ mod tests {
                 1 => b"aeinrst",
                 _ => b"abcdefghijklmnopqrstuvwxyz -",
             };
-            let word = |rng: &mut rand_chacha::ChaCha8Rng| {
-                let len = rng.gen_range(0..=70usize);
-                (0..len)
-                    .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
-                    .collect::<String>()
-            };
-            let a = word(&mut rng);
-            let b = if round % 2 == 0 {
-                word(&mut rng)
-            } else {
-                // A near copy: a few characters changed, so that high similarities are covered too.
-                let mut near = a.clone().into_bytes();
-                for _ in 0..rng.gen_range(0..3) {
-                    if !near.is_empty() {
-                        let at = rng.gen_range(0..near.len());
-                        near[at] = alphabet[rng.gen_range(0..alphabet.len())];
-                    }
-                }
-                String::from_utf8(near).unwrap_or_default()
-            };
+            let (a, b) = random_texts(&mut rng, alphabet, 70, round % 2 == 1);
             let ours = jaro_winkler(&a, &b);
             let jaro = strsim::jaro(&a, &b);
             let prefix = a
@@ -1199,7 +1210,7 @@ mod tests {
     #[test]
     fn jaro_winkler_bound_is_above_the_similarity() {
         use crate::record::char_counts;
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let bound = |a: &str, b: &str| {
             jaro_winkler_bound_of_counts(char_counts(a), a.len(), char_counts(b), b.len())
         };
@@ -1213,25 +1224,7 @@ mod tests {
                 2 => b"0@aq1Ar",
                 _ => b"abcdefghijklmnopqrstuvwxyz -0123456789",
             };
-            let word = |rng: &mut rand_chacha::ChaCha8Rng| {
-                let len = rng.gen_range(0..=20usize);
-                (0..len)
-                    .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
-                    .collect::<String>()
-            };
-            let a = word(&mut rng);
-            let b = if round % 2 == 0 {
-                word(&mut rng)
-            } else {
-                let mut near = a.clone().into_bytes();
-                for _ in 0..rng.gen_range(0..3) {
-                    if !near.is_empty() {
-                        let at = rng.gen_range(0..near.len());
-                        near[at] = alphabet[rng.gen_range(0..alphabet.len())];
-                    }
-                }
-                String::from_utf8(near).unwrap_or_default()
-            };
+            let (a, b) = random_texts(&mut rng, alphabet, 20, round % 2 == 1);
             let (at_most, jw) = (bound(&a, &b), jaro_winkler(&a, &b));
             assert!(at_most + 1e-12 >= jw, "{a:?} {b:?}: bound {at_most} < {jw}");
             ruled_out += usize::from(at_most < 0.9 - 1e-9);
