@@ -380,19 +380,7 @@ impl BlockPairs {
     /// The pairs block `r` (an index into `runs`) gives: those whose smallest shared pairing key is
     /// the block's, in order.
     fn run_pairs(&self, r: usize) -> Vec<u64> {
-        let (start, len) = self.runs[r];
-        let members = &self.entries[start..start + len];
-        let key = members[0].0;
-        let mut out = Vec::with_capacity(len * (len - 1) / 2);
-        for x in 0..len {
-            for y in x + 1..len {
-                let (i, j) = pair_key(members[x].1, members[y].1);
-                if self.first_shared(i, j) == Some(key) {
-                    out.push((u64::from(i) << 32) | u64::from(j));
-                }
-            }
-        }
-        out
+        self.run_pairs_placed(r).0
     }
 
     /// [`BlockPairs::run_pairs`], with each pair's two places among the block's members (empty when
