@@ -297,6 +297,13 @@ fn present_of_counts(a: u64, b: u64) -> usize {
     sum_of_lanes((kept & LOW_NIBBLES) + ((kept >> 4) & LOW_NIBBLES))
 }
 
+/// Whether two addresses of `len_a` and `len_b` words with [`word_counts`](crate::record::word_counts)
+/// `a` and `b` surely share under half their words ([`words_jaccard`] < 0.5, which needs 3 × shared
+/// ≥ both word counts).
+fn surely_under_half_shared(a: u64, len_a: usize, b: u64, len_b: usize) -> bool {
+    a != NO_COUNTS && b != NO_COUNTS && 3 * present_of_counts(a, b).min(len_b) < len_a + len_b
+}
+
 /// Whether two texts of `len_a` and `len_b` bytes with [`char_counts`](crate::record::char_counts)
 /// `a` and `b` are surely more than one edit apart ([`edit_distance_le1`]): one substitution changes
 /// the characters the two share by one, an insertion or an adjacent swap by less.
@@ -397,13 +404,14 @@ fn address_level(a: &Record, b: &Record) -> u8 {
     match (a.address.as_deref(), b.address.as_deref()) {
         (Some(_), Some(_)) if a.address_key == b.address_key => 3,
         // Word overlap under one half by the counts alone (most unequal addresses): neither the
-        // words nor the texts are read. Overlap ≥ 1/2 needs 3 × shared ≥ both word counts.
+        // words nor the texts are read.
         (Some(_), Some(_))
-            if a.address_word_counts != NO_COUNTS
-                && b.address_word_counts != NO_COUNTS
-                && 3 * present_of_counts(a.address_word_counts, b.address_word_counts)
-                    .min(b.address_words.len())
-                    < a.address_words.len() + b.address_words.len() =>
+            if surely_under_half_shared(
+                a.address_word_counts,
+                a.address_words.len(),
+                b.address_word_counts,
+                b.address_words.len(),
+            ) =>
         {
             1
         }

@@ -86,22 +86,25 @@ pub(crate) const NO_COUNTS: u64 = u64::MAX;
 /// a class in one word; [`NO_COUNTS`] for a text over 15 bytes (a class could overflow) or not
 /// ASCII. See [`crate::compare::jaro_winkler_bound_of_counts`].
 pub(crate) fn char_counts(s: &str) -> u64 {
-    if s.len() > 15 || !s.is_ascii() {
+    if !s.is_ascii() {
         return NO_COUNTS;
     }
-    s.bytes()
-        .fold(0u64, |acc, c| acc + (1u64 << (4 * (c & 15))))
+    class_counts(s.bytes().map(u64::from))
+}
+
+/// Values counted in 16 classes (their low four bits), four bits a class; [`NO_COUNTS`] for over 15
+/// values, whose count in one class could overflow it.
+fn class_counts(values: impl ExactSizeIterator<Item = u64>) -> u64 {
+    if values.len() > 15 {
+        return NO_COUNTS;
+    }
+    values.fold(0u64, |acc, v| acc + (1u64 << (4 * (v & 15))))
 }
 
 /// Word hashes counted in 16 classes (their low four bits), four bits a class; [`NO_COUNTS`] for over
 /// 15 words. See [`crate::compare::address_level`].
 pub(crate) fn word_counts(words: &[u32]) -> u64 {
-    if words.len() > 15 {
-        return NO_COUNTS;
-    }
-    words
-        .iter()
-        .fold(0u64, |acc, w| acc + (1u64 << (4 * (w & 15))))
+    class_counts(words.iter().map(|w| u64::from(*w)))
 }
 
 impl Record {
