@@ -82,22 +82,28 @@ impl IpRange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LinkageConfig {
-    /// Posterior probability at or above which two records are the same *person* (default 0.95, fitted
-    /// by maximising pairwise F1 on a labelled synthetic world and checked on a held-out one: see
+    /// Posterior probability at or above which two records are the same *person* (default 0.5: fitted
+    /// by maximising pairwise F1 on a labelled synthetic world, searched from 0.5 up so that a link is
+    /// made only when the model finds it at least as likely as not, and checked on a held-out world: see
     /// `docs/EVALUATION-linkage.md`).
     pub person_threshold: f64,
     /// Bits of shared operator evidence (payout, device, phone, document, photo, resume, shipping, egress)
-    /// at or above which two personas are the same *hand* (default 10: the midpoint of the range of
-    /// maximal F1 on the same labelled world, searched above the egress cap so a shared NAT alone never
-    /// links).
+    /// at or above which two personas are the same *hand* (default 10: the middle of the plateau of
+    /// near-maximal F1 on the same labelled world, searched above the egress cap so a shared NAT alone
+    /// never links).
     pub operator_threshold: f64,
     /// Pairs whose person probability is at least this are returned in `pairs` even when not linked
-    /// (default 0.5); linked pairs are always returned.
+    /// (default 0.05: the near misses below the person threshold, with their waterfalls); linked pairs
+    /// are always returned.
     pub report_threshold: f64,
     /// A value held by more subjects than this is excluded from linking and reported (default 1000).
     pub max_value_holders: usize,
     /// A blocking group with more records than this makes no candidate pairs and is noted (default 200).
     pub max_block_size: usize,
+    /// A group of records sharing one full name with more members than this makes no candidate pairs
+    /// (default 32): a common full name is paired through the date of birth, the postcode and the
+    /// identifiers instead, which find its true duplicates without comparing every namesake.
+    pub max_name_block_size: usize,
     /// Hub guard: an edge carried by a single value held by more subjects than this does not join rings
     /// (default 100).
     pub hub_degree: usize,
@@ -138,11 +144,12 @@ pub struct LinkageConfig {
 impl Default for LinkageConfig {
     fn default() -> Self {
         Self {
-            person_threshold: 0.95,
+            person_threshold: 0.5,
             operator_threshold: 10.0,
-            report_threshold: 0.5,
+            report_threshold: 0.05,
             max_value_holders: 1000,
             max_block_size: 200,
+            max_name_block_size: 32,
             hub_degree: 100,
             max_ring_size: 200,
             population_floor: 100_000.0,
@@ -191,6 +198,7 @@ impl LinkageConfig {
         for (field, v) in [
             ("max_value_holders", self.max_value_holders),
             ("max_block_size", self.max_block_size),
+            ("max_name_block_size", self.max_name_block_size),
             ("hub_degree", self.hub_degree),
             ("max_ring_size", self.max_ring_size),
         ] {

@@ -170,7 +170,10 @@ pub(crate) fn em(
         if total == 0.0 {
             break;
         }
-        let new_lambda = (sum_p / total).clamp(1e-6, 0.5);
+        // As if one more candidate pair were a match (a Beta prior on the share): a small batch
+        // whose candidates look like no match at all keeps a prior of one match among them rather
+        // than collapsing to none, and a big one is not moved by it.
+        let new_lambda = ((sum_p + 1.0) / (total + 1.0)).clamp(1e-6, 0.5);
         let mut delta = (new_lambda - lambda).abs();
         lambda = new_lambda;
         for comp in COMPARISONS {
@@ -191,29 +194,43 @@ pub(crate) fn em(
     (lambda, m, done)
 }
 
-/// Keeps EM's m sane where the data cannot teach it (few or no true matches among candidates): a
-/// "different" level is at least one bit of evidence against and at most `MAX_DIFFERENT` likely among
-/// matches, and closer levels never weigh less than farther ones.
+/// Keeps EM's m sane where the data cannot teach it (few or no true matches among candidates): closer
+/// levels never weigh less than farther ones, and a "different" level is at least one bit of evidence
+/// against and at most `MAX_DIFFERENT` likely among matches. The share a capped "different" level gives
+/// up goes to the agreeing levels (in their proportions, or to the closest level when EM left them
+/// none): rescaling the whole vector instead would give it back to "different" whenever EM had pushed
+/// the agreeing levels to nothing.
 fn constrain(comp: Comparison, m: &mut [f64], u: &[f64]) {
     const MAX_DIFFERENT: f64 = 0.2;
-    let has_different = comp.levels().get(1) == Some(&"different");
-    for _ in 0..3 {
-        if has_different {
-            m[1] = m[1].min(u[1] / 2.0).min(MAX_DIFFERENT);
-        }
-        for l in 2..m.len() {
-            let floor = m[l - 1] * u[l] / u[l - 1];
-            if m[l] < floor {
-                m[l] = floor;
-            }
-        }
-        let total: f64 = m.iter().skip(1).sum();
-        if total > 0.0 {
-            for v in m.iter_mut().skip(1) {
-                *v /= total;
-            }
+    for l in 2..m.len() {
+        let floor = m[l - 1] * u[l] / u[l - 1];
+        if m[l] < floor {
+            m[l] = floor;
         }
     }
+    let total: f64 = m.iter().skip(1).sum();
+    if total > 0.0 {
+        for v in m.iter_mut().skip(1) {
+            *v /= total;
+        }
+    }
+    if comp.levels().get(1) != Some(&"different") || m.len() < 3 {
+        return;
+    }
+    let cap = (u[1] / 2.0).min(MAX_DIFFERENT);
+    if m[1] <= cap {
+        return;
+    }
+    let agreeing: f64 = m[2..].iter().sum();
+    if agreeing > 0.0 {
+        let scale = (1.0 - cap) / agreeing;
+        for v in &mut m[2..] {
+            *v *= scale;
+        }
+    } else if let Some(closest) = m.last_mut() {
+        *closest = 1.0 - cap;
+    }
+    m[1] = cap;
 }
 
 #[cfg(test)]
@@ -254,6 +271,31 @@ mod tests {
             "{:?}",
             m[Comparison::Payout as usize]
         );
+    }
+
+    /// A "different" level that EM made nearly certain among matches (a cluster of look-alike strangers
+    /// taken for the matches) is brought down to its cap, and what it gives up goes to agreement.
+    #[test]
+    fn a_capped_different_level_gives_its_share_to_agreement() {
+        let comp = Comparison::Address;
+        let n = comp.levels().len();
+        let mut u = vec![0.0; n];
+        u[1] = 0.999;
+        for v in &mut u[2..] {
+            *v = 0.001 / (n - 2) as f64;
+        }
+        let mut m = vec![0.0; n];
+        m[1] = 0.999_999;
+        for v in &mut m[2..] {
+            *v = 1e-9;
+        }
+        constrain(comp, &mut m, &u);
+        assert!((m[1] - 0.2).abs() < 1e-12, "{m:?}");
+        assert!((m[1..].iter().sum::<f64>() - 1.0).abs() < 1e-9, "{m:?}");
+        assert!(m[2..].iter().all(|v| *v > 0.0), "{m:?}");
+        for l in 2..n {
+            assert!(m[l] / u[l] >= m[l - 1] / u[l - 1] - 1e-9, "{m:?}");
+        }
     }
 
     #[test]

@@ -239,6 +239,9 @@ struct CountedChunk<'a> {
     pairs: std::borrow::Cow<'a, [u64]>,
     per_block: Option<Vec<u32>>,
     placed: Option<Vec<[u8; 2]>>,
+    /// The rule each pair is credited to, as runs (rule, pairs) in pair order; empty for a listed chunk
+    /// (an incremental run), whose pairs' rules are found from their records.
+    credited: Vec<(BlockRule, usize)>,
 }
 
 impl Candidates {
@@ -348,7 +351,12 @@ impl Candidates {
                     .into_par_iter()
                     .map(|r| b.run_pairs_placed(r))
                     .collect();
-                let counts = per_run.iter().map(|(p, _)| p.len() as u32).collect();
+                let counts: Vec<u32> = per_run.iter().map(|(p, _)| p.len() as u32).collect();
+                let credited = b.chunks[c]
+                    .clone()
+                    .zip(&counts)
+                    .map(|(r, n)| (BlockRule::of(b.entries[b.runs[r].0].0), *n as usize))
+                    .collect();
                 let total = per_run.iter().map(|(p, _)| p.len()).sum();
                 let mut placed = per_run
                     .iter()
@@ -365,12 +373,24 @@ impl Candidates {
                     pairs: std::borrow::Cow::Owned(pairs),
                     per_block: Some(counts),
                     placed,
+                    credited,
                 }
             }
-            _ => CountedChunk {
+            Candidates::Blocks(_) => {
+                let pairs = self.chunk(c);
+                let credited = vec![(BlockRule::identifier(Comparison::Photo), pairs.len())];
+                CountedChunk {
+                    pairs,
+                    per_block: None,
+                    placed: None,
+                    credited,
+                }
+            }
+            Candidates::List(_) => CountedChunk {
                 pairs: self.chunk(c),
                 per_block: None,
                 placed: None,
+                credited: Vec::new(),
             },
         }
     }
@@ -510,41 +530,128 @@ fn mix(tag: u64, parts: &[&[u8]]) -> u64 {
     xxh3_64(&buf)
 }
 
-/// The blocking keys of a record. Candidate pairs are the pairs of records sharing one.
+/// The bits of a blocking key above this one name the rule that made it ([`BlockRule`]); the bits below
+/// are the blocked value's hash.
+const RULE_SHIFT: u32 = 59;
+
+/// The rule behind a blocking key. Keys are ordered by their rule first, and a pair shared by several
+/// blocks is emitted by the smallest key, so the order decides which rule a pair is credited to when the
+/// model is fitted: identifiers first, then resume, address, date of birth, postcode, and the full name
+/// last — a pair is credited to a rule that says more than "same name" whenever one found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct BlockRule(u8);
+
+impl BlockRule {
+    const RESUME: BlockRule = BlockRule(20);
+    const ADDRESS: BlockRule = BlockRule(21);
+    const BIRTH_DATE_GIVEN: BlockRule = BlockRule(22);
+    const BIRTH_DATE_FAMILY: BlockRule = BlockRule(23);
+    const POSTCODE: BlockRule = BlockRule(24);
+    const FULL_NAME: BlockRule = BlockRule(25);
+
+    /// The rule of an exact identifier key (and of a photo pair, for the photo comparison).
+    fn identifier(comp: Comparison) -> BlockRule {
+        BlockRule(1 + comp as u8)
+    }
+
+    /// The most members a block of this rule may have and still make pairs.
+    fn limit(self, config: &LinkageConfig) -> usize {
+        if self == BlockRule::FULL_NAME {
+            config.max_block_size.min(config.max_name_block_size)
+        } else {
+            config.max_block_size
+        }
+    }
+
+    fn of(key: u64) -> BlockRule {
+        BlockRule((key >> RULE_SHIFT) as u8)
+    }
+
+    /// `hash` as a blocking key of this rule.
+    fn key(self, hash: u64) -> u64 {
+        (u64::from(self.0) << RULE_SHIFT) | (hash & ((1 << RULE_SHIFT) - 1))
+    }
+
+    /// The comparisons this rule's pairs agree on by construction, as the bits of a packed comparison
+    /// vector: the model leaves them out for the pairs credited to the rule (they are not evidence of
+    /// a match there, as in Splink's training with the blocked columns fixed).
+    fn forced_levels(self) -> u64 {
+        let comps: &[Comparison] = match self {
+            BlockRule::RESUME => &[Comparison::Resume],
+            BlockRule::ADDRESS => &[Comparison::Address, Comparison::Postcode, Comparison::City],
+            BlockRule::BIRTH_DATE_GIVEN => &[Comparison::DateOfBirth, Comparison::GivenName],
+            BlockRule::BIRTH_DATE_FAMILY => &[Comparison::DateOfBirth, Comparison::FamilyName],
+            BlockRule::POSTCODE => &[
+                Comparison::Postcode,
+                Comparison::City,
+                Comparison::FamilyName,
+            ],
+            BlockRule::FULL_NAME => &[Comparison::GivenName, Comparison::FamilyName],
+            BlockRule(r) => match COMPARISONS.get(usize::from(r).wrapping_sub(1)) {
+                Some(c @ Comparison::Photo) => std::slice::from_ref(c),
+                _ => &[],
+            },
+        };
+        comps.iter().fold(0, |acc, c| acc | (7 << (3 * *c as u64)))
+    }
+}
+
+/// Rules a blocking key may name (the values of its top bits).
+const RULES: usize = 1 << (64 - RULE_SHIFT);
+
+/// The rule a listed pair is credited to: that of the smallest blocking key its records share, or the
+/// photo comparison when they share none.
+fn credited_rule(records: &[Record], pair: u64) -> BlockRule {
+    let (i, j) = unpack_pair(pair);
+    let (a, b) = (block_keys(&records[i]), block_keys(&records[j]));
+    let (mut x, mut y) = (0, 0);
+    while x < a.len() && y < b.len() {
+        match a[x].cmp(&b[y]) {
+            std::cmp::Ordering::Less => x += 1,
+            std::cmp::Ordering::Greater => y += 1,
+            std::cmp::Ordering::Equal => return BlockRule::of(a[x]),
+        }
+    }
+    BlockRule::identifier(Comparison::Photo)
+}
+
+/// The blocking keys of a record, ascending. Candidate pairs are the pairs of records sharing one.
 fn block_keys(r: &Record) -> Vec<u64> {
     let mut out = Vec::new();
     let (g, f) = (r.given.as_bytes(), r.family.as_bytes());
     if !g.is_empty() && !f.is_empty() {
         let (x, y) = if g <= f { (g, f) } else { (f, g) };
-        out.push(mix(1, &[x, y]));
+        out.push(BlockRule::FULL_NAME.key(mix(1, &[x, y])));
     }
     if let Some(d) = r.dob {
         let d = d.to_le_bytes();
         if let Some(c) = g.first() {
-            out.push(mix(2, &[&d, &[*c]]));
+            out.push(BlockRule::BIRTH_DATE_GIVEN.key(mix(2, &[&d, &[*c]])));
         }
         if let Some(c) = f.first() {
-            out.push(mix(3, &[&d, &[*c]]));
+            out.push(BlockRule::BIRTH_DATE_FAMILY.key(mix(3, &[&d, &[*c]])));
         }
     }
     if let Some(id) = &r.id_number {
-        out.push(mix(4, &[id.as_bytes()]));
+        out.push(BlockRule::identifier(Comparison::IdNumber).key(mix(4, &[id.as_bytes()])));
     }
     if let Some(p) = &r.postcode
         && !f.is_empty()
     {
-        out.push(mix(5, &[p.as_bytes(), &f[..f.len().min(3)]]));
+        // The given initial keeps a household's members (one postcode, one family name) apart.
+        let (family_prefix, given_initial) = (&f[..f.len().min(3)], &g[..g.len().min(1)]);
+        out.push(BlockRule::POSTCODE.key(mix(5, &[p.as_bytes(), family_prefix, given_initial])));
     }
     if let Some(a) = &r.address {
-        out.push(hash_value(Comparison::Address, a));
+        out.push(BlockRule::ADDRESS.key(hash_value(Comparison::Address, a)));
     }
     for k in &r.keys {
-        out.push(k.hash);
+        out.push(BlockRule::identifier(k.comp).key(k.hash));
     }
     if let Some(sig) = &r.resume {
         for (band, rows) in sig.chunks(4).enumerate() {
             let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
-            out.push(mix(7, &[&(band as u32).to_le_bytes(), &bytes]));
+            out.push(BlockRule::RESUME.key(mix(7, &[&(band as u32).to_le_bytes(), &bytes])));
         }
     }
     out.sort_unstable();
@@ -975,11 +1082,12 @@ impl LinkState {
             let (d, c, o) = self.incremental_candidates(changed);
             (d, Candidates::List(c), o)
         };
-        let cap = self.config.max_block_size;
         let dirty_vec: Vec<u32> = dirty.iter().copied().collect();
         if oversized > 0 {
             notes.push(format!(
-                "{oversized} blocking groups had more than {cap} members and made no pairs (common values; see max_block_size)"
+                "{oversized} blocking groups had more than {} members ({} for one full name) and made no pairs (common values; see max_block_size and max_name_block_size)",
+                self.config.max_block_size,
+                BlockRule::FULL_NAME.limit(&self.config)
             ));
         }
         let photo_limit = photo_bucket_limit(&self.config);
@@ -1004,24 +1112,38 @@ impl LinkState {
             // Keyed by the pattern mixed (a bijection), so the map's hash is the key itself.
             let mut ids: HashMap<u64, usize, BuildHasherDefault<PassThrough>> = HashMap::default();
             let mut counts: Vec<u64> = Vec::new();
+            // Pairs per pattern and rule credited (index `pattern * RULES + rule`).
+            let mut credited_counts: Vec<u64> = Vec::new();
             let mut caching = true;
             for c in 0..n_chunks {
                 let CountedChunk {
                     pairs,
                     per_block,
                     placed,
+                    mut credited,
                 } = candidates.chunk_counted(c);
+                if credited.is_empty() {
+                    credited = pairs
+                        .iter()
+                        .map(|&p| (credited_rule(&self.records, p), 1))
+                        .collect();
+                }
                 let gammas = gammas_of(&self.records, &pairs, photo_max);
                 caching &= n_candidates + pairs.len() <= CACHE_PAIRS;
                 let mut coded: Vec<u16> =
                     Vec::with_capacity(if caching { gammas.len() } else { 0 });
-                for g in &gammas {
+                let rules = credited
+                    .iter()
+                    .flat_map(|&(rule, n)| std::iter::repeat_n(rule, n));
+                for (g, rule) in gammas.iter().zip(rules) {
                     let id = *ids.entry(splitmix(*g)).or_insert_with(|| {
                         pattern_list.push(*g);
                         counts.push(0);
+                        credited_counts.resize(credited_counts.len() + RULES, 0);
                         pattern_list.len() - 1
                     });
                     counts[id] += 1;
+                    credited_counts[id * RULES + usize::from(rule.0)] += 1;
                     match u16::try_from(id) {
                         Ok(id) if caching => coded.push(id),
                         _ => caching = false,
@@ -1038,11 +1160,19 @@ impl LinkState {
                     ));
                 }
             }
-            let patterns: HashMap<Gamma, u64> = pattern_list
-                .iter()
-                .zip(&counts)
-                .map(|(g, k)| (unpack(*g), *k))
-                .collect();
+            // EM sees each pair without the comparisons its rule forced to agree.
+            let mut patterns: HashMap<Gamma, u64> = HashMap::new();
+            for (id, g) in pattern_list.iter().enumerate() {
+                for (rule, k) in credited_counts[id * RULES..(id + 1) * RULES]
+                    .iter()
+                    .enumerate()
+                {
+                    if *k > 0 {
+                        let forced = BlockRule(rule as u8).forced_levels();
+                        *patterns.entry(unpack(g & !forced)).or_default() += k;
+                    }
+                }
+            }
             let u = u_from_counts(&self.sample_u_counts());
             let (lambda_candidates, m, it) = em(&patterns, &u, self.config.em_iterations);
             // The prior of a random pair: matches among candidates spread over all pairs (blocking is
@@ -1450,7 +1580,6 @@ impl LinkState {
         }
         // 4. Dirty records: re-indexed ones, holders of values whose count class changed, members of
         // blocks that crossed the size cap.
-        let cap = self.config.max_block_size;
         let hub = self.config.hub_degree;
         let class = |n: usize| -> (i64, bool) {
             let bucket = if n == 0 {
@@ -1471,7 +1600,8 @@ impl LinkState {
         }
         for (b, before) in &old_sizes {
             let now = self.blocks.len_of(b);
-            if (*before > cap) != (now > cap)
+            let limit = BlockRule::of(*b).limit(&self.config);
+            if (*before > limit) != (now > limit)
                 && let Some(m) = self.blocks.get(b)
             {
                 dirty.extend(m.iter().copied());
@@ -1491,6 +1621,7 @@ impl LinkState {
         let dirty_set: &BTreeSet<u32> = &dirty;
         let blocks = &self.blocks;
         let records = &self.records;
+        let config = &self.config;
         let per_record: Vec<(Vec<u64>, Vec<u64>)> = dirty_vec
             .par_iter()
             .map(|&i| {
@@ -1498,7 +1629,7 @@ impl LinkState {
                 let mut over = Vec::new();
                 for b in block_keys(&records[i as usize]) {
                     let Some(m) = blocks.get(&b) else { continue };
-                    if m.len() > cap {
+                    if m.len() > BlockRule::of(b).limit(config) {
                         over.push(b);
                         continue;
                     }
@@ -1535,7 +1666,6 @@ impl LinkState {
         &mut self,
         changed: BTreeMap<u32, Record>,
     ) -> (BTreeSet<u32>, Candidates, usize) {
-        let cap = self.config.max_block_size;
         for (i, r) in changed {
             self.records[i as usize] = r;
         }
@@ -1601,7 +1731,7 @@ impl LinkState {
         let mut oversized = 0;
         let mut pairing: Vec<(u64, u32)> = Vec::new();
         for run in bk.chunk_by(|x, y| x.0 == y.0) {
-            if run.len() > cap {
+            if run.len() > BlockRule::of(run[0].0).limit(&self.config) {
                 oversized += 1;
             } else if run.len() >= 2 {
                 pairing.extend_from_slice(run);
@@ -2292,6 +2422,86 @@ impl UnionFind {
 mod tests {
     use super::*;
 
+    /// Keys sort by their rule, so a pair several blocks make is credited to the first rule in the
+    /// documented order; each rule clears exactly the comparisons it forces from what EM sees.
+    #[test]
+    fn block_rules_order_keys_and_clear_what_they_force() {
+        let email = BlockRule::identifier(Comparison::Email);
+        let order = [
+            BlockRule::identifier(Comparison::IdNumber),
+            email,
+            BlockRule::identifier(Comparison::ProfileUrl),
+            BlockRule::RESUME,
+            BlockRule::ADDRESS,
+            BlockRule::BIRTH_DATE_GIVEN,
+            BlockRule::BIRTH_DATE_FAMILY,
+            BlockRule::POSTCODE,
+            BlockRule::FULL_NAME,
+        ];
+        for w in order.windows(2) {
+            // The largest hash of a rule sorts before the smallest of the next.
+            assert!(w[0].key(u64::MAX) < w[1].key(0), "{w:?}");
+        }
+        for rule in order {
+            assert_eq!(BlockRule::of(rule.key(0x1234_5678_9abc_def0)), rule);
+        }
+        let cleared = |rule: BlockRule| -> Vec<Comparison> {
+            let g = unpack(pack(&[4; N_COMP]) & !rule.forced_levels());
+            COMPARISONS
+                .into_iter()
+                .filter(|c| g[*c as usize] == 0)
+                .collect()
+        };
+        use Comparison::*;
+        assert_eq!(cleared(BlockRule::FULL_NAME), [GivenName, FamilyName]);
+        assert_eq!(cleared(BlockRule::POSTCODE), [FamilyName, Postcode, City]);
+        assert_eq!(cleared(BlockRule::ADDRESS), [Address, Postcode, City]);
+        assert_eq!(
+            cleared(BlockRule::BIRTH_DATE_GIVEN),
+            [GivenName, DateOfBirth]
+        );
+        assert_eq!(cleared(BlockRule::RESUME), [Resume]);
+        assert_eq!(cleared(BlockRule::identifier(Photo)), [Photo]);
+        // An exact identifier stays: strangers rarely share one, and its m is learnt from the pairs
+        // that share it.
+        assert!(cleared(email).is_empty());
+    }
+
+    /// A listed pair (an incremental run) is credited as the blocks would credit it.
+    #[test]
+    fn a_listed_pair_is_credited_to_its_first_shared_rule() {
+        let subject = |id: &str, email: &str| {
+            let mut s = Subject {
+                id: SubjectId::new("t", id).unwrap(),
+                kind: redflag_model::SubjectKind::Employee,
+                name: redflag_model::PersonName::new(None, Some("Ana"), Some("Lima")).unwrap(),
+                claimed: Default::default(),
+                role: None,
+                identifiers: Vec::new(),
+                attributes: Default::default(),
+                provenance: redflag_model::Provenance::at_line("t", "t.csv", 2),
+            };
+            s.identifiers
+                .push(redflag_model::Identifier::email(email).unwrap());
+            s
+        };
+        let state = |a: Subject, b: Subject| {
+            let mut st = LinkState::new(LinkageConfig::default(), None);
+            st.add_chunks([vec![a, b]], &[], &ExtraEvidence::default());
+            st
+        };
+        let shared = state(subject("a", "ana@x.example"), subject("b", "ana@x.example"));
+        assert_eq!(
+            credited_rule(&shared.records, 1),
+            BlockRule::identifier(Comparison::Email)
+        );
+        let namesakes = state(
+            subject("a", "ana@x.example"),
+            subject("b", "lima@y.example"),
+        );
+        assert_eq!(credited_rule(&namesakes.records, 1), BlockRule::FULL_NAME);
+    }
+
     #[test]
     fn unrank_enumerates_all_pairs() {
         let n = 5;
@@ -2348,8 +2558,20 @@ mod tests {
                     pairs,
                     per_block,
                     placed,
+                    credited,
                 } = c.chunk_counted(k);
                 assert_eq!(pairs, c.chunk(k));
+                // Each block's pairs are credited to its key's rule.
+                let rules: Vec<(BlockRule, usize)> = b.chunks[k]
+                    .clone()
+                    .map(|r| {
+                        (
+                            BlockRule::of(b.entries[b.runs[r].0].0),
+                            b.run_pairs(r).len(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(credited, rules);
                 let counts = per_block.expect("a chunk of blocks has per-block counts");
                 let placed = placed.expect("blocks of a few members have places");
                 assert_eq!(counts.len(), b.chunks[k].len());

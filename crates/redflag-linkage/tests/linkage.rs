@@ -436,7 +436,7 @@ fn a_bootcamp_cohort_sharing_a_resume_template_does_not_merge() {
     subjects.extend(cohort);
     // Every corroborated pair is returned, so that the unlinked cohort pairs can be read.
     let linker = Linker::new(LinkageConfig {
-        report_threshold: 1e-9,
+        report_threshold: f64::MIN_POSITIVE,
         ..LinkageConfig::default()
     })
     .unwrap();
@@ -464,6 +464,78 @@ fn a_bootcamp_cohort_sharing_a_resume_template_does_not_merge() {
     ];
     let r = linker.link(&subjects, &events, &extra);
     assert_eq!(ring_sets(&r), BTreeSet::from([set(&["bc2", "bc3"])]));
+}
+
+/// The prior (the share of all pairs that match) is estimated from what the candidates' comparisons say
+/// beyond what their blocking rule forced them to share, so that it does not move with the blocking:
+/// dropping every full-name block (namesakes are most of the candidates here) leaves it where it was,
+/// and the same duplicates link.
+#[test]
+fn the_prior_does_not_follow_the_blocking() {
+    let mut subjects = background(3000);
+    // Sixty people enrolled twice, with a new email and phone the second time.
+    for i in (0..3000).step_by(50) {
+        let (g, f) = {
+            let s = &subjects[i];
+            (
+                s.name.given.clone().unwrap_or_default(),
+                s.name.family.clone().unwrap_or_default(),
+            )
+        };
+        let dob = subjects[i]
+            .attributes
+            .get("date_of_birth")
+            .cloned()
+            .unwrap_or_default();
+        let home = subjects[i]
+            .attributes
+            .get("home_address")
+            .cloned()
+            .unwrap_or_default();
+        subjects.push(
+            S::new(&format!("again{i}"), &g, &f)
+                .dob(&dob)
+                .home(&home)
+                .email(&format!("{g}{i}.second@web.example.net"))
+                .done(),
+        );
+    }
+    let link = |max_name_block_size| {
+        Linker::new(LinkageConfig {
+            max_name_block_size,
+            ..LinkageConfig::default()
+        })
+        .unwrap()
+        .link(&subjects, &[], &ExtraEvidence::default())
+    };
+    let (wide, narrow) = (link(200), link(2));
+    eprintln!("{:?}\n{:?}", wide.stats, narrow.stats);
+    assert!(
+        narrow.stats.candidate_pairs * 2 < wide.stats.candidate_pairs,
+        "{:?} {:?}",
+        narrow.stats,
+        wide.stats
+    );
+    let ratio = wide.stats.lambda / narrow.stats.lambda;
+    assert!(
+        (0.8..1.25).contains(&ratio),
+        "{:?} {:?}",
+        narrow.stats,
+        wide.stats
+    );
+    for r in [&wide, &narrow] {
+        for i in (0..3000).step_by(50) {
+            assert_eq!(
+                ring_of(r, &format!("again{i}")),
+                Some(set(&[
+                    format!("bg{i}").as_str(),
+                    format!("again{i}").as_str()
+                ])),
+                "{:?}",
+                r.stats
+            );
+        }
+    }
 }
 
 #[test]

@@ -21,8 +21,9 @@ use crate::record::Record;
 use crate::types::ExcludedValue;
 
 const MAGIC: &[u8; 8] = b"RFLINKST";
-/// Bumped whenever the stored layout or the meaning of a stored field changes.
-const FORMAT_VERSION: u32 = 4;
+/// Bumped whenever the stored layout or the meaning of a stored field changes (5: blocking keys carry
+/// their rule in their top bits).
+const FORMAT_VERSION: u32 = 5;
 
 /// What is stored, borrowed for writing (serialises exactly as [`Stored`]).
 #[derive(Serialize)]
