@@ -1,6 +1,8 @@
 //! One generated subject: who they say they are (the row of `people.csv`), who they really are (true
 //! time zone and country), and what the ground truth says about them.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -182,7 +184,112 @@ const DISPOSABLE: &[&str] = &[
 
 /// Generates subject `index` of the world.
 pub(crate) fn generate(config: &WorldConfig, plan: &Plan, index: usize) -> Person {
-    generate_inner(config, plan, index, true)
+    generate_inner(config, plan, index, true, None)
+}
+
+/// Slots of the values a subject draws that should be theirs alone: their phone, their home address
+/// (a family's shared one is planted, not drawn), their referees' phones and mailboxes.
+const SLOT_PHONE: u8 = 0;
+const SLOT_HOME: u8 = 1;
+const SLOT_REFEREE_PHONE: u8 = 2;
+const SLOT_REFEREE_EMAIL: u8 = 8;
+
+/// The key of a drawn value: subject index and slot.
+pub(crate) fn contact_key(index: usize, slot: u8) -> u64 {
+    ((index as u64) << 8) | u64::from(slot)
+}
+
+/// `value` as drawn from the subject's stream, or, when the plan found that it repeated another
+/// subject's by chance, drawn again by `draw` from a side stream (the subject's own stream is consumed
+/// as before, so nothing else about them changes). Recorded in `drawn` (key, hash of the value) when
+/// the values are being collected.
+fn unique(
+    config: &WorldConfig,
+    plan: &Plan,
+    key: u64,
+    value: String,
+    draw: impl FnOnce(&mut SynthRng) -> String,
+    drawn: &mut Option<&mut Vec<(u64, u64)>>,
+) -> String {
+    let value = match plan.redraws.get(&key) {
+        Some(&attempt) => draw(&mut stream(
+            config.seed,
+            Stream::Redraw,
+            key ^ (u64::from(attempt) << 48),
+        )),
+        None => value,
+    };
+    if let Some(d) = drawn {
+        d.push((key, value_hash(&value)));
+    }
+    value
+}
+
+fn value_hash(value: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+        .hash_one(value.to_lowercase())
+}
+
+/// The drawn values of a world that repeat another subject's by chance, to be drawn again: two
+/// strangers with one phone number, one home address or one referee would be linked, as personas of
+/// one operator are, by nothing but the generator's dice (at 100,000 subjects, 7 phones, 6 referee
+/// phones, 3 referee mailboxes and hundreds of addresses; at a million a hundred times more). The
+/// lowest key keeps a value; the others are drawn again until no value repeats. Shared values the world
+/// plants (a family's address, a ring's payout account, a persona naming another as referee, a laptop
+/// farm's address) are copied, not drawn, and stay shared.
+pub(crate) fn chance_repeats(config: &WorldConfig, plan: &Plan) -> HashMap<u64, u32> {
+    use rayon::prelude::*;
+    let collect = |plan: &Plan, indices: &[usize]| -> Vec<(u64, u64)> {
+        indices
+            .par_iter()
+            .flat_map_iter(|&i| {
+                let mut drawn = Vec::new();
+                generate_inner(config, plan, i, true, Some(&mut drawn));
+                drawn
+            })
+            .collect()
+    };
+    let mut plan = Plan {
+        redraws: HashMap::new(),
+        ..plan.clone()
+    };
+    let all: Vec<usize> = (0..config.subjects).collect();
+    let mut values = collect(&plan, &all);
+    values.sort_unstable_by_key(|&(key, hash)| (hash, key));
+    // Value hash → the key that keeps it.
+    let mut owner: HashMap<u64, u64> = HashMap::with_capacity(values.len());
+    let mut again: Vec<u64> = Vec::new();
+    for (key, hash) in values {
+        if owner.get(&hash).is_some_and(|&k| k != key) {
+            again.push(key);
+        } else {
+            owner.insert(hash, key);
+        }
+    }
+    // A value drawn again may repeat another in turn (rarely): again, until none does.
+    while !again.is_empty() {
+        for key in &again {
+            *plan.redraws.entry(*key).or_default() += 1;
+        }
+        let mut subjects: Vec<usize> = again.iter().map(|k| (k >> 8) as usize).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        let redrawn: std::collections::HashSet<u64> = again.drain(..).collect();
+        let mut values: Vec<(u64, u64)> = collect(&plan, &subjects)
+            .into_iter()
+            .filter(|(key, _)| redrawn.contains(key))
+            .collect();
+        values.sort_unstable();
+        for (key, hash) in values {
+            if owner.get(&hash).is_some_and(|&k| k != key) {
+                again.push(key);
+            } else {
+                owner.insert(hash, key);
+            }
+        }
+    }
+    plan.redraws
 }
 
 fn generate_inner(
@@ -190,6 +297,7 @@ fn generate_inner(
     plan: &Plan,
     index: usize,
     ring_references: bool,
+    mut drawn: Option<&mut Vec<(u64, u64)>>,
 ) -> Person {
     let data = Data::get();
     let mut rng = stream(config.seed, Stream::Person, index as u64);
@@ -361,20 +469,31 @@ fn generate_inner(
         .then(|| format!("{g0}{f}{n}@{}", config.company_domain));
 
     // Phone.
-    let phone = if has(Signal::VoipPhone) {
-        ident::voip(&mut rng, country).unwrap_or_else(|| ident::mobile(&mut rng, country, city))
-    } else if has(Signal::PhoneCountryMismatch) {
-        let other = data.country(MISMATCH_PHONES[rng.gen_range(0..MISMATCH_PHONES.len())]);
-        let other = if other.code == country.code {
-            data.country("CN")
+    let draw_phone = |rng: &mut SynthRng| {
+        if has(Signal::VoipPhone) {
+            ident::voip(rng, country).unwrap_or_else(|| ident::mobile(rng, country, city))
+        } else if has(Signal::PhoneCountryMismatch) {
+            let other = data.country(MISMATCH_PHONES[rng.gen_range(0..MISMATCH_PHONES.len())]);
+            let other = if other.code == country.code {
+                data.country("CN")
+            } else {
+                other
+            };
+            let other_city = &other.cities[0];
+            ident::mobile(rng, other, other_city)
         } else {
-            other
-        };
-        let other_city = &other.cities[0];
-        ident::mobile(&mut rng, other, other_city)
-    } else {
-        ident::mobile(&mut rng, country, city)
+            ident::mobile(rng, country, city)
+        }
     };
+    let phone = draw_phone(&mut rng);
+    let phone = unique(
+        config,
+        plan,
+        contact_key(index, SLOT_PHONE),
+        phone,
+        draw_phone,
+        &mut drawn,
+    );
 
     // Address: a family shares one; farmed personas often give the facilitator's.
     let mut address = match (group, category) {
@@ -382,7 +501,17 @@ fn generate_inner(
             let mut grng = stream(config.seed, Stream::Group, g.seed ^ 1);
             ident::address(&mut grng, country, city)
         }
-        _ => ident::address(&mut rng, country, city),
+        _ => {
+            let home = ident::address(&mut rng, country, city);
+            unique(
+                config,
+                plan,
+                contact_key(index, SLOT_HOME),
+                home,
+                |side| ident::address(side, country, city),
+                &mut drawn,
+            )
+        }
     };
     if let Some((r, _)) = ring
         && has(Signal::LaptopFarmShipping)
@@ -551,15 +680,34 @@ fn generate_inner(
                 .rotate_left(29)
                 % 9_000
                 + 1_000;
-            let email = format!(
-                "{}.{}{discriminator}@{ref_domain}",
-                ident::ascii_fold(&rg),
-                ident::ascii_fold(&rf)
+            let mailbox = |discriminator: u64| {
+                format!(
+                    "{}.{}{discriminator}@{ref_domain}",
+                    ident::ascii_fold(&rg),
+                    ident::ascii_fold(&rf)
+                )
+            };
+            let email = unique(
+                config,
+                plan,
+                contact_key(index, SLOT_REFEREE_EMAIL + i as u8),
+                mailbox(discriminator),
+                |side| mailbox(side.gen_range(1_000..10_000)),
+                &mut drawn,
+            );
+            let phone = ident::mobile(&mut rng, country, city);
+            let phone = unique(
+                config,
+                plan,
+                contact_key(index, SLOT_REFEREE_PHONE + i as u8),
+                phone,
+                |side| ident::mobile(side, country, city),
+                &mut drawn,
             );
             references.push(Reference {
                 name: format!("{rg} {rf}"),
                 email,
-                phone: ident::mobile(&mut rng, country, city),
+                phone,
             });
         }
     }
@@ -668,7 +816,7 @@ fn generate_shallow(
     plan: &Plan,
     index: usize,
 ) -> (String, String, String, String) {
-    let p = generate_inner(config, plan, index, false);
+    let p = generate_inner(config, plan, index, false, None);
     let email = p.emails.first().cloned().unwrap_or_default();
     (p.first_name, p.last_name, email, p.phone)
 }

@@ -88,6 +88,10 @@ pub(crate) struct Plan {
     pub rings: Vec<RingPlan>,
     pub groups: Vec<GroupPlan>,
     pub facilitators: Vec<FacilitatorPlan>,
+    /// Drawn values (phones, home addresses, referees' contacts) that repeated another subject's by
+    /// chance, by [`crate::person::contact_key`], with how many times each has been drawn again
+    /// ([`crate::person::chance_repeats`]).
+    pub redraws: HashMap<u64, u32>,
 }
 
 /// Probability that a strong ring carries each signal; moderate rings scale it down, subtle rings draw

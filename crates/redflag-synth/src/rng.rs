@@ -21,6 +21,8 @@ pub(crate) enum Stream {
     Resume = 8,
     Group = 9,
     AppSignIns = 10,
+    /// A value drawn again because it repeated another subject's by chance.
+    Redraw = 11,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

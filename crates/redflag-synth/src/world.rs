@@ -26,9 +26,11 @@ pub struct World {
 
 /// Generates the world a config describes.
 pub fn generate(config: &WorldConfig) -> World {
+    let mut plan = Plan::build(config);
+    plan.redraws = person::chance_repeats(config, &plan);
     World {
         config: config.clone(),
-        plan: Plan::build(config),
+        plan,
     }
 }
 

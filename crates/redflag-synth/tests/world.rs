@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use redflag_connectors::people::{PeopleMapping, PeopleReader};
-use redflag_synth::{GroundTruth, Person, World, WorldConfig, generate};
+use redflag_synth::{GroundTruth, HardNegative, Label, Person, World, WorldConfig, generate};
 
 fn small(seed: u64) -> WorldConfig {
     WorldConfig::small().with_seed(seed)
@@ -473,4 +473,55 @@ fn no_two_people_at_one_address_share_a_full_name() {
     let shared: Vec<(&String, &BTreeSet<usize>)> =
         holders.iter().filter(|(_, h)| h.len() > 1).collect();
     assert!(shared.is_empty(), "{shared:?}");
+}
+
+#[test]
+fn strangers_share_no_phone_home_or_referee_by_chance() {
+    // Phones, homes and referees' contacts were drawn with replacement: at 100,000 subjects seven
+    // pairs of innocents had one phone, nine named one referee, and hundreds lived at one address,
+    // and linkage took each pair for one operator's personas. A value the world plants (a family's
+    // home, a persona naming another as referee, a laptop farm) is the only one two subjects share.
+    let world = large_world();
+    let family = |p: &Person| {
+        matches!(
+            p.label,
+            Label::HardNegative {
+                category: HardNegative::Family,
+                ..
+            }
+        )
+    };
+    let (phones, n_phones) = holders_of(
+        world,
+        |p| !p.is_operator(),
+        |p| {
+            std::iter::once(p.phone.clone())
+                .chain(p.references.iter().map(|r| r.phone.clone()))
+                .collect()
+        },
+    );
+    let (mailboxes, n_mailboxes) = holders_of(
+        world,
+        |p| !p.is_operator(),
+        |p| {
+            p.references
+                .iter()
+                .map(|r| r.email.to_lowercase())
+                .collect()
+        },
+    );
+    let (homes, n_homes) = holders_of(
+        world,
+        |p| !p.is_operator() && !family(p),
+        |p| vec![p.address.clone()],
+    );
+    assert!(n_phones > 40_000 && n_mailboxes > 10_000 && n_homes > 25_000);
+    for (what, holders) in [
+        ("phone", phones),
+        ("referee mailbox", mailboxes),
+        ("home", homes),
+    ] {
+        let shared: Vec<_> = holders.iter().filter(|(_, h)| h.len() > 1).collect();
+        assert!(shared.is_empty(), "{what}: {shared:?}");
+    }
 }
