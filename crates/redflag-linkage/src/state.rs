@@ -440,16 +440,7 @@ impl BlockPairs {
 
     /// The smallest pairing key two records share.
     fn first_shared(&self, i: u32, j: u32) -> Option<u64> {
-        let (a, b) = (self.keys_of(i), self.keys_of(j));
-        let (mut x, mut y) = (0, 0);
-        while x < a.len() && y < b.len() {
-            match a[x].cmp(&b[y]) {
-                std::cmp::Ordering::Less => x += 1,
-                std::cmp::Ordering::Greater => y += 1,
-                std::cmp::Ordering::Equal => return Some(a[x]),
-            }
-        }
-        None
+        first_common(self.keys_of(i), self.keys_of(j))
     }
 }
 
@@ -603,16 +594,21 @@ const RULES: usize = 1 << (64 - RULE_SHIFT);
 /// photo comparison when they share none.
 fn credited_rule(records: &[Record], pair: u64) -> BlockRule {
     let (i, j) = unpack_pair(pair);
-    let (a, b) = (block_keys(&records[i]), block_keys(&records[j]));
+    first_common(&block_keys(&records[i]), &block_keys(&records[j]))
+        .map_or(BlockRule::identifier(Comparison::Photo), BlockRule::of)
+}
+
+/// The smallest value two ascending lists share.
+fn first_common(a: &[u64], b: &[u64]) -> Option<u64> {
     let (mut x, mut y) = (0, 0);
     while x < a.len() && y < b.len() {
         match a[x].cmp(&b[y]) {
             std::cmp::Ordering::Less => x += 1,
             std::cmp::Ordering::Greater => y += 1,
-            std::cmp::Ordering::Equal => return BlockRule::of(a[x]),
+            std::cmp::Ordering::Equal => return Some(a[x]),
         }
     }
-    BlockRule::identifier(Comparison::Photo)
+    None
 }
 
 /// The blocking keys of a record, ascending. Candidate pairs are the pairs of records sharing one.
@@ -1111,7 +1107,6 @@ impl LinkState {
         if self.model.is_none() {
             // Keyed by the pattern mixed (a bijection), so the map's hash is the key itself.
             let mut ids: HashMap<u64, usize, BuildHasherDefault<PassThrough>> = HashMap::default();
-            let mut counts: Vec<u64> = Vec::new();
             // Pairs per pattern and rule credited (index `pattern * RULES + rule`).
             let mut credited_counts: Vec<u64> = Vec::new();
             let mut caching = true;
@@ -1138,11 +1133,9 @@ impl LinkState {
                 for (g, rule) in gammas.iter().zip(rules) {
                     let id = *ids.entry(splitmix(*g)).or_insert_with(|| {
                         pattern_list.push(*g);
-                        counts.push(0);
                         credited_counts.resize(credited_counts.len() + RULES, 0);
                         pattern_list.len() - 1
                     });
-                    counts[id] += 1;
                     credited_counts[id * RULES + usize::from(rule.0)] += 1;
                     match u16::try_from(id) {
                         Ok(id) if caching => coded.push(id),

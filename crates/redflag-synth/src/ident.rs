@@ -92,12 +92,24 @@ pub(crate) fn pattern<R: Rng + ?Sized>(rng: &mut R, pattern: &str) -> String {
 
 /// A street address in the country's shape.
 pub(crate) fn address<R: Rng + ?Sized>(rng: &mut R, country: &Country, city: &City) -> String {
+    address_numbered(rng, country, city, 400)
+}
+
+/// [`address`] with house numbers below `houses`: an address drawn again after a chance repeat takes
+/// them from a wider range, because some countries' formats (no flat, no postcode) give a big city
+/// fewer addresses than it has residents in a world of a million.
+pub(crate) fn address_numbered<R: Rng + ?Sized>(
+    rng: &mut R,
+    country: &Country,
+    city: &City,
+    houses: u32,
+) -> String {
     let street = pick(rng, &country.streets).clone();
     let postcode = pattern(rng, &city.postcode);
     let out = country
         .address
         .replace("{n2}", &rng.gen_range(1..30).to_string())
-        .replace("{n}", &rng.gen_range(1..400).to_string())
+        .replace("{n}", &rng.gen_range(1..houses).to_string())
         .replace("{apt}", &rng.gen_range(1..40).to_string())
         .replace("{street}", &street)
         .replace("{city}", &city.name)

@@ -238,6 +238,8 @@ fn value_hash(value: &str) -> u64 {
 /// lowest key keeps a value; the others are drawn again until no value repeats. Shared values the world
 /// plants (a family's address, a ring's payout account, a persona naming another as referee, a laptop
 /// farm's address) are copied, not drawn, and stay shared.
+const MAX_REDRAWS: u32 = 16;
+
 pub(crate) fn chance_repeats(config: &WorldConfig, plan: &Plan) -> HashMap<u64, u32> {
     use rayon::prelude::*;
     let collect = |plan: &Plan, indices: &[usize]| -> Vec<(u64, u64)> {
@@ -254,33 +256,19 @@ pub(crate) fn chance_repeats(config: &WorldConfig, plan: &Plan) -> HashMap<u64, 
         redraws: HashMap::new(),
         ..plan.clone()
     };
-    let all: Vec<usize> = (0..config.subjects).collect();
-    let mut values = collect(&plan, &all);
-    values.sort_unstable_by_key(|&(key, hash)| (hash, key));
     // Value hash → the key that keeps it.
-    let mut owner: HashMap<u64, u64> = HashMap::with_capacity(values.len());
-    let mut again: Vec<u64> = Vec::new();
-    for (key, hash) in values {
-        if owner.get(&hash).is_some_and(|&k| k != key) {
-            again.push(key);
-        } else {
-            owner.insert(hash, key);
-        }
-    }
-    // A value drawn again may repeat another in turn (rarely): again, until none does.
-    while !again.is_empty() {
-        for key in &again {
-            *plan.redraws.entry(*key).or_default() += 1;
-        }
-        let mut subjects: Vec<usize> = again.iter().map(|k| (k >> 8) as usize).collect();
-        subjects.sort_unstable();
-        subjects.dedup();
-        let redrawn: std::collections::HashSet<u64> = again.drain(..).collect();
+    let mut owner: HashMap<u64, u64> = HashMap::new();
+    // Every subject's values first; then, round by round, the values drawn again, which may repeat
+    // another in turn (rarely), until none does.
+    let mut subjects: Vec<usize> = (0..config.subjects).collect();
+    let mut redrawn: Option<std::collections::HashSet<u64>> = None;
+    loop {
         let mut values: Vec<(u64, u64)> = collect(&plan, &subjects)
             .into_iter()
-            .filter(|(key, _)| redrawn.contains(key))
+            .filter(|(key, _)| redrawn.as_ref().is_none_or(|r| r.contains(key)))
             .collect();
-        values.sort_unstable();
+        values.sort_unstable_by_key(|&(key, hash)| (hash, key));
+        let mut again: Vec<u64> = Vec::new();
         for (key, hash) in values {
             if owner.get(&hash).is_some_and(|&k| k != key) {
                 again.push(key);
@@ -288,8 +276,20 @@ pub(crate) fn chance_repeats(config: &WorldConfig, plan: &Plan) -> HashMap<u64, 
                 owner.insert(hash, key);
             }
         }
+        // A value that still repeats after `MAX_REDRAWS` draws keeps its last one: a space too small
+        // for its population ends the search (at a million subjects the last repeat went in 7 rounds).
+        again.retain(|key| plan.redraws.get(key).is_none_or(|&n| n < MAX_REDRAWS));
+        if again.is_empty() {
+            return plan.redraws;
+        }
+        for key in &again {
+            *plan.redraws.entry(*key).or_default() += 1;
+        }
+        subjects = again.iter().map(|k| (k >> 8) as usize).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        redrawn = Some(again.into_iter().collect());
     }
-    plan.redraws
 }
 
 fn generate_inner(
@@ -508,7 +508,7 @@ fn generate_inner(
                 plan,
                 contact_key(index, SLOT_HOME),
                 home,
-                |side| ident::address(side, country, city),
+                |side| ident::address_numbered(side, country, city, 10_000),
                 &mut drawn,
             )
         }
