@@ -231,6 +231,9 @@ fn value_hash(value: &str) -> u64 {
         .hash_one(value.to_lowercase())
 }
 
+/// Draws of one value before a repeat is left as it is ([`chance_repeats`]).
+const MAX_REDRAWS: u32 = 16;
+
 /// The drawn values of a world that repeat another subject's by chance, to be drawn again: two
 /// strangers with one phone number, one home address or one referee would be linked, as personas of
 /// one operator are, by nothing but the generator's dice (at 100,000 subjects, 7 phones, 6 referee
@@ -238,8 +241,6 @@ fn value_hash(value: &str) -> u64 {
 /// lowest key keeps a value; the others are drawn again until no value repeats. Shared values the world
 /// plants (a family's address, a ring's payout account, a persona naming another as referee, a laptop
 /// farm's address) are copied, not drawn, and stay shared.
-const MAX_REDRAWS: u32 = 16;
-
 pub(crate) fn chance_repeats(config: &WorldConfig, plan: &Plan) -> HashMap<u64, u32> {
     use rayon::prelude::*;
     let collect = |plan: &Plan, indices: &[usize]| -> Vec<(u64, u64)> {
